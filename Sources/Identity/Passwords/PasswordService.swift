@@ -1,0 +1,46 @@
+import StoaCore
+
+/// Password hashing and checking, off the event loops, with Better Auth's length rules.
+public struct PasswordService: Sendable {
+    public let hasher = ScryptPasswordHasher()
+    public let pool: HashingPool
+    public static let minLength = 8
+    public static let maxLength = 128
+
+    public init(pool: HashingPool) { self.pool = pool }
+
+    /// Better Auth counts length in UTF-16 units, before normalisation.
+    public func checkLength(_ password: String) throws(StoaError) {
+        let length = password.utf16.count
+        if length < Self.minLength { throw .badRequest("PASSWORD_TOO_SHORT", "Password too short") }
+        if length > Self.maxLength { throw .badRequest("PASSWORD_TOO_LONG", "Password too long") }
+    }
+
+    public func hash(_ password: String) async throws -> String {
+        let hasher = self.hasher
+        return try await runPooled { try hasher.hash(password) }
+    }
+
+    public func verify(_ password: String, hash: String) async throws -> Bool {
+        let hasher = self.hasher
+        return try await runPooled {
+            do { return try hasher.verify(password, hash: hash) } catch is ScryptPasswordHasher.MalformedHash {
+                throw StoaError(status: 500, code: nil, message: nil, emptyBody: true)
+            }
+        }
+    }
+
+    /// One hash's worth of work with no result (uniform timing for unknown users).
+    public func burn(_ password: String) async throws {
+        let hasher = self.hasher
+        try await runPooled { hasher.burn(password) }
+    }
+
+    private func runPooled<T: Sendable>(_ work: @Sendable @escaping () throws -> T) async throws -> T {
+        do {
+            return try await pool.run(work)
+        } catch is HashingPool.Busy {
+            throw StoaError.unavailable("The server is busy. Please try again in a moment.", retryAfter: 1)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import StoaCore
+import Storage
+
+/// ``AuthStore`` over Better Auth's tables, in SQLite or PostgreSQL.
+public struct SQLAuthStore: AuthStore {
+    let db: any Database
+
+    public init(database: any Database) { db = database }
+
+    static let userColumns = #""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt""#
+
+    public func createUser(_ user: User, account: Account) async throws {
+        do {
+            try await db.transaction { tx in
+                try await tx.execute(
+                    #"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
+                    user.id, user.name, user.email, user.emailVerified, user.image, user.createdAt, user.updatedAt)
+                try await tx.execute(
+                    #"INSERT INTO "account" ("id", "accountId", "providerId", "issuer", "userId", "password", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
+                    account.id, account.accountId, account.providerId, account.issuer, account.userId, account.password, account.createdAt, account.updatedAt)
+            }
+        } catch DatabaseError.uniqueViolation {
+            throw AuthStoreError.emailTaken
+        }
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await db.first(#"SELECT \#(Self.userColumns) FROM "user" WHERE "email" = ?"#, email).map(Self.user)
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await db.first(#"SELECT \#(Self.userColumns) FROM "user" WHERE "id" = ?"#, id).map(Self.user)
+    }
+
+    public func credentialAccount(userID: String) async throws -> Account? {
+        try await db.first(
+            #"SELECT "id", "accountId", "providerId", "issuer", "userId", "password", "createdAt", "updatedAt" FROM "account" WHERE "userId" = ? AND "providerId" = 'credential'"#,
+            userID
+        ).map { row in
+            Account(id: try row.string("id"), accountId: try row.string("accountId"), providerId: try row.string("providerId"),
+                    issuer: row.optionalString("issuer") ?? "local:credential", userId: try row.string("userId"),
+                    password: row.optionalString("password"), createdAt: try row.date("createdAt"), updatedAt: try row.date("updatedAt"))
+        }
+    }
+
+    public func updateUser(id: String, name: String?, image: String??, at: Date) async throws -> User? {
+        var sets: [String] = [#""updatedAt" = ?"#]
+        var binds: [DatabaseValue] = [.date(at)]
+        if let name { sets.append(#""name" = ?"#); binds.append(.text(name)) }
+        if let image { sets.append(#""image" = ?"#); binds.append(.optional(image)) }
+        binds.append(.text(id))
+        return try await db.query(
+            #"UPDATE "user" SET \#(sets.joined(separator: ", ")) WHERE "id" = ? RETURNING \#(Self.userColumns)"#, binds
+        ).first.map(Self.user)
+    }
+
+    public func updatePassword(userID: String, hash: String, at: Date) async throws {
+        try await db.execute(
+            #"UPDATE "account" SET "password" = ?, "updatedAt" = ? WHERE "userId" = ? AND "providerId" = 'credential'"#, hash, at, userID)
+    }
+
+    public func createSession(_ session: Session) async throws {
+        try await db.execute(
+            #"INSERT INTO "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
+            session.id, session.expiresAt, session.token, session.createdAt, session.updatedAt, session.ipAddress, session.userAgent, session.userId)
+    }
+
+    public func session(token: String) async throws -> (Session, User)? {
+        let sql = #"""
+            SELECT s."id" AS "s_id", s."expiresAt" AS "s_expiresAt", s."token" AS "s_token", s."createdAt" AS "s_createdAt",
+                   s."updatedAt" AS "s_updatedAt", s."ipAddress" AS "s_ipAddress", s."userAgent" AS "s_userAgent", s."userId" AS "s_userId",
+                   u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt"
+            FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."token" = ?
+            """#
+        guard let row = try await db.first(sql, token) else { return nil }
+        return (try Self.session(row, prefix: "s_"), try Self.user(row))
+    }
+
+    public func refreshSession(token: String, expiresAt: Date, updatedAt: Date) async throws {
+        try await db.execute(#"UPDATE "session" SET "expiresAt" = ?, "updatedAt" = ? WHERE "token" = ?"#, expiresAt, updatedAt, token)
+    }
+
+    public func deleteSession(token: String) async throws {
+        try await db.execute(#"DELETE FROM "session" WHERE "token" = ?"#, token)
+    }
+
+    public func deleteSession(token: String, userID: String) async throws {
+        try await db.execute(#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ?"#, token, userID)
+    }
+
+    public func deleteSessions(userID: String, except token: String?) async throws {
+        if let token {
+            try await db.execute(#"DELETE FROM "session" WHERE "userId" = ? AND "token" <> ?"#, userID, token)
+        } else {
+            try await db.execute(#"DELETE FROM "session" WHERE "userId" = ?"#, userID)
+        }
+    }
+
+    public func activeSessions(userID: String, now: Date) async throws -> [Session] {
+        try await db.query(
+            #"SELECT "id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId" FROM "session" WHERE "userId" = ? ORDER BY "createdAt""#,
+            userID
+        ).map { try Self.session($0, prefix: "") }.filter { $0.expiresAt > now }
+    }
+
+    public func createVerification(identifier: String, value: String, expiresAt: Date, at: Date) async throws {
+        try await db.execute(
+            #"INSERT INTO "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)"#,
+            RandomID.generate(32), identifier, value, expiresAt, at, at)
+    }
+
+    public func consumeVerification(identifier: String, now: Date) async throws -> String? {
+        // DELETE … RETURNING makes the token single-use even under concurrent requests.
+        let rows = try await db.query(#"DELETE FROM "verification" WHERE "identifier" = ? RETURNING "value", "expiresAt""#, identifier)
+        guard let row = rows.first, try row.date("expiresAt") > now else { return nil }
+        return try row.string("value")
+    }
+
+    public func peekVerification(identifier: String, now: Date) async throws -> String? {
+        guard let row = try await db.first(#"SELECT "value", "expiresAt" FROM "verification" WHERE "identifier" = ?"#, identifier),
+              try row.date("expiresAt") > now else { return nil }
+        return try row.string("value")
+    }
+
+    static func user(_ row: DatabaseRow) throws -> User {
+        User(id: try row.string("id"), name: try row.string("name"), email: try row.string("email"),
+             emailVerified: try row.bool("emailVerified"), image: row.optionalString("image"),
+             createdAt: try row.date("createdAt"), updatedAt: try row.date("updatedAt"))
+    }
+
+    static func session(_ row: DatabaseRow, prefix: String) throws -> Session {
+        Session(id: try row.string(prefix + "id"), expiresAt: try row.date(prefix + "expiresAt"), token: try row.string(prefix + "token"),
+                createdAt: try row.date(prefix + "createdAt"), updatedAt: try row.date(prefix + "updatedAt"),
+                ipAddress: row.optionalString(prefix + "ipAddress"), userAgent: row.optionalString(prefix + "userAgent"),
+                userId: try row.string(prefix + "userId"))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Dates as JavaScript's `Date.toJSON()` writes them: `2026-01-02T03:04:05.678Z`.
+public enum ISO8601 {
+    /// Formats `date` in UTC with milliseconds.
+    public static func string(from date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = ms / 1000
+        var millis = ms % 1000
+        if millis < 0 { millis += 1000; seconds -= 1 }
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+
+    /// Parses ISO-8601 timestamps with or without fractional seconds, with `Z` or an offset,
+    /// and the `YYYY-MM-DD HH:MM:SS` form SQLite's `CURRENT_TIMESTAMP` writes.
+    public static func date(from string: String) -> Date? {
+        let s = string.trimmingCharacters(in: .whitespaces)
+        let bytes = Array(s.utf8)
+        guard bytes.count >= 19 else { return nil }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= bytes.count else { return nil }
+            var v = 0
+            for b in bytes[from..<from + len] {
+                guard b >= 48 && b <= 57 else { return nil }
+                v = v * 10 + Int(b - 48)
+            }
+            return v
+        }
+        guard let year = num(0, 4), bytes[4] == 45, let month = num(5, 2), bytes[7] == 45, let day = num(8, 2),
+              bytes[10] == 84 || bytes[10] == 32 || bytes[10] == 116,
+              let hour = num(11, 2), bytes[13] == 58, let minute = num(14, 2), bytes[16] == 58, let second = num(17, 2)
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == 46 {
+            index += 1
+            var scale = 0.1
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                fraction += Double(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        var offset = 0
+        if index < bytes.count {
+            switch bytes[index] {
+            case 90, 122: index += 1
+            case 43, 45:
+                let sign = bytes[index] == 45 ? -1 : 1
+                guard let oh = num(index + 1, 2) else { return nil }
+                var om = 0
+                if index + 3 < bytes.count {
+                    let minuteStart = bytes[index + 3] == 58 ? index + 4 : index + 3
+                    om = num(minuteStart, 2) ?? 0
+                }
+                offset = sign * (oh * 3600 + om * 60)
+                index = bytes.count
+            default: return nil
+            }
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let epoch = timegm(&parts)
+        return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
+    }
+}

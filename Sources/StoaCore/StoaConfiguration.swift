@@ -1,0 +1,169 @@
+import Foundation
+
+/// Everything a Stoa process is configured with. Values come from, highest first:
+/// command-line flags, the environment, a `.env` file in the working directory, defaults.
+/// Better Auth's variable names are honoured so existing deployments keep working.
+public struct StoaConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    public var role: ServerRole = .all
+    public var dataDirectory: String = ".stoa"
+    public var database: DatabaseConfiguration = .sqlite(path: ".stoa/stoa.db")
+    /// Secrets, newest first. The first signs cookies; all of them can decrypt stored keys.
+    public var secrets: [String] = []
+    /// Where each secret came from (for the start-up log), e.g. `BETTER_AUTH_SECRET`.
+    public var secretSource: String? = nil
+    /// The public base URL (`BETTER_AUTH_URL`); defaults to `http://HOST:PORT`.
+    public var baseURL: String = "http://127.0.0.1:8080"
+    /// Extra trusted origins (`BETTER_AUTH_TRUSTED_ORIGINS`, comma-separated).
+    public var trustedOrigins: [String] = []
+    public var rateLimit = RateLimitSettings()
+    public var session = SessionSettings()
+    /// Cookie names start with this (`better-auth`).
+    public var cookiePrefix: String = "better-auth"
+    /// Forces `__Secure-` cookies on or off; `nil` decides from the base URL.
+    public var secureCookies: Bool? = nil
+    /// Threads that run password hashing.
+    public var hashThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Hash jobs that may wait for a thread before new ones are refused with 503.
+    public var hashQueueLimit: Int = 64
+    /// Run migrations on start-up.
+    public var migrateOnStart: Bool = true
+    public var logLevel: String = "info"
+    /// Disables the origin/CSRF check (Better Auth's `disableCSRFCheck`); only for tests.
+    public var disableOriginCheck: Bool = false
+
+    public init() {}
+
+    /// The process needs a configured secret (auth and api roles must share one).
+    public var requiresConfiguredSecret: Bool { role != .all }
+
+    /// The secret that signs cookies.
+    public var currentSecret: String { secrets.first ?? "" }
+
+    /// Whether cookies get the `__Secure-` prefix and the `Secure` attribute.
+    public var usesSecureCookies: Bool { secureCookies ?? baseURL.lowercased().hasPrefix("https://") }
+}
+
+/// Better Auth's rate-limit rules, with Stoa's default of "on".
+public struct RateLimitSettings: Sendable {
+    public enum Storage: String, Sendable { case memory, database }
+    public var enabled = true
+    public var storage: Storage = .memory
+    /// Default window and maximum for paths without a special rule.
+    public var window: Int = 10
+    public var max: Int = 100
+    /// Peers whose `X-Forwarded-For` is believed. `loopback` (default) trusts 127.0.0.0/8 and ::1.
+    public var trustedProxies: [String] = ["loopback"]
+    public init() {}
+}
+
+/// Session lifetimes in seconds (Better Auth defaults).
+public struct SessionSettings: Sendable {
+    public var expiresIn: Int = 604_800
+    public var updateAge: Int = 86_400
+    /// 0 disables the freshness check.
+    public var freshAge: Int = 86_400
+    public init() {}
+}
+
+extension StoaConfiguration {
+    /// Builds a configuration from flags (keyed by their environment names, e.g. `PORT`),
+    /// the environment and a `.env` file. Throws one clear sentence for bad values.
+    public static func load(
+        flags: [String: String] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        dotEnvPath: String? = ".env"
+    ) throws(ConfigurationError) -> StoaConfiguration {
+        let dotEnv = dotEnvPath.map { DotEnv.load(path: $0) } ?? [:]
+        func value(_ key: String) -> String? {
+            for source in [flags, environment, dotEnv] {
+                if let v = source[key], !v.trimmingCharacters(in: .whitespaces).isEmpty { return v.trimmingCharacters(in: .whitespaces) }
+            }
+            return nil
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+            guard let raw = value(key) else { return nil }
+            guard let v = Int(raw), range.contains(v) else {
+                throw ConfigurationError("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(raw.prefix(40))\")")
+            }
+            return v
+        }
+        func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+            guard let raw = value(key)?.lowercased() else { return nil }
+            switch raw {
+            case "1", "true", "on", "yes": return true
+            case "0", "false", "off", "no": return false
+            default: throw ConfigurationError("\(key) must be on or off (got \"\(raw.prefix(40))\")")
+            }
+        }
+
+        var config = StoaConfiguration()
+        if let host = value("HOST") { config.host = host }
+        if let port = try int("PORT", 0...65535) { config.port = port }
+        if let role = value("STOA_ROLE") {
+            guard let parsed = ServerRole(rawValue: role.lowercased()) else {
+                throw ConfigurationError("unknown role \"\(role.prefix(40))\": use all, auth or api")
+            }
+            config.role = parsed
+        }
+        if let dir = value("STOA_DATA_DIR") { config.dataDirectory = dir }
+        config.database = try DatabaseConfiguration.parse(value("DATABASE_URL"), dataDirectory: config.dataDirectory)
+
+        if let list = value("BETTER_AUTH_SECRETS") {
+            config.secrets = list.split(separator: ",").map { entry in
+                let trimmed = entry.trimmingCharacters(in: .whitespaces)
+                // Accept Better Auth's versioned form "N:secret" as well as bare secrets.
+                if let colon = trimmed.firstIndex(of: ":"), Int(trimmed[..<colon]) != nil {
+                    return String(trimmed[trimmed.index(after: colon)...])
+                }
+                return trimmed
+            }.filter { !$0.isEmpty }
+            config.secretSource = "BETTER_AUTH_SECRETS"
+        }
+        for key in ["BETTER_AUTH_SECRET", "AUTH_SECRET"] where config.secrets.isEmpty {
+            if let secret = value(key) { config.secrets = [secret]; config.secretSource = key }
+        }
+
+        let defaultHost = (config.host == "0.0.0.0" || config.host == "::") ? "localhost" : config.host
+        let hostForURL = defaultHost.contains(":") ? "[\(defaultHost)]" : defaultHost
+        config.baseURL = value("BETTER_AUTH_URL") ?? "http://\(hostForURL):\(config.port)"
+        guard let base = URLComponents(string: config.baseURL), let scheme = base.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", base.host?.isEmpty == false else {
+            throw ConfigurationError("BETTER_AUTH_URL must be an http:// or https:// URL (got \"\(config.baseURL.prefix(80))\")")
+        }
+        if let origins = value("BETTER_AUTH_TRUSTED_ORIGINS") {
+            config.trustedOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        if let enabled = try bool("STOA_RATE_LIMIT") { config.rateLimit.enabled = enabled }
+        if let storage = value("STOA_RATE_LIMIT_STORAGE") {
+            guard let parsed = RateLimitSettings.Storage(rawValue: storage.lowercased()) else {
+                throw ConfigurationError("STOA_RATE_LIMIT_STORAGE must be memory or database (got \"\(storage.prefix(40))\")")
+            }
+            config.rateLimit.storage = parsed
+        }
+        if let window = try int("STOA_RATE_LIMIT_WINDOW", 1...86_400) { config.rateLimit.window = window }
+        if let max = try int("STOA_RATE_LIMIT_MAX", 1...1_000_000) { config.rateLimit.max = max }
+        if let proxies = value("STOA_TRUSTED_PROXIES") {
+            config.rateLimit.trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        if let v = try int("STOA_SESSION_EXPIRES_IN", 60...34_560_000) { config.session.expiresIn = v }
+        if let v = try int("STOA_SESSION_UPDATE_AGE", 0...34_560_000) { config.session.updateAge = v }
+        if let v = try int("STOA_SESSION_FRESH_AGE", 0...34_560_000) { config.session.freshAge = v }
+        if let prefix = value("STOA_COOKIE_PREFIX") { config.cookiePrefix = prefix }
+        config.secureCookies = try bool("STOA_SECURE_COOKIES")
+        if let v = try int("STOA_HASH_THREADS", 1...256) { config.hashThreads = v }
+        if let v = try int("STOA_HASH_QUEUE", 1...100_000) { config.hashQueueLimit = v }
+        if let migrate = try bool("STOA_MIGRATE") { config.migrateOnStart = migrate }
+        if let level = value("STOA_LOG_LEVEL") ?? value("LOG_LEVEL") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(level.lowercased()) else {
+                throw ConfigurationError("STOA_LOG_LEVEL must be one of \(levels.joined(separator: ", "))")
+            }
+            config.logLevel = level.lowercased()
+        }
+        if let disable = try bool("STOA_DISABLE_ORIGIN_CHECK") { config.disableOriginCheck = disable }
+        return config
+    }
+}

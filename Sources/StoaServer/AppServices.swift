@@ -1,0 +1,53 @@
+import Foundation
+import Identity
+import Logging
+import StoaCore
+import Storage
+
+/// Everything the routes need, built once from the configuration and handed to controllers.
+public struct AppServices: Sendable {
+    public let configuration: StoaConfiguration
+    public let database: any Database
+    public let auth: AuthService
+    public let cookies: AuthCookies
+    public let origins: OriginPolicy
+    public let rateLimiter: RateLimiter?
+    public let clientAddress: ClientAddress
+    public let hashingPool: HashingPool
+    public let clock: any StoaClock
+    public let logger: Logger
+
+    /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
+    public var authBaseURL: String {
+        let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        return base.hasSuffix("/api/auth") ? base : base + "/api/auth"
+    }
+
+    /// Builds the services over an open database.
+    public static func make(
+        configuration: StoaConfiguration,
+        database: any Database,
+        clock: any StoaClock = SystemClock(),
+        mailer: (any Mailer)? = nil,
+        logger: Logger
+    ) -> AppServices {
+        let pool = HashingPool(threads: configuration.hashThreads, queueLimit: configuration.hashQueueLimit)
+        let passwords = PasswordService(pool: pool)
+        let store = SQLAuthStore(database: database)
+        let auth = AuthService(store: store, passwords: passwords, clock: clock, settings: configuration.session,
+                               mailer: mailer ?? LogMailer(logger: logger), logger: logger)
+        let cookies = AuthCookies(prefix: configuration.cookiePrefix, secure: configuration.usesSecureCookies,
+                                  signer: CookieSigner(secret: configuration.currentSecret), sessionMaxAge: configuration.session.expiresIn)
+        var limiter: RateLimiter? = nil
+        if configuration.rateLimit.enabled {
+            let storage: any RateLimitStorage = configuration.rateLimit.storage == .database
+                ? DatabaseRateLimitStorage(database: database) : MemoryRateLimitStorage()
+            limiter = RateLimiter(storage: storage, window: configuration.rateLimit.window, max: configuration.rateLimit.max, clock: clock)
+        }
+        return AppServices(
+            configuration: configuration, database: database, auth: auth, cookies: cookies,
+            origins: OriginPolicy(baseURL: configuration.baseURL, trustedOrigins: configuration.trustedOrigins),
+            rateLimiter: limiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
+            hashingPool: pool, clock: clock, logger: logger)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import Hummingbird
+import Logging
+import StoaCore
+import Storage
+
+/// Builds the HTTP application for `services`: middleware, auth routes, health routes.
+/// Tests call this in-process (`app.test(.router)`); `stoa serve` runs it.
+public func buildApplication(services: AppServices) -> some ApplicationProtocol {
+    let router = buildRouter(services: services)
+    let config = services.configuration
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoa"),
+        logger: services.logger)
+}
+
+/// The router with every route and middleware of the configured role.
+public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorMiddleware(logger: services.logger))
+    router.add(middleware: CORSMiddleware(origins: services.origins, trusted: services.configuration.trustedOrigins))
+    if services.configuration.role.servesAuth {
+        router.add(middleware: AuthRouter(services: services))
+    }
+    HealthRoutes(database: services.database).register(on: router)
+    return router
+}

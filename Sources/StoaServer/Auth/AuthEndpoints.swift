@@ -1,0 +1,205 @@
+import Foundation
+import HTTPTypes
+import Identity
+import StoaCore
+
+/// The handlers of `/api/auth/*`. Each takes a parsed ``AuthCall`` and answers an ``AuthReply``.
+struct AuthEndpoints: Sendable {
+    let services: AppServices
+    var auth: AuthService { services.auth }
+    var cookies: AuthCookies { services.cookies }
+
+    /// Better Auth's `sessionMiddleware`: the caller's live session or 401.
+    func requireSession(_ call: AuthCall) async throws -> AuthService.CurrentSession {
+        guard let token = call.sessionToken, let current = try await auth.currentSession(token: token, refresh: false) else {
+            throw StoaError.unauthorized()
+        }
+        return current
+    }
+
+    /// A reply that sets the session cookie (and, through the bearer plugin, `set-auth-token`).
+    func withSessionCookie(_ reply: AuthReply, token: String, remember: Bool) -> AuthReply {
+        var reply = reply
+        reply.setCookies += cookies.setSession(token: token, remember: remember)
+        reply.issuedSessionToken = token
+        return reply
+    }
+
+    // MARK: Sign-up / sign-in / sign-out
+
+    func signUp(_ call: AuthCall) async throws -> AuthReply {
+        var fields = FieldReader(call)
+        let name = fields.requiredString("name")
+        let email = fields.email("email")
+        let password = fields.nonEmptyString("password")
+        let image = fields.optionalString("image")
+        _ = fields.optionalString("callbackURL")
+        let remember = fields.optionalBool("rememberMe") ?? true
+        try fields.finish()
+        let (user, session) = try await auth.signUp(name: name, email: email, password: password, image: image, remember: remember, client: call.client)
+        let reply = AuthReply(.object([("token", .string(session.token)), ("user", user.json)]))
+        return withSessionCookie(reply, token: session.token, remember: remember)
+    }
+
+    func signIn(_ call: AuthCall) async throws -> AuthReply {
+        var fields = FieldReader(call)
+        let email = fields.requiredString("email")
+        let password = fields.requiredString("password")
+        let callbackURL = fields.optionalString("callbackURL")
+        let remember = fields.optionalBool("rememberMe") ?? true
+        try fields.finish()
+        guard EmailAddress.isValid(email) else { throw StoaError.badRequest("INVALID_EMAIL", "Invalid email") }
+        let (user, session) = try await auth.signIn(email: email, password: password, remember: remember, client: call.client)
+        var pairs: [(String, JSONValue)] = [("redirect", .bool(callbackURL != nil)), ("token", .string(session.token))]
+        if let callbackURL { pairs.append(("url", .string(callbackURL))) }
+        pairs.append(("user", user.json))
+        var reply = AuthReply(.object(pairs))
+        if let callbackURL { reply.headers.append((.location, callbackURL)) }
+        return withSessionCookie(reply, token: session.token, remember: remember)
+    }
+
+    func signOut(_ call: AuthCall) async throws -> AuthReply {
+        if let token = call.sessionToken { try await auth.store.deleteSession(token: token) }
+        var reply = AuthReply(.object([("success", .bool(true))]))
+        reply.setCookies = cookies.clearSession()
+        return reply
+    }
+
+    // MARK: Sessions
+
+    /// zod's `z.coerce.boolean()` on a query value: any non-empty text is true (even "false").
+    static func coercedFlag(_ value: String?) -> Bool { !(value ?? "").isEmpty }
+
+    func getSession(_ call: AuthCall) async throws -> AuthReply {
+        var noStore = AuthReply(.null)
+        noStore.headers.append((.cacheControl, "no-store"))
+        guard let token = call.sessionToken else { return noStore }
+        let refresh = !call.dontRemember && !Self.coercedFlag(call.query["disableRefresh"])
+        guard let current = try await auth.currentSession(token: token, refresh: refresh) else {
+            noStore.setCookies = cookies.clearSession()
+            return noStore
+        }
+        var reply = AuthReply(.object([("session", current.session.json), ("user", current.user.json)]))
+        reply.headers.append((.cacheControl, "no-store"))
+        if current.refreshed { reply = withSessionCookie(reply, token: token, remember: true) }
+        return reply
+    }
+
+    func listSessions(_ call: AuthCall) async throws -> AuthReply {
+        let current = try await requireSession(call)
+        guard auth.isFresh(current.session) else { throw StoaError.forbidden("SESSION_NOT_FRESH", "Session is not fresh") }
+        let sessions = try await auth.store.activeSessions(userID: current.user.id, now: services.clock.now())
+        return AuthReply(.array(sessions.map(\.json)))
+    }
+
+    func revokeSession(_ call: AuthCall) async throws -> AuthReply {
+        let current = try await requireSession(call)
+        var fields = FieldReader(call)
+        let token = fields.requiredString("token")
+        try fields.finish()
+        try await auth.store.deleteSession(token: token, userID: current.user.id)
+        return AuthReply(.object([("status", .bool(true))]))
+    }
+
+    func revokeSessions(_ call: AuthCall) async throws -> AuthReply {
+        let current = try await requireSession(call)
+        try await auth.store.deleteSessions(userID: current.user.id, except: nil)
+        return AuthReply(.object([("status", .bool(true))]))
+    }
+
+    func revokeOtherSessions(_ call: AuthCall) async throws -> AuthReply {
+        let current = try await requireSession(call)
+        try await auth.store.deleteSessions(userID: current.user.id, except: current.session.token)
+        return AuthReply(.object([("status", .bool(true))]))
+    }
+
+    // MARK: Account
+
+    /// Fields the user may not set through update-user.
+    static let protectedUserFields: Set<String> = ["id", "emailVerified", "createdAt", "updatedAt"]
+
+    func updateUser(_ call: AuthCall) async throws -> AuthReply {
+        let current = try await requireSession(call)
+        if call.has("email") { throw StoaError.badRequest("EMAIL_CAN_NOT_BE_UPDATED", "Email can not be updated") }
+        var fields = FieldReader(call)
+        let name = fields.optionalString("name")
+        let image = fields.nullableString("image")
+        try fields.finish()
+        if call.body.contains(where: { Self.protectedUserFields.contains($0.0) }) {
+            throw StoaError.badRequest("FIELD_NOT_ALLOWED", "Field not allowed to be set")
+        }
+        guard name != nil || image != nil else { throw StoaError(status: 400, code: nil, message: "No fields to update") }
+        _ = try await auth.store.updateUser(id: current.user.id, name: name, image: image, at: services.clock.now())
+        let reply = AuthReply(.object([("status", .bool(true))]))
+        return withSessionCookie(reply, token: current.session.token, remember: !call.dontRemember)
+    }
+
+    func changePassword(_ call: AuthCall) async throws -> AuthReply {
+        let current = try await requireSession(call)
+        var fields = FieldReader(call)
+        let newPassword = fields.requiredString("newPassword")
+        let currentPassword = fields.requiredString("currentPassword")
+        let revokeOthers = fields.optionalBool("revokeOtherSessions") ?? false
+        try fields.finish()
+        let newSession = try await auth.changePassword(user: current.user, current: currentPassword, new: newPassword,
+                                                       revokeOthers: revokeOthers, client: call.client)
+        let user = try await auth.store.user(id: current.user.id) ?? current.user
+        let reply = AuthReply(.object([("token", newSession.map { .string($0.token) } ?? .null), ("user", user.json)]))
+        guard let newSession else { return reply }
+        return withSessionCookie(reply, token: newSession.token, remember: true)
+    }
+
+    // MARK: Password reset
+
+    func requestPasswordReset(_ call: AuthCall) async throws -> AuthReply {
+        var fields = FieldReader(call)
+        let email = fields.email("email")
+        let redirectTo = fields.optionalString("redirectTo")
+        try fields.finish()
+        try await auth.requestPasswordReset(email: email, redirectTo: redirectTo, linkBase: services.authBaseURL)
+        return AuthReply(.object([
+            ("status", .bool(true)),
+            ("message", .string("If this email exists in our system, check your email for the reset link")),
+        ]))
+    }
+
+    func resetPasswordRedirect(_ call: AuthCall, token: String) async throws -> AuthReply {
+        guard let callbackURL = call.query["callbackURL"], !callbackURL.isEmpty else {
+            throw StoaError.validation("[query.callbackURL] Invalid input: expected string, received undefined")
+        }
+        let absolute = callbackURL.hasPrefix("/") ? services.origins.baseOrigin + callbackURL : callbackURL
+        let separator = absolute.contains("?") ? "&" : "?"
+        guard try await auth.resetTokenIsValid(token) else {
+            return .redirect("\(absolute)\(separator)error=INVALID_TOKEN")
+        }
+        return .redirect("\(absolute)\(separator)token=\(URIComponent.encode(token))")
+    }
+
+    func resetPassword(_ call: AuthCall) async throws -> AuthReply {
+        var fields = FieldReader(call)
+        let newPassword = fields.requiredString("newPassword")
+        let bodyToken = fields.optionalString("token")
+        try fields.finish()
+        guard let token = bodyToken ?? call.query["token"], !token.isEmpty else {
+            throw StoaError.badRequest("INVALID_TOKEN", "Invalid token")
+        }
+        try await auth.resetPassword(token: token, newPassword: newPassword)
+        return AuthReply(.object([("status", .bool(true))]))
+    }
+
+    // MARK: Misc
+
+    func errorPage(_ call: AuthCall) async throws -> AuthReply {
+        let raw = call.query["error"] ?? "UNKNOWN"
+        let valid = !raw.isEmpty && raw.count <= 100 && raw.allSatisfy { $0.isLetter && $0.isASCII || $0.isNumber && $0.isASCII || "_'-".contains($0) }
+        let code = valid ? raw.replacingOccurrences(of: "'", with: "&#39;") : "UNKNOWN"
+        var reply = AuthReply(nil)
+        reply.html = """
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1"></head>
+        <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">
+        <h1>Something went wrong</h1><p>Error code: <code>\(code)</code></p><p><a href="/">Go back home</a></p></body></html>
+        """
+        return reply
+    }
+}

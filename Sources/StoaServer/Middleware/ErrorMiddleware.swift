@@ -1,0 +1,42 @@
+import Hummingbird
+import Logging
+import StoaCore
+import Storage
+
+/// Turns thrown errors into `{message, code}` answers. Unexpected errors are logged (without
+/// request data) and become a 500 with no details; database outages become 503.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as StoaError {
+            return .error(error)
+        } catch let error as HTTPError {
+            switch error.status.code {
+            case 404 where request.uri.path.hasPrefix("/api/auth"):
+                return .error(.notFoundEmpty)
+            case 404: return .error(StoaError(status: 404, code: "NOT_FOUND", message: "Not found"))
+            case 413: return .error(StoaError(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 1 MiB."))
+            default:
+                return .error(StoaError(status: Int(error.status.code), code: "BAD_REQUEST", message: error.body ?? error.status.reasonPhrase))
+            }
+        } catch let error as DatabaseError {
+            if case .unavailable = error {
+                return .error(.unavailable("The database is not available. Please try again shortly.", retryAfter: 5))
+            }
+            logger.error("database error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return internalError(request)
+        } catch {
+            logger.error("unhandled error", metadata: ["error": "\(String(describing: type(of: error)))", "path": "\(request.uri.path)"])
+            return internalError(request)
+        }
+    }
+
+    func internalError(_ request: Request) -> Response {
+        if request.uri.path.hasPrefix("/api/auth") { return Response(status: .internalServerError) }
+        return .error(StoaError(status: 500, code: "INTERNAL", message: "Something went wrong on our side."))
+    }
+}

@@ -1,0 +1,22 @@
+import Hummingbird
+import StoaCore
+import Storage
+
+/// `GET /healthz` (the process is up) and `GET /readyz` (the database answers).
+struct HealthRoutes: Sendable {
+    let database: any Database
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("healthz") { _, _ in
+            Response.json(.object([("status", .string("ok"))]))
+        }
+        router.get("readyz") { _, _ in
+            do {
+                try await database.ping()
+                return Response.json(.object([("status", .string("ok"))]))
+            } catch {
+                throw StoaError.unavailable("The database does not answer.", retryAfter: 5)
+            }
+        }
+    }
+}

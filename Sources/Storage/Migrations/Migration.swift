@@ -1,0 +1,27 @@
+/// One reversible schema change, as plain SQL per dialect. Each entry of `up`/`down` is a
+/// single statement (SQLite runs one statement per call).
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let up: [SQLDialect: [String]]
+    public let down: [SQLDialect: [String]]
+
+    public init(version: Int, name: String, up: [SQLDialect: [String]], down: [SQLDialect: [String]]) {
+        self.version = version
+        self.name = name
+        self.up = up
+        self.down = down
+    }
+
+    /// The same statements in both dialects.
+    public init(version: Int, name: String, up: [String], down: [String]) {
+        self.init(version: version, name: name, up: [.sqlite: up, .postgres: up], down: [.sqlite: down, .postgres: down])
+    }
+}
+
+extension Migration {
+    /// Every migration Stoa knows, in order. New features append here.
+    public static let all: [Migration] = [
+        .authTables,
+    ]
+}

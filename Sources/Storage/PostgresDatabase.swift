@@ -1,0 +1,197 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import StoaCore
+
+/// A PostgreSQL server through PostgresNIO's connection pool.
+public final class PostgresDatabase: Database {
+    public let dialect: SQLDialect = .postgres
+    let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    let logger: Logger
+
+    private init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        self.runTask = Task { await client.run() }
+    }
+
+    /// Connects to PostgreSQL and checks that it answers (so bad settings fail at start-up).
+    public static func connect(_ settings: DatabaseConfiguration.PostgresSettings, maxConnections: Int = 20, logger: Logger) async throws -> PostgresDatabase {
+        var configuration: PostgresClient.Configuration
+        if let socketDirectory = settings.socketDirectory {
+            let socket = (socketDirectory as NSString).appendingPathComponent(".s.PGSQL.\(settings.port)")
+            configuration = .init(unixSocketPath: socket, username: settings.username, password: settings.password, database: settings.database)
+        } else {
+            configuration = .init(host: settings.host, port: settings.port, username: settings.username,
+                                  password: settings.password, database: settings.database, tls: try tls(for: settings.tls))
+        }
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.connectTimeout = .seconds(10)
+        let db = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        do {
+            try await db.ping()
+        } catch {
+            await db.close()
+            throw DatabaseError.unavailable("cannot reach PostgreSQL at \(settings.redacted): \(PostgresDatabase.describe(error))")
+        }
+        return db
+    }
+
+    static func tls(for mode: DatabaseConfiguration.TLSMode) throws -> PostgresClient.Configuration.TLS {
+        var config = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case .disable: return .disable
+        case .allow, .prefer:
+            config.certificateVerification = .none
+            return .prefer(config)
+        case .require:
+            config.certificateVerification = .none
+            return .require(config)
+        case .verifyCA:
+            config.certificateVerification = .noHostnameVerification
+            return .require(config)
+        case .verifyFull:
+            return .require(config)
+        }
+    }
+
+    public func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        do {
+            let rows = try await client.query(PostgresDatabase.makeQuery(sql, binds), logger: logger)
+            return try await PostgresDatabase.collect(rows)
+        } catch {
+            throw PostgresDatabase.map(error)
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
+            }
+        } catch let error as PSQLError {
+            throw PostgresDatabase.map(error)
+        } catch let error as PostgresTransactionError {
+            if let closure = error.closureError { throw closure }
+            throw PostgresDatabase.map(error)
+        }
+    }
+
+    public func withSession<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
+        }
+    }
+
+    public func close() async {
+        runTask.cancel()
+        _ = await runTask.result
+    }
+
+    // MARK: - Translation
+
+    /// Turns `?` placeholders into `$1, $2, …`, leaving quoted text alone.
+    static func makeQuery(_ sql: String, _ binds: [DatabaseValue]) throws -> PostgresQuery {
+        var converted = ""
+        converted.reserveCapacity(sql.utf8.count + 16)
+        var index = 0
+        var quote: Character? = nil
+        for ch in sql {
+            if let q = quote {
+                if ch == q { quote = nil }
+                converted.append(ch)
+            } else if ch == "'" || ch == "\"" {
+                quote = ch
+                converted.append(ch)
+            } else if ch == "?" {
+                index += 1
+                converted += "$\(index)"
+            } else {
+                converted.append(ch)
+            }
+        }
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .null: bindings.appendNull()
+            case .text(let s): bindings.append(s)
+            case .int(let i): bindings.append(i)
+            case .double(let d): bindings.append(d)
+            case .bool(let b): bindings.append(b)
+            case .date(let d): bindings.append(d)
+            }
+        }
+        return PostgresQuery(unsafeSQL: converted, binds: bindings)
+    }
+
+    static func collect(_ rows: PostgresRowSequence) async throws -> [DatabaseRow] {
+        var result: [DatabaseRow] = []
+        for try await row in rows {
+            var values: [String: DatabaseValue] = [:]
+            for cell in row {
+                guard cell.bytes != nil else { values[cell.columnName] = .null; continue }
+                switch cell.dataType {
+                case .bool: values[cell.columnName] = .bool(try cell.decode(Bool.self))
+                case .int2, .int4, .int8: values[cell.columnName] = .int(try cell.decode(Int64.self))
+                case .float4, .float8: values[cell.columnName] = .double(try cell.decode(Double.self))
+                case .timestamptz, .timestamp, .date: values[cell.columnName] = .date(try cell.decode(Date.self))
+                case .numeric: values[cell.columnName] = .double(Double(try cell.decode(String.self)) ?? 0)
+                default: values[cell.columnName] = .text(try cell.decode(String.self))
+                }
+            }
+            result.append(DatabaseRow(values: values))
+        }
+        return result
+    }
+
+    static func map(_ error: Error) -> Error {
+        if let psql = error as? PSQLError {
+            if psql.serverInfo?[.sqlState] == "23505" { return DatabaseError.uniqueViolation }
+            return DatabaseError.query(describe(psql))
+        }
+        if let tx = error as? PostgresTransactionError {
+            if let closure = tx.closureError { return closure }
+            return DatabaseError.query("transaction failed")
+        }
+        return error
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            return "\(psql.code)"
+        }
+        return "\(error)"
+    }
+}
+
+/// One leased PostgreSQL connection.
+struct PostgresConnectionSession: DatabaseSession {
+    let connection: PostgresConnection
+    let logger: Logger
+    var dialect: SQLDialect { .postgres }
+
+    func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        do {
+            let rows = try await connection.query(PostgresDatabase.makeQuery(sql, binds), logger: logger)
+            return try await PostgresDatabase.collect(rows)
+        } catch {
+            throw PostgresDatabase.map(error)
+        }
+    }
+
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        _ = try await query("BEGIN", [])
+        do {
+            let result = try await body(self)
+            _ = try await query("COMMIT", [])
+            return result
+        } catch {
+            _ = try? await query("ROLLBACK", [])
+            throw error
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// Verifies access JWTs (issue 3).

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StoaCore
+import Storage
+
+/// Helpers shared by the subcommands.
+enum CLI {
+    /// Prints one line to standard error and exits non-zero: no stack traces for bad input.
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("stoa: error: \(message)\n".utf8))
+        exit(1)
+    }
+
+    static func loadConfiguration(flags: [String: String] = [:]) throws -> StoaConfiguration {
+        do {
+            return try StoaConfiguration.load(flags: flags)
+        } catch {
+            fail(error.description)
+        }
+    }
+
+    static func bootstrapLogging(level: String) -> Logger {
+        let parsed = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = parsed
+            return handler
+        }
+        var logger = Logger(label: "stoa")
+        logger.logLevel = parsed
+        return logger
+    }
+
+    static func openDatabase(_ config: StoaConfiguration, logger: Logger) async throws -> any Database {
+        do {
+            return try await DatabaseFactory.open(config.database, logger: logger)
+        } catch let error as DatabaseError {
+            fail("cannot open the database (\(config.database.redacted)): \(error)")
+        } catch {
+            fail("cannot open the database (\(config.database.redacted)): \(error)")
+        }
+    }
+}

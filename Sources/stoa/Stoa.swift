@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `stoa` command: runs the server and looks after its database.
+@main
+struct Stoa: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stoa",
+        abstract: "An AI chat assistant server with real user accounts (Better Auth compatible).",
+        discussion: """
+        Configuration comes from flags, then environment variables, then a .env file in the
+        working directory. See README.md for every variable (DATABASE_URL, BETTER_AUTH_SECRET, …).
+        """,
+        subcommands: [Serve.self, Migrate.self])
+}
