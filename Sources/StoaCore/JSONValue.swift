@@ -19,7 +19,9 @@ public enum JSONValue: Sendable, Equatable {
         case (.string(let a), .string(let b)): return a == b
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            // JSON objects are unordered: equal when they hold the same keys and values.
+            guard a.count == b.count else { return false }
+            return a.allSatisfy { pair in b.contains { $0.0 == pair.0 && $0.1 == pair.1 } }
         default: return false
         }
     }

@@ -8,7 +8,7 @@ public struct OriginPolicy: Sendable {
 
     public init(baseURL: String, trustedOrigins: [String]) {
         baseOrigin = OriginPolicy.origin(of: baseURL) ?? baseURL
-        patterns = [baseOrigin] + trustedOrigins.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        patterns = [baseOrigin] + trustedOrigins.map { $0.hasSuffix("/") && !$0.hasSuffix("://") ? String($0.dropLast()) : $0 }
     }
 
     /// `scheme://host[:port]` of a URL, lowercased; `nil` when it has none.

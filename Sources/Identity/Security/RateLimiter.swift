@@ -10,6 +10,7 @@ public struct RateLimiter: Sendable {
     public struct Rule: Sendable, Equatable {
         public let window: Int
         public let max: Int
+        public init(window: Int, max: Int) { self.window = window; self.max = max }
     }
 
     public enum Decision: Sendable, Equatable {
