@@ -32,6 +32,7 @@ public struct StoaConfiguration: Sendable {
     public var logLevel: String = "info"
     /// Disables the origin/CSRF check (Better Auth's `disableCSRFCheck`); only for tests.
     public var disableOriginCheck: Bool = false
+    public var jwt = JWTSettings()
 
     public init() {}
 
@@ -40,6 +41,27 @@ public struct StoaConfiguration: Sendable {
 
     /// The secret that signs cookies.
     public var currentSecret: String { secrets.first ?? "" }
+
+    /// The origin of the base URL (`scheme://host[:port]`), Better Auth's default `iss`/`aud`.
+    public var baseOrigin: String {
+        guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(), let host = components.host else { return baseURL }
+        let defaultPort = (scheme == "http" && components.port == 80) || (scheme == "https" && components.port == 443)
+        return "\(scheme)://\(host.lowercased())" + (components.port.map { defaultPort ? "" : ":\($0)" } ?? "")
+    }
+
+    /// `iss` of issued tokens, and what the verifier expects.
+    public var tokenIssuer: String { jwt.issuer ?? baseOrigin }
+    /// `aud` of issued tokens.
+    public var tokenAudience: String { jwt.apiBaseURL ?? tokenIssuer }
+    /// The audience the verifier requires: `API_AUDIENCE`, else `API_BASE_URL`, else the issuer.
+    public var expectedAudience: String { jwt.expectedAudience ?? jwt.apiBaseURL ?? tokenIssuer }
+
+    /// Where the api role fetches the JWKS: `BETTER_AUTH_JWKS_URL`, else `<BETTER_AUTH_URL>/api/auth/jwks`.
+    public var jwksURL: String {
+        if let url = jwt.jwksURL { return url }
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        return (base.hasSuffix("/api/auth") ? base : base + "/api/auth") + "/jwks"
+    }
 
     /// Whether cookies get the `__Secure-` prefix and the `Secure` attribute.
     public var usesSecureCookies: Bool { secureCookies ?? baseURL.lowercased().hasPrefix("https://") }
@@ -55,6 +77,27 @@ public struct RateLimitSettings: Sendable {
     public var max: Int = 100
     /// Peers whose `X-Forwarded-For` is believed. `loopback` (default) trusts 127.0.0.0/8 and ::1.
     public var trustedProxies: [String] = ["loopback"]
+    public init() {}
+}
+
+/// Access JWTs: how they are issued and how the API verifies them.
+public struct JWTSettings: Sendable {
+    /// `EdDSA`, `ES256` or `RS256` (`STOA_JWT_ALG`).
+    public var algorithm: String = "EdDSA"
+    /// Token lifetime in seconds (`STOA_JWT_EXPIRATION`, Better Auth's 15 minutes by default).
+    public var expiration: Int = 900
+    /// Automatic key rotation interval in seconds (`STOA_JWT_ROTATION`); nil = only `stoa keys rotate`.
+    public var rotation: Int? = nil
+    /// How long retired keys stay in the JWKS (`STOA_JWT_GRACE`, 30 days).
+    public var gracePeriod: Int = 2_592_000
+    /// `iss` of issued tokens and expected by the verifier (`BETTER_AUTH_ISSUER`); default: the base URL origin.
+    public var issuer: String? = nil
+    /// `API_BASE_URL`: the audience of issued tokens (default: the issuer).
+    public var apiBaseURL: String? = nil
+    /// `API_AUDIENCE`: the audience the verifier expects (default: `API_BASE_URL`, else the issuer).
+    public var expectedAudience: String? = nil
+    /// `BETTER_AUTH_JWKS_URL`: where the api role fetches keys.
+    public var jwksURL: String? = nil
     public init() {}
 }
 
@@ -164,6 +207,27 @@ extension StoaConfiguration {
             config.logLevel = level.lowercased()
         }
         if let disable = try bool("STOA_DISABLE_ORIGIN_CHECK") { config.disableOriginCheck = disable }
+
+        if let alg = value("STOA_JWT_ALG") {
+            guard ["eddsa", "es256", "rs256"].contains(alg.lowercased()) else {
+                throw ConfigurationError("STOA_JWT_ALG must be EdDSA, ES256 or RS256 (got \"\(alg.prefix(20))\")")
+            }
+            config.jwt.algorithm = alg
+        }
+        if let v = try int("STOA_JWT_EXPIRATION", 10...86_400 * 30) { config.jwt.expiration = v }
+        if let raw = value("STOA_JWT_ROTATION"), !["0", "off", "none"].contains(raw.lowercased()) {
+            config.jwt.rotation = try int("STOA_JWT_ROTATION", 60...86_400 * 3650)
+        }
+        if let v = try int("STOA_JWT_GRACE", 0...86_400 * 3650) { config.jwt.gracePeriod = v }
+        config.jwt.issuer = value("BETTER_AUTH_ISSUER")
+        config.jwt.apiBaseURL = value("API_BASE_URL")
+        config.jwt.expectedAudience = value("API_AUDIENCE")
+        if let url = value("BETTER_AUTH_JWKS_URL") {
+            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
+                throw ConfigurationError("BETTER_AUTH_JWKS_URL must be an http:// or https:// URL")
+            }
+            config.jwt.jwksURL = url
+        }
         return config
     }
 }

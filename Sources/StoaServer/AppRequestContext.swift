@@ -7,6 +7,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The socket's remote IP; `nil` for in-process test requests.
     public let peerAddress: String?
+    /// Set by ``APIAuthMiddleware`` once a token or session has been verified.
+    public var identity: AuthenticatedUser?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -3,6 +3,7 @@ import Identity
 import Logging
 import StoaCore
 import Storage
+import TokenVerification
 
 /// Everything the routes need, built once from the configuration and handed to controllers.
 public struct AppServices: Sendable {
@@ -16,6 +17,10 @@ public struct AppServices: Sendable {
     public let hashingPool: HashingPool
     public let clock: any StoaClock
     public let logger: Logger
+    /// Signs access JWTs (roles `all` and `auth`).
+    public let tokenIssuer: AccessTokenIssuer?
+    /// Verifies access JWTs for `/api` (local keys in `all`, the remote JWKS in `api`).
+    public let tokenVerifier: TokenVerifier
 
     /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
     public var authBaseURL: String {
@@ -44,10 +49,32 @@ public struct AppServices: Sendable {
                 ? DatabaseRateLimitStorage(database: database) : MemoryRateLimitStorage()
             limiter = RateLimiter(storage: storage, window: configuration.rateLimit.window, max: configuration.rateLimit.max, clock: clock)
         }
+        var issuer: AccessTokenIssuer? = nil
+        let source: any JWKSSource
+        if configuration.role.servesAuth {
+            let ring = makeKeyRing(configuration: configuration, database: database, clock: clock, logger: logger)
+            issuer = AccessTokenIssuer(keys: ring, issuer: configuration.tokenIssuer, audience: configuration.tokenAudience,
+                                       lifetime: TimeInterval(configuration.jwt.expiration), clock: clock)
+            source = LocalJWKSSource { Data(try await ring.jwks(forceReload: true).serialized.utf8) }
+        } else {
+            source = RemoteJWKSSource(url: configuration.jwksURL)
+        }
+        var verifierSettings = TokenVerifier.Settings(issuer: configuration.tokenIssuer, audience: configuration.expectedAudience)
+        verifierSettings.maxTokenBytes = 8 * 1024
+        let verifier = TokenVerifier(source: source, settings: verifierSettings, logger: logger, now: { clock.now() })
         return AppServices(
             configuration: configuration, database: database, auth: auth, cookies: cookies,
             origins: OriginPolicy(baseURL: configuration.baseURL, trustedOrigins: configuration.trustedOrigins),
             rateLimiter: limiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
-            hashingPool: pool, clock: clock, logger: logger)
+            hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier)
+    }
+
+    /// The key ring over the `jwks` table with the configured algorithm, rotation and grace period.
+    public static func makeKeyRing(configuration: StoaConfiguration, database: any Database, clock: any StoaClock, logger: Logger) -> KeyRing {
+        var settings = KeyRing.Settings()
+        settings.algorithm = SigningAlgorithm(name: configuration.jwt.algorithm) ?? .eddsa
+        settings.rotationInterval = configuration.jwt.rotation.map(TimeInterval.init)
+        settings.gracePeriod = TimeInterval(configuration.jwt.gracePeriod)
+        return KeyRing(store: JWKSStore(database: database), secrets: configuration.secrets, settings: settings, clock: clock, logger: logger)
     }
 }

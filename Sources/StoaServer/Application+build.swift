@@ -24,5 +24,8 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
         router.add(middleware: AuthRouter(services: services))
     }
     HealthRoutes(database: services.database).register(on: router)
+    if services.configuration.role.servesAPI {
+        APIRoutes(services: services).register(on: router)
+    }
     return router
 }

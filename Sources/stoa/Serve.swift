@@ -72,6 +72,11 @@ struct Serve: AsyncParsableCommand {
         }
 
         let services = AppServices.make(configuration: config, database: database, logger: logger)
+        if config.role == .api {
+            logger.notice("verifying access tokens against a remote JWKS", metadata: ["jwks": "\(config.jwksURL)"])
+        }
+        // Load verification keys now; a JWKS endpoint that is down is retried on the first request.
+        await services.tokenVerifier.prime()
         let app = buildApplication(services: services)
         logger.notice("Stoa listening", metadata: [
             "url": "http://\(config.host):\(config.port)", "role": "\(config.role.rawValue)",

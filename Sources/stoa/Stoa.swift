@@ -10,5 +10,5 @@ struct Stoa: AsyncParsableCommand {
         Configuration comes from flags, then environment variables, then a .env file in the
         working directory. See README.md for every variable (DATABASE_URL, BETTER_AUTH_SECRET, …).
         """,
-        subcommands: [Serve.self, Migrate.self])
+        subcommands: [Serve.self, Migrate.self, Keys.self])
 }

@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -132,6 +133,8 @@ def pytest_runtest_makereport(item, call):
     if rep.failed:
         for i, server in enumerate(getattr(item, "stoa_servers", [])):
             rep.sections.append((f"stoa server {i + 1} ({rep.when})", server.logs()))
+        for i, backend in enumerate(getattr(item, "jwt_backends", [])):
+            rep.sections.append((f"jwt backend {i + 1} ({rep.when})", backend.logs()))
 
 
 StartServer = Callable[..., Server]
@@ -139,14 +142,20 @@ StartServer = Callable[..., Server]
 
 @pytest.fixture
 def start_server(request, stoa_bin: str, tmp_path: Path, workdir: Path, home: Path) -> Iterator[StartServer]:
-    """Returns `start(env=None, args=(), cwd=None)`; each call starts `stoa serve` and waits
-    for `/healthz`. Every server is stopped at the end of the test."""
+    """Returns `start(env=None, args=(), cwd=None, port=None)`; each call starts `stoa serve`
+    (on `port`, else a free one) and waits for `/healthz`. Every server is stopped at the end
+    of the test."""
     servers: list[Server] = []
     request.node.stoa_servers = servers
 
-    def start(env: dict[str, str] | None = None, args: tuple[str, ...] = (), cwd: Path | None = None) -> Server:
+    def start(
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+        cwd: Path | None = None,
+        port: int | None = None,
+    ) -> Server:
         n = len(servers) + 1
-        port = free_port()
+        port = port or free_port()
         argv = [stoa_bin, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
         run_env = clean_env(home, **(env or {}))
         out = tmp_path / f"server{n}.stdout"
@@ -242,3 +251,63 @@ def pg_database() -> Iterator[str]:
         # Tests request this fixture before start_server, so the server is stopped first;
         # FORCE ends any connection that is left anyway.
         psql(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# --- JWT backend (jwt_backend_app.py) ----------------------------------------------------
+
+E2E_DIR = Path(__file__).resolve().parent
+BACKEND_START_TIMEOUT = 20.0
+
+
+StartJwtBackend = Callable[..., Server]
+
+
+@pytest.fixture
+def start_jwt_backend(request, tmp_path: Path, home: Path) -> Iterator[StartJwtBackend]:
+    """Returns `start(jwks_url, issuer, audience)`; each call runs the FastAPI app
+    `jwt_backend_app:app` under uvicorn (this interpreter, cwd Tests/e2e) on a free port and
+    waits for its `/healthz`. Every backend is stopped at the end of the test. Its logs are
+    attached to the report of a failing test."""
+    backends: list[Server] = []
+    request.node.jwt_backends = backends
+
+    def start(jwks_url: str, issuer: str, audience: str) -> Server:
+        n = len(backends) + 1
+        port = free_port()
+        argv = [
+            sys.executable, "-m", "uvicorn", "jwt_backend_app:app",
+            "--host", "127.0.0.1", "--port", str(port), "--no-server-header",
+        ]
+        run_env = clean_env(
+            home, JWKS_URL=jwks_url, JWT_ISSUER=issuer, JWT_AUDIENCE=audience, PYTHONDONTWRITEBYTECODE="1"
+        )
+        out = tmp_path / f"backend{n}.stdout"
+        errp = tmp_path / f"backend{n}.stderr"
+        with open(out, "wb") as fo, open(errp, "wb") as fe:
+            proc = subprocess.Popen(
+                argv, cwd=E2E_DIR, env=run_env, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe
+            )
+        backend = Server(proc, E2E_DIR, port, out, errp, argv, run_env)
+        backends.append(backend)
+        deadline = time.monotonic() + BACKEND_START_TIMEOUT
+        s = client()
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"jwt backend exited with {proc.returncode} before /healthz answered\n{backend.logs()}")
+            try:
+                r = s.get(backend.url("/healthz"), timeout=2)
+                if r.status_code == 200:
+                    return backend
+                last = f"HTTP {r.status_code}: {r.text[:200]}"
+            except requests.RequestException as e:
+                last = type(e).__name__
+            time.sleep(0.1)
+        backend.stop()
+        pytest.fail(f"jwt backend /healthz did not answer 200 within {BACKEND_START_TIMEOUT:.0f}s "
+                    f"(last: {last})\n{backend.logs()}")
+
+    yield start
+
+    for backend in backends:
+        backend.stop()

@@ -14,6 +14,8 @@ public protocol AuthStore: Sendable {
     func updatePassword(userID: String, hash: String, at: Date) async throws
 
     func createSession(_ session: Session) async throws
+    /// The session with this id (expired or not); used to reject JWTs of revoked sessions.
+    func session(id: String) async throws -> Session?
     /// The session with this token and its user (expired or not).
     func session(token: String) async throws -> (Session, User)?
     func refreshSession(token: String, expiresAt: Date, updatedAt: Date) async throws

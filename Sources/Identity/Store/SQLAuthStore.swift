@@ -77,6 +77,12 @@ public struct SQLAuthStore: AuthStore {
         return (try Self.session(row, prefix: "s_"), try Self.user(row))
     }
 
+    public func session(id: String) async throws -> Session? {
+        try await db.first(
+            #"SELECT "id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId" FROM "session" WHERE "id" = ?"#, id
+        ).map { try Self.session($0, prefix: "") }
+    }
+
     public func refreshSession(token: String, expiresAt: Date, updatedAt: Date) async throws {
         try await db.execute(#"UPDATE "session" SET "expiresAt" = ?, "updatedAt" = ? WHERE "token" = ?"#, expiresAt, updatedAt, token)
     }

@@ -81,6 +81,10 @@ struct AuthEndpoints: Sendable {
         }
         var reply = AuthReply(.object([("session", current.session.json), ("user", current.user.json)]))
         reply.headers.append((.cacheControl, "no-store"))
+        if let issuer = services.tokenIssuer {
+            // Signed from the cached key set: no database read per call (contract §12).
+            reply.headers.append((.setAuthJWT, try await issuer.issue(for: current.user, sessionID: current.session.id)))
+        }
         if current.refreshed { reply = withSessionCookie(reply, token: token, remember: true) }
         return reply
     }
@@ -185,6 +189,21 @@ struct AuthEndpoints: Sendable {
         }
         try await auth.resetPassword(token: token, newPassword: newPassword)
         return AuthReply(.object([("status", .bool(true))]))
+    }
+
+    // MARK: JWT
+
+    func jwks(_ call: AuthCall) async throws -> AuthReply {
+        guard let issuer = services.tokenIssuer else { throw StoaError.notFoundEmpty }
+        var reply = AuthReply(try await issuer.keys.jwks())
+        reply.headers.append((.cacheControl, "public, max-age=300"))
+        return reply
+    }
+
+    func token(_ call: AuthCall) async throws -> AuthReply {
+        guard let issuer = services.tokenIssuer else { throw StoaError.notFoundEmpty }
+        let current = try await requireSession(call)
+        return AuthReply(.object([("token", .string(try await issuer.issue(for: current.user, sessionID: current.session.id)))]))
     }
 
     // MARK: Misc

@@ -40,6 +40,8 @@ struct AuthRouter: RouterMiddleware {
         "POST /request-password-reset": ({ try await $0.requestPasswordReset($1) }, false),
         "POST /reset-password": ({ try await $0.resetPassword($1) }, false),
         "GET /ok": ({ _, _ in AuthReply(.object([("ok", .bool(true))])) }, false),
+        "GET /jwks": ({ try await $0.jwks($1) }, false),
+        "GET /token": ({ try await $0.token($1) }, false),
         "GET /error": ({ try await $0.errorPage($1) }, false),
     ]
 
@@ -141,7 +143,11 @@ struct AuthRouter: RouterMiddleware {
         for line in reply.setCookies { headers.append(HTTPField(name: .setCookie, value: line)) }
         if let token = reply.issuedSessionToken {
             headers[.setAuthToken] = services.cookies.signer.signedValue(token)
-            headers[.accessControlExposeHeaders] = "set-auth-token"
+        }
+        if reply.issuedSessionToken != nil || reply.headers.contains(where: { $0.0 == .setAuthJWT }) {
+            headers[.accessControlExposeHeaders] = [reply.issuedSessionToken != nil ? "set-auth-token" : nil,
+                                                    reply.headers.contains(where: { $0.0 == .setAuthJWT }) ? "set-auth-jwt" : nil]
+                .compactMap { $0 }.joined(separator: ", ")
         }
         if let html = reply.html {
             headers[.contentType] = "text/html; charset=utf-8"
@@ -154,6 +160,7 @@ struct AuthRouter: RouterMiddleware {
 
 extension HTTPField.Name {
     static let setAuthToken = HTTPField.Name("set-auth-token")!
+    static let setAuthJWT = HTTPField.Name("set-auth-jwt")!
     static let xRetryAfter = HTTPField.Name("X-Retry-After")!
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!

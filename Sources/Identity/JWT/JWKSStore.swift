@@ -1,0 +1,39 @@
+import Foundation
+import StoaCore
+import Storage
+
+/// The `jwks` table: one row per key, public JWK as JSON text, private key encrypted.
+public struct JWKSStore: Sendable {
+    let db: any Database
+    public init(database: any Database) { db = database }
+
+    public struct Row: Sendable {
+        public let id: String
+        public let publicKey: String
+        public let privateKey: String
+        public let createdAt: Date
+        public let expiresAt: Date?
+        public let alg: String?
+    }
+
+    public func all() async throws -> [Row] {
+        try await db.query(#"SELECT "id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg" FROM "jwks" ORDER BY "createdAt""#, []).map {
+            Row(id: try $0.string("id"), publicKey: try $0.string("publicKey"), privateKey: try $0.string("privateKey"),
+                createdAt: try $0.date("createdAt"), expiresAt: $0.optionalDate("expiresAt"), alg: $0.optionalString("alg"))
+        }
+    }
+
+    public func insert(id: String, publicKey: String, privateKey: String, createdAt: Date, expiresAt: Date?, alg: String, crv: String?) async throws {
+        try await db.execute(
+            #"INSERT INTO "jwks" ("id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
+            id, publicKey, privateKey, createdAt, expiresAt, alg, crv)
+    }
+
+    public func setExpiry(id: String, expiresAt: Date) async throws {
+        try await db.execute(#"UPDATE "jwks" SET "expiresAt" = ? WHERE "id" = ?"#, expiresAt, id)
+    }
+
+    public func delete(id: String) async throws {
+        try await db.execute(#"DELETE FROM "jwks" WHERE "id" = ?"#, id)
+    }
+}

@@ -1,1 +1,0 @@
-// Verifies access JWTs (issue 3).
