@@ -65,7 +65,7 @@ struct Keys: AsyncParsableCommand {
             abstract: "Print an access token for a user (operator use: debugging a backend, tests).",
             discussion: "The token is signed with the current key and carries no session id. A negative --ttl makes an already-expired token.")
         @Option(help: "The user's email.") var email: String
-        @Option(help: "Lifetime in seconds (default: STOA_JWT_EXPIRATION).") var ttl: Int?
+        @Option(parsing: .unconditional, help: "Lifetime in seconds (default: STOA_JWT_EXPIRATION); may be negative.") var ttl: Int?
 
         func run() async throws {
             try await Keys.withKeyRing { ring, config in
