@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
     ],
     targets: [
         .target(name: "StoaCore", dependencies: [
@@ -48,8 +49,13 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        .target(name: "Conversations", dependencies: [
+            "StoaCore", "Storage",
+            .product(name: "Ink", package: "Ink"),
+        ]),
+        .target(name: "Tasks", dependencies: ["StoaCore", "Storage"]),
         .target(name: "StoaServer", dependencies: [
-            "StoaCore", "Storage", "Identity", "TokenVerification",
+            "StoaCore", "Storage", "Identity", "TokenVerification", "Conversations", "Tasks",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,7 +73,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
         .testTarget(name: "TokenVerificationTests", dependencies: ["TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StoaServerTests", dependencies: [
-            "StoaServer", "Identity", "Storage", "StoaCore", "StoaTestSupport",
+            "StoaServer", "Identity", "Storage", "StoaCore", "StoaTestSupport", "Conversations", "Tasks",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -1,8 +1,10 @@
+import Conversations
 import Foundation
 import Identity
 import Logging
 import StoaCore
 import Storage
+import Tasks
 import TokenVerification
 
 /// Everything the routes need, built once from the configuration and handed to controllers.
@@ -21,6 +23,8 @@ public struct AppServices: Sendable {
     public let tokenIssuer: AccessTokenIssuer?
     /// Verifies access JWTs for `/api` (local keys in `all`, the remote JWKS in `api`).
     public let tokenVerifier: TokenVerifier
+    public let conversations: any ConversationStore
+    public let tasks: any TaskStore
 
     /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
     public var authBaseURL: String {
@@ -66,7 +70,8 @@ public struct AppServices: Sendable {
             configuration: configuration, database: database, auth: auth, cookies: cookies,
             origins: OriginPolicy(baseURL: configuration.baseURL, trustedOrigins: configuration.trustedOrigins),
             rateLimiter: limiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
-            hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier)
+            hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier,
+            conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database))
     }
 
     /// The key ring over the `jwks` table with the configured algorithm, rotation and grace period.

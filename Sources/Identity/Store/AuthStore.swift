@@ -12,6 +12,8 @@ public protocol AuthStore: Sendable {
     /// Applies the given changes; `image` is `.some(nil)` to clear it.
     func updateUser(id: String, name: String?, image: String??, at: Date) async throws -> User?
     func updatePassword(userID: String, hash: String, at: Date) async throws
+    /// Deletes the user and, through `ON DELETE CASCADE`, everything they own — in one transaction.
+    func deleteUser(id: String) async throws
 
     func createSession(_ session: Session) async throws
     /// The session with this id (expired or not); used to reject JWTs of revoked sessions.

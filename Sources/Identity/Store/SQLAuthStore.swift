@@ -60,6 +60,14 @@ public struct SQLAuthStore: AuthStore {
             #"UPDATE "account" SET "password" = ?, "updatedAt" = ? WHERE "userId" = ? AND "providerId" = 'credential'"#, hash, at, userID)
     }
 
+    public func deleteUser(id: String) async throws {
+        try await db.transaction { tx in
+            // Reset tokens name the user only in their value, so they go explicitly.
+            try await tx.execute(#"DELETE FROM "verification" WHERE "value" = ? AND "identifier" LIKE 'reset-password:%'"#, id)
+            try await tx.execute(#"DELETE FROM "user" WHERE "id" = ?"#, id)
+        }
+    }
+
     public func createSession(_ session: Session) async throws {
         try await db.execute(
             #"INSERT INTO "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,

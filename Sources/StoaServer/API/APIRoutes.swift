@@ -12,6 +12,8 @@ struct APIRoutes: Sendable {
             .add(middleware: APIAuthMiddleware(services: services))
             .group(context: UserRequestContext.self)
         api.get("me") { _, context in try await me(context) }
+        ConversationRoutes(store: services.conversations, clock: services.clock).register(on: api)
+        TaskRoutes(store: services.tasks, clock: services.clock).register(on: api)
     }
 
     /// `GET /api/me`: the signed-in user's profile.

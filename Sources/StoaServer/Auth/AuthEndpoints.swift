@@ -153,6 +153,30 @@ struct AuthEndpoints: Sendable {
         return withSessionCookie(reply, token: newSession.token, remember: true)
     }
 
+    /// Deletes the account and everything it owns (enabled in Stoa). Needs the password, or a
+    /// fresh session when none is given.
+    func deleteUser(_ call: AuthCall) async throws -> AuthReply {
+        let current = try await requireSession(call)
+        var fields = FieldReader(call)
+        let password = fields.optionalString("password")
+        _ = fields.optionalString("token")
+        _ = fields.optionalString("callbackURL")
+        try fields.finish()
+        if let password {
+            guard let account = try await auth.store.credentialAccount(userID: current.user.id), let hash = account.password,
+                  try await auth.passwords.verify(password, hash: hash) else {
+                throw StoaError.badRequest("INVALID_PASSWORD", "Invalid password")
+            }
+        } else if !auth.isFresh(current.session) {
+            throw StoaError.badRequest("SESSION_EXPIRED", "Session expired. Re-authenticate to perform this action.")
+        }
+        try await auth.store.deleteUser(id: current.user.id)
+        services.logger.notice("account deleted", metadata: ["user": "\(current.user.id)"])
+        var reply = AuthReply(.object([("success", .bool(true)), ("message", .string("User deleted"))]))
+        reply.setCookies = cookies.clearSession()
+        return reply
+    }
+
     // MARK: Password reset
 
     func requestPasswordReset(_ call: AuthCall) async throws -> AuthReply {

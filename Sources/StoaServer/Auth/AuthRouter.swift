@@ -37,6 +37,7 @@ struct AuthRouter: RouterMiddleware {
         "POST /revoke-other-sessions": ({ try await $0.revokeOtherSessions($1) }, false),
         "POST /update-user": ({ try await $0.updateUser($1) }, false),
         "POST /change-password": ({ try await $0.changePassword($1) }, false),
+        "POST /delete-user": ({ try await $0.deleteUser($1) }, false),
         "POST /request-password-reset": ({ try await $0.requestPasswordReset($1) }, false),
         "POST /reset-password": ({ try await $0.resetPassword($1) }, false),
         "GET /ok": ({ _, _ in AuthReply(.object([("ok", .bool(true))])) }, false),

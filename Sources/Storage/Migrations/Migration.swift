@@ -23,5 +23,6 @@ extension Migration {
     /// Every migration Stoa knows, in order. New features append here.
     public static let all: [Migration] = [
         .authTables,
+        .conversations,
     ]
 }

@@ -1,0 +1,187 @@
+import Foundation
+import StoaCore
+import Storage
+
+/// Conversations and their messages. Every method takes the owner's id and puts it in the
+/// `WHERE` clause: another user's ids simply are not found.
+public protocol ConversationStore: Sendable {
+    func create(userID: String, id: String?, title: String, at: Date) async throws -> Conversation
+    func get(userID: String, id: String) async throws -> Conversation?
+    func list(userID: String, archived: Bool, query: String?, page: PageRequest) async throws -> Page<Conversation>
+    func update(userID: String, id: String, title: String?, pinned: Bool?, archived: Bool?, at: Date) async throws -> Conversation?
+    func delete(userID: String, id: String) async throws -> Bool
+
+    /// Adds a message and bumps the conversation's `updated_at`; the first user message also
+    /// titles an untitled conversation. `nil` when the conversation is not the user's.
+    func append(userID: String, conversationID: String, role: MessageRole, content: String,
+                sources: JSONValue, toolCalls: JSONValue, truncated: Bool, at: Date) async throws -> Message?
+    /// Newest first. `nil` when the conversation is not the user's.
+    func messages(userID: String, conversationID: String, page: PageRequest) async throws -> Page<Message>?
+    /// Oldest first, all of them (export). `nil` when the conversation is not the user's.
+    func allMessages(userID: String, conversationID: String) async throws -> [Message]?
+    /// The user's messages across conversations, newest first.
+    func history(userID: String, page: PageRequest) async throws -> Page<Message>
+    func message(userID: String, id: String) async throws -> Message?
+    /// Records feedback on one of the user's messages; `nil` when the message is not theirs.
+    func addFeedback(userID: String, messageID: String, rating: String, comment: String?, at: Date) async throws -> String?
+}
+
+/// ``ConversationStore`` over SQLite or PostgreSQL.
+public struct SQLConversationStore: ConversationStore {
+    let db: any Database
+    public init(database: any Database) { db = database }
+
+    static let columns = #"""
+        c."id", c."title", c."pinned", c."archived", c."created_at", c."updated_at",
+        (SELECT COUNT(*) FROM "message" m WHERE m."conversation_id" = c."id") AS "message_count",
+        (SELECT m."role" FROM "message" m WHERE m."conversation_id" = c."id" ORDER BY m."created_at" DESC, m."id" DESC LIMIT 1) AS "last_role",
+        (SELECT substr(m."content", 1, 160) FROM "message" m WHERE m."conversation_id" = c."id" ORDER BY m."created_at" DESC, m."id" DESC LIMIT 1) AS "last_preview"
+        """#
+    static let messageColumns = #""id", "conversation_id", "role", "content", "sources", "tool_calls", "truncated", "created_at""#
+
+    public func create(userID: String, id: String?, title: String, at: Date) async throws -> Conversation {
+        let id = id ?? UUIDv7.generate(at: at)
+        try await db.execute(
+            #"INSERT INTO "conversation" ("id", "user_id", "title", "pinned", "archived", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
+            id, userID, title, false, false, at, at)
+        return Conversation(id: id, title: title, pinned: false, archived: false, createdAt: at, updatedAt: at)
+    }
+
+    public func get(userID: String, id: String) async throws -> Conversation? {
+        try await db.first(#"SELECT \#(Self.columns) FROM "conversation" c WHERE c."id" = ? AND c."user_id" = ?"#, id, userID).map(Self.conversation)
+    }
+
+    public func list(userID: String, archived: Bool, query: String?, page: PageRequest) async throws -> Page<Conversation> {
+        var sql = #"SELECT \#(Self.columns) FROM "conversation" c WHERE c."user_id" = ? AND c."archived" = ?"#
+        var binds: [DatabaseValue] = [.text(userID), .bool(archived)]
+        if let query, !FullTextQuery.words(query).isEmpty {
+            if db.dialect == .postgres {
+                sql += #" AND (c."search" @@ plainto_tsquery('english', ?) OR EXISTS (SELECT 1 FROM "message" m WHERE m."conversation_id" = c."id" AND m."search" @@ plainto_tsquery('english', ?)))"#
+                let text = FullTextQuery.words(query).joined(separator: " ")
+                binds += [.text(text), .text(text)]
+            } else if let match = FullTextQuery.fts5(query) {
+                sql += #" AND (c."rowid" IN (SELECT "rowid" FROM "conversation_fts" WHERE "conversation_fts" MATCH ?) OR c."id" IN (SELECT m."conversation_id" FROM "message" m WHERE m."user_id" = ? AND m."rowid" IN (SELECT "rowid" FROM "message_fts" WHERE "message_fts" MATCH ?)))"#
+                binds += [.text(match), .text(userID), .text(match)]
+            }
+        }
+        if let cursor = page.cursor {
+            guard cursor.values.count == 3, let pinned = Bool(cursor.values[0]), let updated = cursor.date(1) else {
+                throw StoaError.validation("cursor is not a cursor from a previous page")
+            }
+            sql += #" AND (c."pinned" < ? OR (c."pinned" = ? AND (c."updated_at" < ? OR (c."updated_at" = ? AND c."id" < ?))))"#
+            binds += [.bool(pinned), .bool(pinned), .date(updated), .date(updated), .text(cursor.values[2])]
+        }
+        sql += #" ORDER BY c."pinned" DESC, c."updated_at" DESC, c."id" DESC LIMIT ?"#
+        binds.append(.int(Int64(page.limit + 1)))
+        let rows = try await db.query(sql, binds).map(Self.conversation)
+        let items = Array(rows.prefix(page.limit))
+        let next = rows.count > page.limit ? items.last.map { PageCursor([String($0.pinned), ISO8601.string(from: $0.updatedAt), $0.id]) } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    public func update(userID: String, id: String, title: String?, pinned: Bool?, archived: Bool?, at: Date) async throws -> Conversation? {
+        var sets: [String] = []
+        var binds: [DatabaseValue] = []
+        if let title { sets.append(#""title" = ?"#); binds.append(.text(title)) }
+        if let pinned { sets.append(#""pinned" = ?"#); binds.append(.bool(pinned)) }
+        if let archived { sets.append(#""archived" = ?"#); binds.append(.bool(archived)) }
+        if !sets.isEmpty {
+            sets.append(#""updated_at" = ?"#)
+            binds += [.date(at), .text(id), .text(userID)]
+            try await db.query(#"UPDATE "conversation" SET \#(sets.joined(separator: ", ")) WHERE "id" = ? AND "user_id" = ?"#, binds)
+        }
+        return try await get(userID: userID, id: id)
+    }
+
+    public func delete(userID: String, id: String) async throws -> Bool {
+        !(try await db.query(#"DELETE FROM "conversation" WHERE "id" = ? AND "user_id" = ? RETURNING "id""#, [.text(id), .text(userID)]).isEmpty)
+    }
+
+    public func append(userID: String, conversationID: String, role: MessageRole, content: String,
+                       sources: JSONValue, toolCalls: JSONValue, truncated: Bool, at: Date) async throws -> Message? {
+        try await db.transaction { tx in
+            guard let row = try await tx.first(#"SELECT "title" FROM "conversation" WHERE "id" = ? AND "user_id" = ?"#, conversationID, userID) else {
+                return nil
+            }
+            let message = Message(id: UUIDv7.generate(at: at), conversationId: conversationID, role: role, content: content,
+                                  sources: sources, toolCalls: toolCalls, truncated: truncated, createdAt: at)
+            try await tx.execute(
+                #"INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                message.id, conversationID, userID, role.rawValue, content, sources.serialized, toolCalls.serialized, truncated, at)
+            if role == .user, (try row.string("title")).isEmpty {
+                try await tx.execute(#"UPDATE "conversation" SET "title" = ?, "updated_at" = ? WHERE "id" = ? AND "user_id" = ?"#,
+                                     Self.title(from: content), at, conversationID, userID)
+            } else {
+                try await tx.execute(#"UPDATE "conversation" SET "updated_at" = ? WHERE "id" = ? AND "user_id" = ?"#, at, conversationID, userID)
+            }
+            return message
+        }
+    }
+
+    /// A title from the first user message: trimmed, one line, at most 80 characters.
+    static func title(from content: String) -> String {
+        let line = content.split(whereSeparator: \.isNewline).first.map(String.init) ?? content
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        return trimmed.count > 80 ? String(trimmed.prefix(79)) + "…" : trimmed
+    }
+
+    public func messages(userID: String, conversationID: String, page: PageRequest) async throws -> Page<Message>? {
+        guard try await db.first(#"SELECT "id" FROM "conversation" WHERE "id" = ? AND "user_id" = ?"#, conversationID, userID) != nil else { return nil }
+        return try await messagePage(#""conversation_id" = ? AND "user_id" = ?"#, [.text(conversationID), .text(userID)], page: page)
+    }
+
+    public func history(userID: String, page: PageRequest) async throws -> Page<Message> {
+        try await messagePage(#""user_id" = ?"#, [.text(userID)], page: page)
+    }
+
+    func messagePage(_ condition: String, _ binds: [DatabaseValue], page: PageRequest) async throws -> Page<Message> {
+        var sql = #"SELECT \#(Self.messageColumns) FROM "message" WHERE \#(condition)"#
+        var binds = binds
+        if let cursor = page.cursor {
+            guard cursor.values.count == 2, let created = cursor.date(0) else { throw StoaError.validation("cursor is not a cursor from a previous page") }
+            sql += #" AND ("created_at" < ? OR ("created_at" = ? AND "id" < ?))"#
+            binds += [.date(created), .date(created), .text(cursor.values[1])]
+        }
+        sql += #" ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#
+        binds.append(.int(Int64(page.limit + 1)))
+        let rows = try await db.query(sql, binds).map(Self.message)
+        let items = Array(rows.prefix(page.limit))
+        let next = rows.count > page.limit ? items.last.map { PageCursor([ISO8601.string(from: $0.createdAt), $0.id]) } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    public func allMessages(userID: String, conversationID: String) async throws -> [Message]? {
+        guard try await db.first(#"SELECT "id" FROM "conversation" WHERE "id" = ? AND "user_id" = ?"#, conversationID, userID) != nil else { return nil }
+        return try await db.query(
+            #"SELECT \#(Self.messageColumns) FROM "message" WHERE "conversation_id" = ? AND "user_id" = ? ORDER BY "created_at", "id""#,
+            [.text(conversationID), .text(userID)]).map(Self.message)
+    }
+
+    public func message(userID: String, id: String) async throws -> Message? {
+        try await db.first(#"SELECT \#(Self.messageColumns) FROM "message" WHERE "id" = ? AND "user_id" = ?"#, id, userID).map(Self.message)
+    }
+
+    public func addFeedback(userID: String, messageID: String, rating: String, comment: String?, at: Date) async throws -> String? {
+        guard try await message(userID: userID, id: messageID) != nil else { return nil }
+        let id = UUIDv7.generate(at: at)
+        try await db.execute(#"INSERT INTO "feedback" ("id", "message_id", "user_id", "rating", "comment", "created_at") VALUES (?, ?, ?, ?, ?, ?)"#,
+                             id, messageID, userID, rating, comment, at)
+        return id
+    }
+
+    static func conversation(_ row: DatabaseRow) throws -> Conversation {
+        let role = row.optionalString("last_role").flatMap(MessageRole.init(rawValue:))
+        return Conversation(
+            id: try row.string("id"), title: try row.string("title"), pinned: try row.bool("pinned"), archived: try row.bool("archived"),
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"), messageCount: Int(try row.int("message_count")),
+            lastMessage: role.map { ($0, String((row.optionalString("last_preview") ?? "").prefix(120))) })
+    }
+
+    static func message(_ row: DatabaseRow) throws -> Message {
+        Message(id: try row.string("id"), conversationId: try row.string("conversation_id"),
+                role: MessageRole(rawValue: try row.string("role")) ?? .user, content: try row.string("content"),
+                sources: row.optionalString("sources").flatMap { JSONValue.parse(Data($0.utf8)) } ?? .array([]),
+                toolCalls: row.optionalString("tool_calls").flatMap { JSONValue.parse(Data($0.utf8)) } ?? .array([]),
+                truncated: (try? row.bool("truncated")) ?? false, createdAt: try row.date("created_at"))
+    }
+}

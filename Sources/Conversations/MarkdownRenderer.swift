@@ -1,0 +1,53 @@
+import Foundation
+import Ink
+
+/// Markdown → HTML for message bodies. The input is HTML-escaped first, so raw HTML in a
+/// message (`<img onerror=…>`) renders as text; links and images keep only safe URLs
+/// (http, https, mailto, relative), so `javascript:` links render inert.
+public enum MarkdownRenderer {
+    /// Immutable after set-up and only read (`html(from:)` is non-mutating), so sharing it is safe.
+    nonisolated(unsafe) static let parser: MarkdownParser = {
+        var parser = MarkdownParser()
+        parser.addModifier(Modifier(target: .links) { html, _ in sanitize(html, attribute: "href") })
+        parser.addModifier(Modifier(target: .images) { html, _ in sanitize(html, attribute: "src") })
+        return parser
+    }()
+
+    public static func html(_ markdown: String) -> String {
+        parser.html(from: escape(markdown))
+    }
+
+    /// Escapes the characters that start HTML. `&` becomes `&amp;` unless it already starts
+    /// an entity we produced; quotes are left for Markdown's own syntax.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for ch in s {
+            switch ch {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// Drops an unsafe URL from an `<a>`/`<img>` tag produced by Ink.
+    static func sanitize(_ html: String, attribute: String) -> String {
+        guard let start = html.range(of: "\(attribute)=\"") else { return html }
+        guard let end = html[start.upperBound...].firstIndex(of: "\"") else { return html }
+        let url = String(html[start.upperBound..<end])
+        if isSafe(url) { return html }
+        return html.replacingCharacters(in: start.lowerBound...end, with: "\(attribute)=\"#\"")
+    }
+
+    static func isSafe(_ url: String) -> Bool {
+        let decoded = (url.removingPercentEncoding ?? url).replacingOccurrences(of: "&amp;", with: "&")
+        let lowered = decoded.lowercased().filter { !$0.isWhitespace && !$0.isNewline && $0 != "\0" }
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("mailto:") { return true }
+        // Relative URLs have no scheme before the first '/', '?' or '#'.
+        let head = lowered.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return !head.contains(":") && !lowered.hasPrefix("//")
+    }
+}

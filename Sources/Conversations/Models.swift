@@ -1,0 +1,68 @@
+import Foundation
+import StoaCore
+
+/// Who wrote a message.
+public enum MessageRole: String, Sendable, CaseIterable {
+    case user, assistant, tool, system
+}
+
+/// A conversation row, with the summary fields lists show.
+public struct Conversation: Sendable, Equatable {
+    public let id: String
+    public var title: String
+    public var pinned: Bool
+    public var archived: Bool
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var messageCount: Int
+    public var lastMessage: (role: MessageRole, preview: String)?
+
+    public init(id: String, title: String, pinned: Bool, archived: Bool, createdAt: Date, updatedAt: Date,
+                messageCount: Int = 0, lastMessage: (role: MessageRole, preview: String)? = nil) {
+        self.id = id; self.title = title; self.pinned = pinned; self.archived = archived
+        self.createdAt = createdAt; self.updatedAt = updatedAt; self.messageCount = messageCount; self.lastMessage = lastMessage
+    }
+
+    public static func == (lhs: Conversation, rhs: Conversation) -> Bool {
+        lhs.id == rhs.id && lhs.title == rhs.title && lhs.pinned == rhs.pinned && lhs.archived == rhs.archived
+            && lhs.createdAt == rhs.createdAt && lhs.updatedAt == rhs.updatedAt && lhs.messageCount == rhs.messageCount
+    }
+
+    /// api.md's JSON for a conversation.
+    public var json: JSONValue {
+        .object([
+            ("id", .string(id)), ("title", .string(title)), ("pinned", .bool(pinned)), ("archived", .bool(archived)),
+            ("createdAt", .date(createdAt)), ("updatedAt", .date(updatedAt)), ("messageCount", .number(Double(messageCount))),
+            ("lastMessage", lastMessage.map { .object([("role", .string($0.role.rawValue)), ("preview", .string($0.preview))]) } ?? .null),
+        ])
+    }
+}
+
+/// A message row. `sources` and `toolCalls` are JSON arrays kept as given.
+public struct Message: Sendable {
+    public let id: String
+    public let conversationId: String
+    public let role: MessageRole
+    public let content: String
+    public var sources: JSONValue
+    public var toolCalls: JSONValue
+    public var truncated: Bool
+    public let createdAt: Date
+
+    public init(id: String, conversationId: String, role: MessageRole, content: String, sources: JSONValue = .array([]),
+                toolCalls: JSONValue = .array([]), truncated: Bool = false, createdAt: Date) {
+        self.id = id; self.conversationId = conversationId; self.role = role; self.content = content
+        self.sources = sources; self.toolCalls = toolCalls; self.truncated = truncated; self.createdAt = createdAt
+    }
+
+    /// api.md's JSON for a message; `html` is the content rendered from Markdown (escaped first).
+    public var json: JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("id", .string(id)), ("conversationId", .string(conversationId)), ("role", .string(role.rawValue)),
+            ("content", .string(content)), ("html", .string(MarkdownRenderer.html(content))),
+            ("sources", sources), ("toolCalls", toolCalls), ("createdAt", .date(createdAt)),
+        ]
+        if truncated { pairs.append(("truncated", .bool(true))) }
+        return .object(pairs)
+    }
+}

@@ -1,0 +1,109 @@
+import Conversations
+import Foundation
+import HTTPTypes
+import Hummingbird
+import StoaCore
+
+/// `/api/conversations`, `/api/user/history` and `/api/feedback`.
+struct ConversationRoutes: Sendable {
+    let store: any ConversationStore
+    let clock: any StoaClock
+    static let notFound = StoaError.notFound("Conversation")
+
+    func register(on api: RouterGroup<UserRequestContext>) {
+        api.get("conversations") { request, context in try await list(request, context) }
+        api.post("conversations") { request, context in try await create(request, context) }
+        api.get("conversations/{id}") { request, context in try await get(request, context) }
+        api.patch("conversations/{id}") { request, context in try await update(request, context) }
+        api.delete("conversations/{id}") { request, context in try await delete(request, context) }
+        api.get("conversations/{id}/messages") { request, context in try await messages(request, context) }
+        api.get("conversations/{id}/export") { request, context in try await export(request, context) }
+        api.get("user/history") { request, context in try await history(request, context) }
+        api.post("feedback") { request, context in try await feedback(request, context) }
+    }
+
+    func list(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let page = try request.page()
+        var archived = false
+        if let raw = request.query("archived") {
+            guard let value = Bool(raw.lowercased()) else { throw StoaError.validation("archived must be true or false") }
+            archived = value
+        }
+        let q = request.query("q")
+        if let q, q.count > 500 { throw StoaError.validation("q must be at most 500 characters") }
+        return .page(try await store.list(userID: context.user.id, archived: archived, query: q, page: page), \.json)
+    }
+
+    func create(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let body = try await APIBody.read(request, allowed: ["title"])
+        let title = try body.string("title", allowEmpty: true, maxLength: 200) ?? ""
+        let conversation = try await store.create(userID: context.user.id, id: nil, title: title, at: clock.now())
+        return .json(conversation.json, status: .created)
+    }
+
+    func get(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let id = try request.uuidParameter(context, notFound: Self.notFound)
+        guard let conversation = try await store.get(userID: context.user.id, id: id) else { throw Self.notFound }
+        return .json(conversation.json)
+    }
+
+    func update(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let id = try request.uuidParameter(context, notFound: Self.notFound)
+        let body = try await APIBody.read(request, allowed: ["title", "pinned", "archived"])
+        let title = try body.string("title", allowEmpty: true, maxLength: 200)
+        let pinned = try body.bool("pinned")
+        let archived = try body.bool("archived")
+        guard let conversation = try await store.update(userID: context.user.id, id: id, title: title, pinned: pinned,
+                                                        archived: archived, at: clock.now()) else { throw Self.notFound }
+        return .json(conversation.json)
+    }
+
+    func delete(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let id = try request.uuidParameter(context, notFound: Self.notFound)
+        guard try await store.delete(userID: context.user.id, id: id) else { throw Self.notFound }
+        return Response(status: .noContent)
+    }
+
+    func messages(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let id = try request.uuidParameter(context, notFound: Self.notFound)
+        guard let page = try await store.messages(userID: context.user.id, conversationID: id, page: try request.page()) else { throw Self.notFound }
+        return .page(page, \.json)
+    }
+
+    func export(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let id = try request.uuidParameter(context, notFound: Self.notFound)
+        let format = request.query("format") ?? "json"
+        guard format == "json" || format == "md" else { throw StoaError.validation("format must be json or md") }
+        guard let conversation = try await store.get(userID: context.user.id, id: id),
+              let messages = try await store.allMessages(userID: context.user.id, conversationID: id) else { throw Self.notFound }
+        var headers = HTTPFields()
+        headers[.contentDisposition] = #"attachment; filename="conversation-\#(id).\#(format)""#
+        if format == "json" {
+            return .json(.object([("conversation", conversation.json), ("messages", .array(messages.map(\.json)))]), headers: headers)
+        }
+        headers[.contentType] = "text/markdown; charset=utf-8"
+        var text = "# \(conversation.title.isEmpty ? "Untitled conversation" : conversation.title)\n\n"
+        text += "_Exported \(ISO8601.string(from: clock.now())) · \(messages.count) messages_\n\n"
+        for message in messages {
+            text += "## \(message.role.rawValue.capitalized) · \(ISO8601.string(from: message.createdAt))\n\n\(message.content)\n\n"
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: text)))
+    }
+
+    func history(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        .page(try await store.history(userID: context.user.id, page: try request.page()), \.json)
+    }
+
+    func feedback(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let body = try await APIBody.read(request, allowed: ["message_id", "rating", "comment"])
+        guard let messageID = try body.string("message_id", required: true, maxLength: 64) else { throw StoaError.validation("message_id is required") }
+        let rating = try body.string("rating", required: true, maxLength: 10)
+        guard rating == "up" || rating == "down" else { throw StoaError.validation("rating must be \"up\" or \"down\"") }
+        let comment = try body.string("comment", allowEmpty: true, maxLength: 4000)
+        let notFound = StoaError.notFound("Message")
+        guard UUIDv7.isValid(messageID),
+              let id = try await store.addFeedback(userID: context.user.id, messageID: messageID.lowercased(), rating: rating ?? "up",
+                                                   comment: comment?.isEmpty == true ? nil : comment, at: clock.now()) else { throw notFound }
+        return .json(.object([("id", .string(id))]), status: .created)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import StoaCore
+import Storage
+
+/// The user's tasks. Every method takes the owner's id and puts it in the `WHERE` clause.
+public protocol TaskStore: Sendable {
+    func create(userID: String, title: String, description: String?, dueAt: Date?, at: Date) async throws -> TaskItem
+    func get(userID: String, id: String) async throws -> TaskItem?
+    /// Newest first; `query` matches title or description, case-insensitively.
+    func list(userID: String, status: TaskStatusFilter, query: String?, page: PageRequest) async throws -> Page<TaskItem>
+    /// `description`/`dueAt` are `.some(nil)` to clear them.
+    func update(userID: String, id: String, title: String?, description: String??, completed: Bool?, dueAt: Date??, at: Date) async throws -> TaskItem?
+    func delete(userID: String, id: String) async throws -> Bool
+}
+
+/// ``TaskStore`` over SQLite or PostgreSQL.
+public struct SQLTaskStore: TaskStore {
+    let db: any Database
+    public init(database: any Database) { db = database }
+
+    static let columns = #""id", "title", "description", "completed", "due_at", "created_at", "updated_at""#
+
+    public func create(userID: String, title: String, description: String?, dueAt: Date?, at: Date) async throws -> TaskItem {
+        let task = TaskItem(id: UUIDv7.generate(at: at), title: title, description: description, completed: false, dueAt: dueAt, createdAt: at, updatedAt: at)
+        try await db.execute(
+            #"INSERT INTO "task" ("id", "user_id", "title", "description", "completed", "due_at", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
+            task.id, userID, title, description, false, dueAt, at, at)
+        return task
+    }
+
+    public func get(userID: String, id: String) async throws -> TaskItem? {
+        try await db.first(#"SELECT \#(Self.columns) FROM "task" WHERE "id" = ? AND "user_id" = ?"#, id, userID).map(Self.task)
+    }
+
+    public func list(userID: String, status: TaskStatusFilter, query: String?, page: PageRequest) async throws -> Page<TaskItem> {
+        var sql = #"SELECT \#(Self.columns) FROM "task" WHERE "user_id" = ?"#
+        var binds: [DatabaseValue] = [.text(userID)]
+        switch status {
+        case .open: sql += #" AND "completed" = ?"#; binds.append(.bool(false))
+        case .done: sql += #" AND "completed" = ?"#; binds.append(.bool(true))
+        case .all: break
+        }
+        if let query = query?.trimmingCharacters(in: .whitespaces), !query.isEmpty {
+            let pattern = "%" + Self.escapeLike(query.lowercased()) + "%"
+            sql += #" AND (LOWER("title") LIKE ? ESCAPE '\' OR LOWER(COALESCE("description", '')) LIKE ? ESCAPE '\')"#
+            binds += [.text(pattern), .text(pattern)]
+        }
+        if let cursor = page.cursor {
+            guard cursor.values.count == 2, let created = cursor.date(0) else { throw StoaError.validation("cursor is not a cursor from a previous page") }
+            sql += #" AND ("created_at" < ? OR ("created_at" = ? AND "id" < ?))"#
+            binds += [.date(created), .date(created), .text(cursor.values[1])]
+        }
+        sql += #" ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#
+        binds.append(.int(Int64(page.limit + 1)))
+        let rows = try await db.query(sql, binds).map(Self.task)
+        let items = Array(rows.prefix(page.limit))
+        let next = rows.count > page.limit ? items.last.map { PageCursor([ISO8601.string(from: $0.createdAt), $0.id]) } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    public func update(userID: String, id: String, title: String?, description: String??, completed: Bool?, dueAt: Date??, at: Date) async throws -> TaskItem? {
+        var sets: [String] = [#""updated_at" = ?"#]
+        var binds: [DatabaseValue] = [.date(at)]
+        if let title { sets.append(#""title" = ?"#); binds.append(.text(title)) }
+        if let description { sets.append(#""description" = ?"#); binds.append(.optional(description)) }
+        if let completed { sets.append(#""completed" = ?"#); binds.append(.bool(completed)) }
+        if let dueAt { sets.append(#""due_at" = ?"#); binds.append(.optional(dueAt)) }
+        binds += [.text(id), .text(userID)]
+        return try await db.query(
+            #"UPDATE "task" SET \#(sets.joined(separator: ", ")) WHERE "id" = ? AND "user_id" = ? RETURNING \#(Self.columns)"#, binds
+        ).first.map(Self.task)
+    }
+
+    public func delete(userID: String, id: String) async throws -> Bool {
+        !(try await db.query(#"DELETE FROM "task" WHERE "id" = ? AND "user_id" = ? RETURNING "id""#, [.text(id), .text(userID)]).isEmpty)
+    }
+
+    static func escapeLike(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    static func task(_ row: DatabaseRow) throws -> TaskItem {
+        TaskItem(id: try row.string("id"), title: try row.string("title"), description: row.optionalString("description"),
+                 completed: try row.bool("completed"), dueAt: row.optionalDate("due_at"),
+                 createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+    }
+}
