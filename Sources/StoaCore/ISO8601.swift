@@ -4,7 +4,9 @@ import Foundation
 public enum ISO8601 {
     /// Formats `date` in UTC with milliseconds.
     public static func string(from date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Nearest millisecond: stored dates are millisecond-exact, and a Double read back from
+        // PostgreSQL's microseconds may land a hair below the millisecond it stands for.
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = ms / 1000
         var millis = ms % 1000
         if millis < 0 { millis += 1000; seconds -= 1 }

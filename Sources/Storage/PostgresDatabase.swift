@@ -121,7 +121,12 @@ public final class PostgresDatabase: Database {
             case .int(let i): bindings.append(i)
             case .double(let d): bindings.append(d)
             case .bool(let b): bindings.append(b)
-            case .date(let d): bindings.append(d)
+            case .date(let d):
+                // Store whole milliseconds (as JavaScript and SQLite do), so a cursor built from a
+                // value read back compares equal to the stored row. PostgresNIO truncates to
+                // microseconds; the 0.4 µs nudge keeps Double rounding from dropping one.
+                let ms = (d.timeIntervalSince1970 * 1000).rounded()
+                bindings.append(Date(timeIntervalSince1970: ms / 1000 + 4e-7))
             }
         }
         return PostgresQuery(unsafeSQL: converted, binds: bindings)
