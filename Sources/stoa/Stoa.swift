@@ -6,9 +6,7 @@ struct Stoa: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stoa",
         abstract: "An AI chat assistant server with real user accounts (Better Auth compatible).",
-        discussion: """
-        Configuration comes from flags, then environment variables, then a .env file in the
-        working directory. See README.md for every variable (DATABASE_URL, BETTER_AUTH_SECRET, …).
-        """,
-        subcommands: [Serve.self, Migrate.self, Keys.self])
+        discussion: "Configuration comes from flags, then environment variables, then a .env file in the working directory. "
+            + "See README.md for every variable (DATABASE_URL, BETTER_AUTH_SECRET, …).",
+        subcommands: [Serve.self, Migrate.self, Users.self, Sessions.self, Accounts.self, Keys.self, Dev.self])
 }

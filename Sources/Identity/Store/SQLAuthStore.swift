@@ -8,7 +8,7 @@ public struct SQLAuthStore: AuthStore {
 
     public init(database: any Database) { db = database }
 
-    static let userColumns = #""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt""#
+    public static let userColumns = #""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt""#
 
     public func createUser(_ user: User, account: Account) async throws {
         do {
@@ -137,13 +137,13 @@ public struct SQLAuthStore: AuthStore {
         return try row.string("value")
     }
 
-    static func user(_ row: DatabaseRow) throws -> User {
+    public static func user(_ row: DatabaseRow) throws -> User {
         User(id: try row.string("id"), name: try row.string("name"), email: try row.string("email"),
              emailVerified: try row.bool("emailVerified"), image: row.optionalString("image"),
              createdAt: try row.date("createdAt"), updatedAt: try row.date("updatedAt"))
     }
 
-    static func session(_ row: DatabaseRow, prefix: String) throws -> Session {
+    public static func session(_ row: DatabaseRow, prefix: String) throws -> Session {
         Session(id: try row.string(prefix + "id"), expiresAt: try row.date(prefix + "expiresAt"), token: try row.string(prefix + "token"),
                 createdAt: try row.date(prefix + "createdAt"), updatedAt: try row.date(prefix + "updatedAt"),
                 ipAddress: row.optionalString(prefix + "ipAddress"), userAgent: row.optionalString(prefix + "userAgent"),

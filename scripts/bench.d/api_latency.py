@@ -1,0 +1,64 @@
+"""Measures per-request latency of Stoa's list routes (used by scripts/bench)."""
+import argparse
+import random
+import statistics
+import sys
+import time
+
+import requests
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1)))))
+    return ordered[k]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--goal-ms", type=float, default=20)
+    parser.add_argument("emails", nargs="+")
+    args = parser.parse_args()
+
+    http = requests.Session()
+    users = []
+    for email in args.emails[:20]:
+        r = http.post(f"{args.base}/api/auth/sign-in/email", json={"email": email, "password": "password123"})
+        r.raise_for_status()
+        session_token = r.json()["token"]
+        jwt = http.get(f"{args.base}/api/auth/token", headers={"Authorization": f"Bearer {session_token}"}).json()["token"]
+        auth = {"Authorization": f"Bearer {jwt}"}
+        convs = http.get(f"{args.base}/api/conversations?limit=20", headers=auth).json()["items"]
+        users.append((auth, [c["id"] for c in convs]))
+    if not any(ids for _, ids in users):
+        sys.exit("no conversations to read: was the database seeded?")
+
+    routes = {
+        "GET /api/conversations?limit=20": lambda auth, ids: f"/api/conversations?limit=20",
+        "GET /api/conversations/{id}/messages?limit=50": lambda auth, ids: f"/api/conversations/{random.choice(ids)}/messages?limit=50",
+    }
+    failed = False
+    print(f"{'route':50} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  goal p95 < {args.goal_ms:g} ms")
+    for name, path_for in routes.items():
+        timings = []
+        for i in range(args.requests + 50):
+            auth, ids = random.choice(users)
+            path = path_for(auth, ids)
+            start = time.perf_counter()
+            r = http.get(args.base + path, headers=auth)
+            elapsed = (time.perf_counter() - start) * 1000
+            if r.status_code != 200:
+                sys.exit(f"{path} answered {r.status_code}: {r.text[:200]}")
+            if i >= 50:  # warm-up excluded
+                timings.append(elapsed)
+        p95 = percentile(timings, 95)
+        ok = p95 < args.goal_ms
+        failed |= not ok
+        print(f"{name:50} {len(timings):6d} {statistics.median(timings):8.2f} {p95:8.2f} {percentile(timings, 99):8.2f}  {'PASS' if ok else 'FAIL'}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
