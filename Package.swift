@@ -54,8 +54,9 @@ let package = Package(
             .product(name: "Ink", package: "Ink"),
         ]),
         .target(name: "Tasks", dependencies: ["StoaCore", "Storage"]),
+        .target(name: "Assistant", dependencies: ["StoaCore", "Tasks"]),
         .target(name: "StoaServer", dependencies: [
-            "StoaCore", "Storage", "Identity", "TokenVerification", "Conversations", "Tasks",
+            "StoaCore", "Storage", "Identity", "TokenVerification", "Conversations", "Tasks", "Assistant",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,6 +71,7 @@ let package = Package(
                 path: "Tests/StoaTestSupport"),
         .testTarget(name: "StoaCoreTests", dependencies: ["StoaCore"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "StoaCore", "Storage", "StoaTestSupport"]),
+        .testTarget(name: "AssistantTests", dependencies: ["Assistant", "Tasks", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
         .testTarget(name: "TokenVerificationTests", dependencies: ["TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StoaServerTests", dependencies: [

@@ -1,3 +1,4 @@
+import Assistant
 import Conversations
 import Foundation
 import Identity
@@ -25,6 +26,8 @@ public struct AppServices: Sendable {
     public let tokenVerifier: TokenVerifier
     public let conversations: any ConversationStore
     public let tasks: any TaskStore
+    /// The assistant's model (the built-in one until remote providers are configured).
+    public var chatModel: any ChatModel = BuiltinModel()
 
     /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
     public var authBaseURL: String {

@@ -23,6 +23,9 @@ def main():
     args = parser.parse_args()
 
     http = requests.Session()
+    # No cookie jar: a stored session cookie would make later sign-ins cookie-authenticated
+    # requests without an Origin, which the CSRF check rightly refuses.
+    http.cookies.set_policy(requests.cookies.DefaultCookiePolicy(allowed_domains=[]))
     users = []
     for email in args.emails[:20]:
         r = http.post(f"{args.base}/api/auth/sign-in/email", json={"email": email, "password": "password123"})

@@ -14,6 +14,8 @@ struct APIRoutes: Sendable {
         api.get("me") { _, context in try await me(context) }
         ConversationRoutes(store: services.conversations, clock: services.clock).register(on: api)
         TaskRoutes(store: services.tasks, clock: services.clock).register(on: api)
+        ChatRoutes(conversations: services.conversations, tasks: services.tasks, model: services.chatModel,
+                   clock: services.clock, logger: services.logger).register(on: api)
     }
 
     /// `GET /api/me`: the signed-in user's profile.

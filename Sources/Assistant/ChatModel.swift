@@ -1,0 +1,66 @@
+import Foundation
+import StoaCore
+
+/// One turn of the conversation as a model sees it.
+public struct ChatTurn: Sendable {
+    public enum Role: String, Sendable { case system, user, assistant, tool }
+    public var role: Role
+    public var content: String
+    /// Tool calls the assistant made in this turn, with their results (as saved on the message).
+    public var toolRecords: [ToolRecord]
+    /// For `.tool` turns: which call this answers.
+    public var toolCallID: String?
+
+    public init(role: Role, content: String, toolRecords: [ToolRecord] = [], toolCallID: String? = nil) {
+        self.role = role; self.content = content; self.toolRecords = toolRecords; self.toolCallID = toolCallID
+    }
+}
+
+/// A tool call requested by a model.
+public struct ToolCall: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let arguments: JSONValue
+    public init(id: String, name: String, arguments: JSONValue) { self.id = id; self.name = name; self.arguments = arguments }
+}
+
+/// A tool call and what it returned: saved on the assistant message and shown to clients.
+public struct ToolRecord: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let arguments: JSONValue
+    public let result: JSONValue
+    public init(id: String, name: String, arguments: JSONValue, result: JSONValue) {
+        self.id = id; self.name = name; self.arguments = arguments; self.result = result
+    }
+
+    /// api.md's `{name, arguments, result}`.
+    public var json: JSONValue { .object([("name", .string(name)), ("arguments", arguments), ("result", result)]) }
+
+    public init?(json: JSONValue) {
+        guard let name = json["name"]?.stringValue else { return nil }
+        self.init(id: json["id"]?.stringValue ?? UUID().uuidString, name: name, arguments: json["arguments"] ?? .object([]), result: json["result"] ?? .null)
+    }
+}
+
+/// What a model produces in one round: text pieces, tool calls, or both.
+public enum ModelEvent: Sendable, Equatable {
+    case textDelta(String)
+    case toolCall(ToolCall)
+}
+
+/// A language model (or the built-in rule engine) behind one interface.
+public protocol ChatModel: Sendable {
+    /// A short name for logs (`builtin`, `openai:gpt-4o-mini`, …).
+    var name: String { get }
+    /// One round: given the conversation so far (ending with a user turn or tool results) and
+    /// the tools it may call, stream text and/or tool calls.
+    func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error>
+}
+
+/// Facts a model may need that are not in the conversation.
+public struct ModelContext: Sendable {
+    public var now: Date
+    public var timeZone: TimeZone
+    public init(now: Date, timeZone: TimeZone) { self.now = now; self.timeZone = timeZone }
+}

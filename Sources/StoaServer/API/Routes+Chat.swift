@@ -1,0 +1,198 @@
+import Assistant
+import Conversations
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import StoaCore
+import Storage
+import Tasks
+
+/// The endpoints that run the assistant: `POST /api/conversations/{id}/messages` (JSON or SSE),
+/// `POST /api/chat` and `POST /api/ask-selection`. The user's message is saved before the model
+/// is called, so a provider failure never loses it.
+struct ChatRoutes: Sendable {
+    let conversations: any ConversationStore
+    let tasks: any TaskStore
+    let model: any ChatModel
+    let clock: any StoaClock
+    let logger: Logger
+    /// How much history (characters) goes to the model.
+    static let contextBudget = 24_000
+    static let maxContent = 32_000
+
+    func register(on api: RouterGroup<UserRequestContext>) {
+        api.post("conversations/{id}/messages") { request, context in try await post(request, context) }
+        api.post("chat") { request, context in try await chat(request, context, selection: false) }
+        api.post("ask-selection") { request, context in try await chat(request, context, selection: true) }
+    }
+
+    // MARK: - Routes
+
+    func post(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let id = try request.uuidParameter(context, notFound: ConversationRoutes.notFound)
+        let body = try await APIBody.read(request, allowed: ["content"])
+        guard let content = try body.string("content", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("content is required") }
+        guard let userMessage = try await conversations.append(userID: context.user.id, conversationID: id, role: .user, content: content,
+                                                                 sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) else {
+            throw ConversationRoutes.notFound
+        }
+        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request)
+        if request.headers[.accept]?.contains("text/event-stream") == true {
+            return stream(turn, userMessage: userMessage)
+        }
+        let (text, records) = try await collect(turn)
+        let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
+        return .json(.object([("userMessage", userMessage.json), ("assistantMessage", assistant.json)]), status: .created)
+    }
+
+    func chat(_ request: Request, _ context: UserRequestContext, selection: Bool) async throws -> Response {
+        let body = try await APIBody.read(request, allowed: selection ? ["selection", "question", "session_id"] : ["query", "session_id"])
+        var content: String
+        if selection {
+            guard let selected = try body.string("selection", required: true, maxLength: Self.maxContent / 2),
+                  let question = try body.string("question", required: true, maxLength: 4000) else { throw StoaError.validation("selection and question are required") }
+            content = "About this selected text:\n\n> \(selected.replacingOccurrences(of: "\n", with: "\n> "))\n\n\(question)"
+        } else {
+            guard let query = try body.string("query", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("query is required") }
+            content = query
+        }
+        let conversationID = try await resolveConversation(userID: context.user.id, sessionID: try body.string("session_id", maxLength: 64))
+        guard try await conversations.append(userID: context.user.id, conversationID: conversationID, role: .user, content: content,
+                                             sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) != nil else {
+            throw ConversationRoutes.notFound
+        }
+        let turn = try await prepare(userID: context.user.id, conversationID: conversationID, request: request)
+        let (text, records) = try await collect(turn)
+        let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
+        return .json(.object([("response", .string(assistant.content)), ("session_id", .string(conversationID)),
+                              ("message_id", .string(assistant.id)), ("sources", assistant.sources)]))
+    }
+
+    /// `session_id` absent → new conversation; an unused UUID → a new conversation with that id;
+    /// the user's own → that one; anyone else's → 404 (indistinguishable from missing).
+    func resolveConversation(userID: String, sessionID: String?) async throws -> String {
+        guard let sessionID else { return try await conversations.create(userID: userID, id: nil, title: "", at: clock.now()).id }
+        guard UUIDv7.isValid(sessionID) else { throw StoaError.validation("session_id must be a UUID") }
+        let id = sessionID.lowercased()
+        if try await conversations.get(userID: userID, id: id) != nil { return id }
+        do {
+            return try await conversations.create(userID: userID, id: id, title: "", at: clock.now()).id
+        } catch DatabaseError.uniqueViolation {
+            throw ConversationRoutes.notFound
+        }
+    }
+
+    // MARK: - The turn
+
+    struct Turn: Sendable {
+        let userID: String
+        let conversationID: String
+        let engine: AssistantEngine
+        let history: [ChatTurn]
+        let context: ModelContext
+    }
+
+    func prepare(userID: String, conversationID: String, request: Request) async throws -> Turn {
+        let messages = try await conversations.allMessages(userID: userID, conversationID: conversationID) ?? []
+        var budget = Self.contextBudget
+        var recent: [Message] = []
+        for message in messages.reversed() {
+            budget -= message.content.count
+            if budget < 0 && !recent.isEmpty { break }
+            recent.append(message)
+        }
+        let history = recent.reversed().map { message in
+            ChatTurn(role: ChatTurn.Role(rawValue: message.role.rawValue) ?? .user, content: message.content,
+                     toolRecords: { if case .array(let items) = message.toolCalls { return items.compactMap(ToolRecord.init(json:)) } else { return [] } }())
+        }
+        let zone = request.headers[.xTimezone].flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC")!
+        let engine = AssistantEngine(model: model, tools: TaskTools(store: tasks, userID: userID, clock: clock))
+        return Turn(userID: userID, conversationID: conversationID, engine: engine, history: history, context: ModelContext(now: clock.now(), timeZone: zone))
+    }
+
+    func collect(_ turn: Turn) async throws -> (String, [ToolRecord]) {
+        var text = ""
+        var records: [ToolRecord] = []
+        do {
+            for try await event in turn.engine.run(history: turn.history, context: turn.context) {
+                switch event {
+                case .delta(let piece): text += piece
+                case .tool(let record): records.append(record)
+                }
+            }
+        } catch {
+            logger.warning("assistant failed", metadata: ["model": "\(model.name)", "error": "\(error)"])
+            throw Self.upstreamError
+        }
+        return (text, records)
+    }
+
+    static let upstreamError = StoaError(status: 502, code: "UPSTREAM_ERROR",
+                                         message: "The assistant could not answer just now. Your message is saved; please try again.")
+
+    func saveReply(_ turn: Turn, text: String, records: [ToolRecord], truncated: Bool) async throws -> Message {
+        let reply = text.isEmpty && !truncated ? "Done." : text
+        guard let message = try await conversations.append(
+            userID: turn.userID, conversationID: turn.conversationID, role: .assistant, content: reply,
+            sources: .array([]), toolCalls: .array(records.map(\.json)), truncated: truncated, at: clock.now()) else {
+            throw ConversationRoutes.notFound
+        }
+        return message
+    }
+
+    /// Server-sent events: `message`, then `delta`/`tool` as they happen, then `done` (or `error`).
+    /// A client that disconnects stops generation; what was said so far is saved as truncated.
+    func stream(_ turn: Turn, userMessage: Message) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        let body = ResponseBody { writer in
+            try await writer.write(Self.event("message", userMessage.json))
+            var text = ""
+            var records: [ToolRecord] = []
+            var disconnected = false
+            var failed = false
+            do {
+                events: for try await event in turn.engine.run(history: turn.history, context: turn.context) {
+                    let payload: ByteBuffer
+                    switch event {
+                    case .delta(let piece):
+                        text += piece
+                        payload = Self.event("delta", .object([("text", .string(piece))]))
+                    case .tool(let record):
+                        records.append(record)
+                        payload = Self.event("tool", record.json)
+                    }
+                    do { try await writer.write(payload) } catch { disconnected = true; break events }
+                }
+            } catch {
+                logger.warning("assistant failed while streaming", metadata: ["model": "\(model.name)", "error": "\(error)"])
+                failed = true
+            }
+            if failed && text.isEmpty && records.isEmpty {
+                try? await writer.write(Self.event("error", .object([("code", .string("UPSTREAM_ERROR")), ("message", .string(Self.upstreamError.message ?? ""))])))
+                try await writer.finish(nil)
+                return
+            }
+            let saved = try await saveReply(turn, text: text, records: records, truncated: disconnected || failed)
+            if disconnected { return }
+            if failed {
+                try? await writer.write(Self.event("error", .object([("code", .string("UPSTREAM_ERROR")), ("message", .string(Self.upstreamError.message ?? ""))])))
+            } else {
+                try? await writer.write(Self.event("done", saved.json))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static func event(_ name: String, _ data: JSONValue) -> ByteBuffer {
+        ByteBuffer(string: "event: \(name)\ndata: \(data.serialized)\n\n")
+    }
+}
+
+extension HTTPField.Name {
+    static let xTimezone = HTTPField.Name("X-Timezone")!
+}
