@@ -1,3 +1,4 @@
+import Assistant
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -34,16 +35,22 @@ struct TestApp {
     /// Runs `body` with an in-process client against a fresh database.
     static func run(
         _ modify: @escaping @Sendable (inout StoaConfiguration) -> Void = { _ in },
+        model: (any ChatModel)? = nil,
+        live: Bool = false,
         _ body: @escaping @Sendable (Client, TestApp) async throws -> Void
     ) async throws {
         try await TestDatabase.with { db in
             let clock = ManualClock()
             let mailer = MemoryMailer()
-            let services = AppServices.make(configuration: configuration(modify), database: db, clock: clock, mailer: mailer, logger: TestDatabase.logger)
+            var services = AppServices.make(configuration: configuration { config in
+                modify(&config)
+                if live { config.port = 0 }
+            }, database: db, clock: clock, mailer: mailer, logger: TestDatabase.logger)
+            if let model { services.chatModel = model }
             let testApp = TestApp(services: services, clock: clock, mailer: mailer)
             let app = buildApplication(services: services)
             do {
-                try await app.test(.router) { client in try await body(Client(inner: client), testApp) }
+                try await app.test(live ? .live : .router) { client in try await body(Client(inner: client), testApp) }
             } catch {
                 await services.hashingPool.shutdown()
                 throw error

@@ -1,0 +1,190 @@
+import Assistant
+import Foundation
+import StoaCore
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The chat endpoints: JSON and SSE turns, failures that keep the user's words, disconnects.
+@Suite struct ChatTests {
+    /// A model that fails, optionally after saying something.
+    struct FailingModel: ChatModel {
+        let name = "failing"
+        let partial: String?
+        func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+            AsyncThrowingStream { continuation in
+                if let partial { continuation.yield(.textDelta(partial)) }
+                continuation.finish(throwing: URLError(.badServerResponse))
+            }
+        }
+    }
+
+    /// A model that types slowly (one word per 50 ms, 100 words) and counts what it produced.
+    final class SlowModel: ChatModel, @unchecked Sendable {
+        let name = "slow"
+        let produced = Atomic<Int>(0)
+        func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+            AsyncThrowingStream { continuation in
+                let task = Task {
+                    for i in 0..<100 {
+                        try? await Task.sleep(for: .milliseconds(50))
+                        if Task.isCancelled { break }
+                        self.produced.add(1, ordering: .relaxed)
+                        continuation.yield(.textDelta("word\(i) "))
+                    }
+                    continuation.finish()
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
+        }
+    }
+
+    static func events(_ text: String) -> [(String, JSONValue?)] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            var name: String? = nil, data: String? = nil
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+            }
+            return name.map { ($0, data.flatMap { JSONValue.parse(Data($0.utf8)) }) }
+        }
+    }
+
+    @Test("a JSON turn runs the tool, saves both messages and the task") func jsonTurn() async throws {
+        try await TestApp.run { client, _ in
+            let a = try await APIUser.signUp(client, "a@x.io")
+            let id = try await a.createConversation()
+            let reply = try await a.call(.post, "/api/conversations/\(id)/messages", #"{"content":"add a task to buy milk"}"#)
+            #expect(reply.status == 201)
+            #expect(reply.json?["userMessage"]?["content"] == .string("add a task to buy milk"))
+            let assistant = reply.json?["assistantMessage"]
+            #expect(assistant?["content"] == .string("Added task: Buy milk"))
+            guard case .array(let calls)? = assistant?["toolCalls"] else { Issue.record("no tool calls"); return }
+            #expect(calls.first?["name"] == .string("add_task"))
+            #expect(calls.first?["result"]?["task"]?["title"] == .string("Buy milk"))
+            let tasks = try await a.call(.get, "/api/tasks")
+            #expect(tasks.json?["items"].map { if case .array(let i) = $0 { return i.count } else { return 0 } } == 1)
+            let conversation = try await a.call(.get, "/api/conversations/\(id)")
+            #expect(conversation.json?["title"] == .string("add a task to buy milk"))
+            #expect(conversation.json?["messageCount"] == .number(2))
+            // Multi-turn: the saved tool results let "mark 1 done" refer to the list shown.
+            _ = try await a.call(.post, "/api/conversations/\(id)/messages", #"{"content":"what's on my list"}"#)
+            let done = try await a.call(.post, "/api/conversations/\(id)/messages", #"{"content":"mark 1 done"}"#)
+            #expect(done.json?["assistantMessage"]?["content"] == .string("Marked done: Buy milk"))
+        }
+    }
+
+    @Test("SSE: message, then tool and delta events in order, then done") func streaming() async throws {
+        try await TestApp.run { client, _ in
+            let a = try await APIUser.signUp(client, "a@x.io")
+            let id = try await a.createConversation()
+            let reply = try await client.request(.post, "/api/conversations/\(id)/messages", json: #"{"content":"add a task to buy milk"}"#,
+                                                 headers: ["Authorization": "Bearer \(a.token)", "Accept": "text/event-stream"])
+            #expect(reply.status == 200)
+            #expect(reply.headers[.contentType] == "text/event-stream")
+            let events = Self.events(reply.text)
+            let names = events.map(\.0)
+            #expect(names.first == "message")
+            #expect(names.last == "done")
+            #expect(names.firstIndex(of: "tool")! < names.firstIndex(of: "delta")!)
+            let text = events.filter { $0.0 == "delta" }.compactMap { $0.1?["text"]?.stringValue }.joined()
+            #expect(text == "Added task: Buy milk")
+            #expect(events.last?.1?["content"] == .string(text))
+            #expect(events.first?.1?["role"] == .string("user"))
+        }
+    }
+
+    @Test("a provider failure is 502 UPSTREAM_ERROR (or an SSE error event) and the user's message stays saved") func failures() async throws {
+        try await TestApp.run(model: FailingModel(partial: nil)) { client, _ in
+            let a = try await APIUser.signUp(client, "a@x.io")
+            let id = try await a.createConversation()
+            let reply = try await a.call(.post, "/api/conversations/\(id)/messages", #"{"content":"precious words"}"#)
+            #expect(reply.status == 502 && reply.code == "UPSTREAM_ERROR")
+            let messages = try await a.call(.get, "/api/conversations/\(id)/messages")
+            guard case .array(let items)? = messages.json?["items"] else { Issue.record("no items"); return }
+            #expect(items.count == 1 && items.first?["content"] == .string("precious words"))
+            let stream = try await client.request(.post, "/api/conversations/\(id)/messages", json: #"{"content":"again"}"#,
+                                                  headers: ["Authorization": "Bearer \(a.token)", "Accept": "text/event-stream"])
+            let names = Self.events(stream.text).map(\.0)
+            #expect(names == ["message", "error"])
+            let chat = try await a.call(.post, "/api/chat", #"{"query":"hello"}"#)
+            #expect(chat.status == 502)
+        }
+        try await TestApp.run(model: FailingModel(partial: "Half an ans")) { client, _ in
+            let a = try await APIUser.signUp(client, "a@x.io")
+            let id = try await a.createConversation()
+            let stream = try await client.request(.post, "/api/conversations/\(id)/messages", json: #"{"content":"go"}"#,
+                                                  headers: ["Authorization": "Bearer \(a.token)", "Accept": "text/event-stream"])
+            #expect(Self.events(stream.text).map(\.0) == ["message", "delta", "error"])
+            let messages = try await a.call(.get, "/api/conversations/\(id)/messages")
+            guard case .array(let items)? = messages.json?["items"] else { Issue.record("no items"); return }
+            #expect(items.first?["content"] == .string("Half an ans") && items.first?["truncated"] == .bool(true))
+        }
+    }
+
+    @Test("/api/chat and /api/ask-selection: new, own, client-minted and foreign session ids") func chatEndpoint() async throws {
+        try await TestApp.run { client, _ in
+            let a = try await APIUser.signUp(client, "a@x.io")
+            let b = try await APIUser.signUp(client, "b@x.io")
+            let first = try await a.call(.post, "/api/chat", #"{"query":"add a task to buy milk"}"#)
+            #expect(first.status == 200)
+            #expect(first.json?["response"] == .string("Added task: Buy milk"))
+            #expect(first.json?["sources"] == .array([]))
+            let session = try #require(first.json?["session_id"]?.stringValue)
+            let again = try await a.call(.post, "/api/chat", #"{"query":"what's on my list","session_id":"\#(session)"}"#)
+            #expect(again.json?["session_id"] == .string(session))
+            let minted = UUIDv7.generate()
+            let mine = try await a.call(.post, "/api/chat", #"{"query":"hello","session_id":"\#(minted)"}"#)
+            #expect(mine.status == 200 && mine.json?["session_id"] == .string(minted))
+            let foreign = try await b.call(.post, "/api/chat", #"{"query":"hello","session_id":"\#(session)"}"#)
+            #expect(foreign.status == 404)
+            #expect(!foreign.text.contains(session))
+            let selection = try await a.call(.post, "/api/ask-selection", #"{"selection":"Some text","question":"What is it?"}"#)
+            #expect(selection.status == 200 && selection.json?["response"]?.stringValue?.isEmpty == false)
+            let bad = try await a.call(.post, "/api/chat", #"{"query":""}"#)
+            #expect(bad.status == 400 && bad.code == "VALIDATION_ERROR")
+            let huge = try await a.call(.post, "/api/chat", #"{"query":"\#(String(repeating: "x", count: 32_001))"}"#)
+            #expect(huge.status == 413)
+        }
+    }
+
+    @Test("a client that disconnects mid-stream stops generation; the partial answer is saved as truncated") func disconnect() async throws {
+        let model = SlowModel()
+        try await TestApp.run(model: model, live: true) { client, app in
+            let a = try await APIUser.signUp(client, "a@x.io")
+            let id = try await a.createConversation()
+            let port = try #require(client.inner.port)
+            let body = #"{"content":"tell me a long story"}"#
+            let request = "POST /api/conversations/\(id)/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(a.token)\r\n"
+                + "Accept: text/event-stream\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            #expect(connected == 0)
+            _ = request.withCString { send(fd, $0, strlen($0), 0) }
+            var received = ""
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !received.contains("event: delta") {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                received += String(decoding: buffer[0..<n], as: UTF8.self)
+            }
+            close(fd)
+            #expect(received.contains("event: delta"))
+            try await Task.sleep(for: .seconds(1))
+            let produced = model.produced.load(ordering: .relaxed)
+            #expect(produced < 60, "generation went on after the disconnect: \(produced) words")
+            let messages = try await a.call(.get, "/api/conversations/\(id)/messages")
+            guard case .array(let items)? = messages.json?["items"], let saved = items.first else { Issue.record("no items"); return }
+            #expect(saved["role"] == .string("assistant"))
+            #expect(saved["truncated"] == .bool(true))
+            #expect(saved["content"]?.stringValue?.hasPrefix("word0") == true)
+            _ = app
+        }
+    }
+}
