@@ -54,7 +54,11 @@ let package = Package(
             .product(name: "Ink", package: "Ink"),
         ]),
         .target(name: "Tasks", dependencies: ["StoaCore", "Storage"]),
-        .target(name: "Assistant", dependencies: ["StoaCore", "Tasks"]),
+        .target(name: "Assistant", dependencies: [
+            "StoaCore", "Tasks",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "StoaServer", dependencies: [
             "StoaCore", "Storage", "Identity", "TokenVerification", "Conversations", "Tasks", "Assistant",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -71,7 +75,11 @@ let package = Package(
                 path: "Tests/StoaTestSupport"),
         .testTarget(name: "StoaCoreTests", dependencies: ["StoaCore"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "StoaCore", "Storage", "StoaTestSupport"]),
-        .testTarget(name: "AssistantTests", dependencies: ["Assistant", "Tasks", "StoaCore", "Storage", "StoaTestSupport"]),
+        .testTarget(name: "AssistantTests", dependencies: [
+            "Assistant", "Tasks", "StoaCore", "Storage", "StoaTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
         .testTarget(name: "TokenVerificationTests", dependencies: ["TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StoaServerTests", dependencies: [

@@ -33,6 +33,7 @@ public struct StoaConfiguration: Sendable {
     /// Disables the origin/CSRF check (Better Auth's `disableCSRFCheck`); only for tests.
     public var disableOriginCheck: Bool = false
     public var jwt = JWTSettings()
+    public var assistant = AssistantSettings()
 
     public init() {}
 
@@ -99,6 +100,24 @@ public struct JWTSettings: Sendable {
     /// `BETTER_AUTH_JWKS_URL`: where the api role fetches keys.
     public var jwksURL: String? = nil
     public init() {}
+}
+
+/// Which models answer, in order (`STOA_ASSISTANT`), and how to reach them.
+public struct AssistantSettings: Sendable {
+    /// Providers to try in order; unconfigured ones are skipped. `builtin` always works.
+    public var order: [String] = ["openai", "gemini", "builtin"]
+    public var openAIKey: String? = nil
+    /// An OpenAI-compatible server; setting it alone (no key) enables local servers.
+    public var openAIBaseURL: String? = nil
+    public var openAIModel: String = "gpt-4o-mini"
+    public var geminiKey: String? = nil
+    public var geminiModel: String = "gemini-2.0-flash"
+    /// Seconds to wait for a provider's first token (`STOA_ASSISTANT_TIMEOUT`).
+    public var firstTokenTimeout: Int = 30
+    public init() {}
+
+    /// Whether the OpenAI-compatible provider has what it needs.
+    public var openAIConfigured: Bool { openAIKey != nil || openAIBaseURL != nil }
 }
 
 /// Session lifetimes in seconds (Better Auth defaults).
@@ -222,6 +241,24 @@ extension StoaConfiguration {
         config.jwt.issuer = value("BETTER_AUTH_ISSUER")
         config.jwt.apiBaseURL = value("API_BASE_URL")
         config.jwt.expectedAudience = value("API_AUDIENCE")
+        if let order = value("STOA_ASSISTANT") {
+            let names = order.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let unknown = names.first(where: { !["openai", "gemini", "builtin"].contains($0) }) {
+                throw ConfigurationError("STOA_ASSISTANT lists an unknown provider \"\(unknown.prefix(20))\" (use openai, gemini, builtin)")
+            }
+            config.assistant.order = names
+        }
+        config.assistant.openAIKey = value("OPENAI_API_KEY")
+        if let url = value("OPENAI_BASE_URL") {
+            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? "") else {
+                throw ConfigurationError("OPENAI_BASE_URL must be an http:// or https:// URL")
+            }
+            config.assistant.openAIBaseURL = url
+        }
+        if let model = value("OPENAI_MODEL") { config.assistant.openAIModel = model }
+        config.assistant.geminiKey = value("GEMINI_API_KEY")
+        if let model = value("GEMINI_MODEL") { config.assistant.geminiModel = model }
+        if let v = try int("STOA_ASSISTANT_TIMEOUT", 1...600) { config.assistant.firstTokenTimeout = v }
         if let url = value("BETTER_AUTH_JWKS_URL") {
             guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
                 throw ConfigurationError("BETTER_AUTH_JWKS_URL must be an http:// or https:// URL")

@@ -27,7 +27,7 @@ public struct AppServices: Sendable {
     public let conversations: any ConversationStore
     public let tasks: any TaskStore
     /// The assistant's model (the built-in one until remote providers are configured).
-    public var chatModel: any ChatModel = BuiltinModel()
+    public var chatModel: any ChatModel
 
     /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
     public var authBaseURL: String {
@@ -74,7 +74,29 @@ public struct AppServices: Sendable {
             origins: OriginPolicy(baseURL: configuration.baseURL, trustedOrigins: configuration.trustedOrigins),
             rateLimiter: limiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
             hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier,
-            conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database))
+            conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database),
+            chatModel: makeChatModel(configuration.assistant, logger: logger))
+    }
+
+    /// The models of `STOA_ASSISTANT`, in order, skipping unconfigured ones; `builtin` last resort.
+    public static func makeChatModel(_ settings: AssistantSettings, logger: Logger) -> any ChatModel {
+        var models: [any ChatModel] = []
+        for name in settings.order {
+            switch name {
+            case "openai" where settings.openAIConfigured:
+                var openAI = OpenAIModel.Settings(baseURL: settings.openAIBaseURL ?? "https://api.openai.com/v1", apiKey: settings.openAIKey, model: settings.openAIModel)
+                openAI.firstTokenTimeout = .seconds(Int64(settings.firstTokenTimeout))
+                models.append(OpenAIModel(settings: openAI))
+            case "gemini" where settings.geminiKey != nil:
+                logger.warning("GEMINI_API_KEY is set, but the Gemini provider is not available in this version yet; skipping it")
+            case "builtin":
+                models.append(BuiltinModel())
+            default:
+                continue
+            }
+        }
+        if models.isEmpty { models = [BuiltinModel()] }
+        return models.count == 1 ? models[0] : FallbackModel(models, logger: logger)
     }
 
     /// The key ring over the `jwks` table with the configured algorithm, rotation and grace period.

@@ -38,13 +38,25 @@ import Testing
                 let hasID = path.contains("{id}") || path.contains(":id")
                 let id = path.contains("tasks") ? ids["task"]! : ids["conversation"]!
                 path = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: ":id", with: id)
+                // A valid body for the route, pointing at A's data wherever the route takes an id.
                 var body: String? = nil
+                var targetsA = hasID
                 if route.method == .post || route.method == .patch {
-                    body = path.hasSuffix("feedback") ? #"{"message_id":"\#(ids["message2"]!)","rating":"down"}"# : #"{"title":"b's"}"#
+                    if path.hasSuffix("feedback") {
+                        body = #"{"message_id":"\#(ids["message2"]!)","rating":"down"}"#; targetsA = true
+                    } else if path.hasSuffix("/messages") {
+                        body = #"{"content":"hello"}"#
+                    } else if path.hasSuffix("/chat") {
+                        body = #"{"query":"hello","session_id":"\#(ids["conversation"]!)"}"#; targetsA = true
+                    } else if path.hasSuffix("/ask-selection") {
+                        body = #"{"selection":"x","question":"y","session_id":"\#(ids["conversation"]!)"}"#; targetsA = true
+                    } else {
+                        body = #"{"title":"b's"}"#
+                    }
                 }
                 let reply = try await b.call(route.method, path, body)
                 let label = "\(route.method) \(route.path) → \(reply.status)"
-                if hasID || path.hasSuffix("feedback") {
+                if targetsA {
                     #expect(reply.status == 404, "\(label)")
                     #expect(reply.code == "NOT_FOUND", "\(label)")
                 } else {

@@ -153,7 +153,7 @@ import Glibc
     @Test("a client that disconnects mid-stream stops generation; the partial answer is saved as truncated") func disconnect() async throws {
         let model = SlowModel()
         try await TestApp.run(model: model, live: true) { client, app in
-            let a = try await APIUser.signUp(client, "a@x.io")
+            let a = try await APIUser.direct(client, app, "a@x.io")
             let id = try await a.createConversation()
             let port = try #require(client.inner.port)
             let body = #"{"content":"tell me a long story"}"#
