@@ -4,6 +4,7 @@ import random
 import statistics
 import sys
 import time
+from http.cookiejar import DefaultCookiePolicy
 
 import requests
 
@@ -25,7 +26,7 @@ def main():
     http = requests.Session()
     # No cookie jar: a stored session cookie would make later sign-ins cookie-authenticated
     # requests without an Origin, which the CSRF check rightly refuses.
-    http.cookies.set_policy(requests.cookies.DefaultCookiePolicy(allowed_domains=[]))
+    http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     users = []
     for email in args.emails[:20]:
         r = http.post(f"{args.base}/api/auth/sign-in/email", json={"email": email, "password": "password123"})
