@@ -12,10 +12,14 @@ public final class PostgresDatabase: Database {
     private let runTask: Task<Void, Never>
     let logger: Logger
 
-    private init(client: PostgresClient, logger: Logger) {
+    private init(client: PostgresClient, logger: Logger, started: AsyncStream<Void>.Continuation) {
         self.client = client
         self.logger = logger
-        self.runTask = Task { await client.run() }
+        self.runTask = Task {
+            started.yield()
+            started.finish()
+            await client.run()
+        }
     }
 
     /// Connects to PostgreSQL and checks that it answers (so bad settings fail at start-up).
@@ -30,7 +34,12 @@ public final class PostgresDatabase: Database {
         }
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(10)
-        let db = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        let (started, continuation) = AsyncStream.makeStream(of: Void.self)
+        let db = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger, started: continuation)
+        // Wait until the pool's run loop is going, so the first query does not race it
+        // (PostgresNIO warns about leasing before `run()`).
+        for await _ in started {}
+        try? await Task.sleep(for: .milliseconds(5))
         do {
             try await db.ping()
         } catch {
