@@ -137,17 +137,8 @@ public struct SQLConversationStore: ConversationStore {
     func messagePage(_ condition: String, _ binds: [DatabaseValue], page: PageRequest) async throws -> Page<Message> {
         var sql = #"SELECT \#(Self.messageColumns) FROM "message" WHERE \#(condition)"#
         var binds = binds
-        if let cursor = page.cursor {
-            guard cursor.values.count == 2, let created = cursor.date(0) else { throw StoaError.validation("cursor is not a cursor from a previous page") }
-            sql += #" AND ("created_at" < ? OR ("created_at" = ? AND "id" < ?))"#
-            binds += [.date(created), .date(created), .text(cursor.values[1])]
-        }
-        sql += #" ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#
-        binds.append(.int(Int64(page.limit + 1)))
-        let rows = try await db.query(sql, binds).map(Self.message)
-        let items = Array(rows.prefix(page.limit))
-        let next = rows.count > page.limit ? items.last.map { PageCursor([ISO8601.string(from: $0.createdAt), $0.id]) } : nil
-        return Page(items: items, nextCursor: next)
+        try NewestFirstPage.finish(&sql, &binds, page: page)
+        return NewestFirstPage.page(try await db.query(sql, binds).map(Self.message), page) { ($0.createdAt, $0.id) }
     }
 
     public func allMessages(userID: String, conversationID: String) async throws -> [Message]? {

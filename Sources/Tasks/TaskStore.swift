@@ -45,17 +45,8 @@ public struct SQLTaskStore: TaskStore {
             sql += #" AND (LOWER("title") LIKE ? ESCAPE '\' OR LOWER(COALESCE("description", '')) LIKE ? ESCAPE '\')"#
             binds += [.text(pattern), .text(pattern)]
         }
-        if let cursor = page.cursor {
-            guard cursor.values.count == 2, let created = cursor.date(0) else { throw StoaError.validation("cursor is not a cursor from a previous page") }
-            sql += #" AND ("created_at" < ? OR ("created_at" = ? AND "id" < ?))"#
-            binds += [.date(created), .date(created), .text(cursor.values[1])]
-        }
-        sql += #" ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#
-        binds.append(.int(Int64(page.limit + 1)))
-        let rows = try await db.query(sql, binds).map(Self.task)
-        let items = Array(rows.prefix(page.limit))
-        let next = rows.count > page.limit ? items.last.map { PageCursor([ISO8601.string(from: $0.createdAt), $0.id]) } : nil
-        return Page(items: items, nextCursor: next)
+        try NewestFirstPage.finish(&sql, &binds, page: page)
+        return NewestFirstPage.page(try await db.query(sql, binds).map(Self.task), page) { ($0.createdAt, $0.id) }
     }
 
     public func update(userID: String, id: String, title: String?, description: String??, completed: Bool?, dueAt: Date??, at: Date) async throws -> TaskItem? {

@@ -10,17 +10,8 @@ struct APIBody {
     let fields: [(String, JSONValue)]
 
     static func read(_ request: Request, allowed: Set<String>) async throws -> APIBody {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: 1 << 20)
-        } catch {
-            throw StoaError(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 1 MiB.")
-        }
-        let bytes = Data(buffer.readableBytesView)
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return APIBody(fields: []) }
-        let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard mediaType == "application/json" else {
+        guard let bytes = try await request.collectBodyData() else { return APIBody(fields: []) }
+        guard request.mediaType == "application/json" else {
             throw StoaError(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json.")
         }
         guard let value = JSONValue.parse(bytes) else { throw StoaError.validation("the body is not valid JSON") }

@@ -89,16 +89,8 @@ struct AuthRouter: RouterMiddleware {
 
     func readBody(_ request: inout Request, acceptsForm: Bool) async throws -> [(String, JSONValue)] {
         guard request.method != .get, request.method != .head else { return [] }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: 1 << 20)
-        } catch {
-            throw StoaError(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 1 MiB.")
-        }
-        let bytes = Data(buffer.readableBytesView)
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return [] }
-        let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        switch mediaType {
+        guard let bytes = try await request.collectBodyData() else { return [] }
+        switch request.mediaType {
         case "application/json":
             guard let value = JSONValue.parse(bytes) else {
                 throw StoaError(status: 400, code: "BAD_REQUEST", message: "Invalid JSON in request body")
