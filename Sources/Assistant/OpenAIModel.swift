@@ -170,8 +170,9 @@ public enum ProviderHTTP {
                     var pending = ""
                     for try await buffer in body {
                         pending += String(buffer: buffer)
-                        while let newline = pending.firstIndex(of: "\n") {
-                            let line = pending[..<newline].trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+                        // `isNewline`: Swift treats "\r\n" as one Character, so `firstIndex(of: "\n")` would miss CRLF lines.
+                        while let newline = pending.firstIndex(where: \.isNewline) {
+                            let line = String(pending[..<newline])
                             pending = String(pending[pending.index(after: newline)...])
                             if line.hasPrefix("data:") { continuation.yield(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) }
                         }

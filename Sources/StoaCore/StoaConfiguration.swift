@@ -112,6 +112,8 @@ public struct AssistantSettings: Sendable {
     public var openAIModel: String = "gpt-4o-mini"
     public var geminiKey: String? = nil
     public var geminiModel: String = "gemini-2.0-flash"
+    /// Another Gemini API endpoint (a proxy, or a test server).
+    public var geminiBaseURL: String? = nil
     /// Seconds to wait for a provider's first token (`STOA_ASSISTANT_TIMEOUT`).
     public var firstTokenTimeout: Int = 30
     public init() {}
@@ -258,6 +260,7 @@ extension StoaConfiguration {
         if let model = value("OPENAI_MODEL") { config.assistant.openAIModel = model }
         config.assistant.geminiKey = value("GEMINI_API_KEY")
         if let model = value("GEMINI_MODEL") { config.assistant.geminiModel = model }
+        config.assistant.geminiBaseURL = value("GEMINI_BASE_URL")
         if let v = try int("STOA_ASSISTANT_TIMEOUT", 1...600) { config.assistant.firstTokenTimeout = v }
         if let url = value("BETTER_AUTH_JWKS_URL") {
             guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {

@@ -87,8 +87,12 @@ public struct AppServices: Sendable {
                 var openAI = OpenAIModel.Settings(baseURL: settings.openAIBaseURL ?? "https://api.openai.com/v1", apiKey: settings.openAIKey, model: settings.openAIModel)
                 openAI.firstTokenTimeout = .seconds(Int64(settings.firstTokenTimeout))
                 models.append(OpenAIModel(settings: openAI))
-            case "gemini" where settings.geminiKey != nil:
-                logger.warning("GEMINI_API_KEY is set, but the Gemini provider is not available in this version yet; skipping it")
+            case "gemini":
+                guard let key = settings.geminiKey else { continue }
+                var gemini = GeminiModel.Settings(apiKey: key, model: settings.geminiModel)
+                if let base = settings.geminiBaseURL { gemini.baseURL = base }
+                gemini.firstTokenTimeout = .seconds(Int64(settings.firstTokenTimeout))
+                models.append(GeminiModel(settings: gemini))
             case "builtin":
                 models.append(BuiltinModel())
             default:
