@@ -116,6 +116,8 @@ public struct AssistantSettings: Sendable {
     public var geminiBaseURL: String? = nil
     /// Seconds to wait for a provider's first token (`STOA_ASSISTANT_TIMEOUT`).
     public var firstTokenTimeout: Int = 30
+    /// How much recent conversation (characters) goes to the model (`STOA_ASSISTANT_CONTEXT`).
+    public var contextBudget: Int = 24_000
     public init() {}
 
     /// Whether the OpenAI-compatible provider has what it needs.
@@ -262,6 +264,7 @@ extension StoaConfiguration {
         if let model = value("GEMINI_MODEL") { config.assistant.geminiModel = model }
         config.assistant.geminiBaseURL = value("GEMINI_BASE_URL")
         if let v = try int("STOA_ASSISTANT_TIMEOUT", 1...600) { config.assistant.firstTokenTimeout = v }
+        if let v = try int("STOA_ASSISTANT_CONTEXT", 1_000...2_000_000) { config.assistant.contextBudget = v }
         if let url = value("BETTER_AUTH_JWKS_URL") {
             guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
                 throw ConfigurationError("BETTER_AUTH_JWKS_URL must be an http:// or https:// URL")

@@ -15,7 +15,8 @@ struct APIRoutes: Sendable {
         ConversationRoutes(store: services.conversations, clock: services.clock).register(on: api)
         TaskRoutes(store: services.tasks, clock: services.clock).register(on: api)
         ChatRoutes(conversations: services.conversations, tasks: services.tasks, model: services.chatModel,
-                   clock: services.clock, logger: services.logger).register(on: api)
+                   clock: services.clock, logger: services.logger,
+                   contextBudget: services.configuration.assistant.contextBudget).register(on: api)
     }
 
     /// `GET /api/me`: the signed-in user's profile.

@@ -18,8 +18,8 @@ struct ChatRoutes: Sendable {
     let model: any ChatModel
     let clock: any StoaClock
     let logger: Logger
-    /// How much history (characters) goes to the model.
-    static let contextBudget = 24_000
+    /// How much recent history (characters) goes to the model; the newest message always does.
+    let contextBudget: Int
     static let maxContent = 32_000
 
     func register(on api: RouterGroup<UserRequestContext>) {
@@ -96,7 +96,7 @@ struct ChatRoutes: Sendable {
 
     func prepare(userID: String, conversationID: String, request: Request) async throws -> Turn {
         let messages = try await conversations.allMessages(userID: userID, conversationID: conversationID) ?? []
-        var budget = Self.contextBudget
+        var budget = contextBudget
         var recent: [Message] = []
         for message in messages.reversed() {
             budget -= message.content.count
