@@ -43,7 +43,7 @@ enum DuePhrase {
             }),
         ]
         for (pattern, resolve) in patterns {
-            guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+            guard let regex = RegexCache.regex(pattern),
                   let match = regex.firstMatch(in: lower, range: NSRange(lower.startIndex..., in: lower)),
                   let range = Range(match.range, in: lower), let due = resolve(match, lower) else { continue }
             let offset = lower.distance(from: lower.startIndex, to: range.lowerBound)

@@ -10,7 +10,7 @@ extension BuiltinModel {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ".!?")))
         let lower = text.lowercased()
         func match(_ pattern: String) -> [String]? {
-            guard let regex = try? NSRegularExpression(pattern: "^" + pattern + "$", options: [.caseInsensitive]),
+            guard let regex = RegexCache.regex("^" + pattern + "$"),
                   let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
             return (0..<m.numberOfRanges).map { i in Range(m.range(at: i), in: text).map { String(text[$0]) } ?? "" }
         }

@@ -19,6 +19,8 @@ public protocol ConversationStore: Sendable {
     func messages(userID: String, conversationID: String, page: PageRequest) async throws -> Page<Message>?
     /// Oldest first, all of them (export). `nil` when the conversation is not the user's.
     func allMessages(userID: String, conversationID: String) async throws -> [Message]?
+    /// The newest `limit` messages, oldest first (the model's context). `nil` when not the user's.
+    func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [Message]
     /// The user's messages across conversations, newest first.
     func history(userID: String, page: PageRequest) async throws -> Page<Message>
     func message(userID: String, id: String) async throws -> Message?
@@ -148,6 +150,12 @@ public struct SQLConversationStore: ConversationStore {
             [.text(conversationID), .text(userID)]).map(Self.message)
     }
 
+    public func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [Message] {
+        try await db.query(
+            #"SELECT \#(Self.messageColumns) FROM "message" WHERE "conversation_id" = ? AND "user_id" = ? ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#,
+            [.text(conversationID), .text(userID), .int(Int64(limit))]).map(Self.message).reversed()
+    }
+
     public func message(userID: String, id: String) async throws -> Message? {
         try await db.first(#"SELECT \#(Self.messageColumns) FROM "message" WHERE "id" = ? AND "user_id" = ?"#, id, userID).map(Self.message)
     }
@@ -158,6 +166,12 @@ public struct SQLConversationStore: ConversationStore {
         try await db.execute(#"INSERT INTO "feedback" ("id", "message_id", "user_id", "rating", "comment", "created_at") VALUES (?, ?, ?, ?, ?, ?)"#,
                              id, messageID, userID, rating, comment, at)
         return id
+    }
+
+    /// A stored JSON array; the common empty one without running the decoder.
+    static func jsonArray(_ text: String?) -> JSONValue {
+        guard let text, text != "[]", !text.isEmpty else { return .array([]) }
+        return JSONValue.parse(Data(text.utf8)) ?? .array([])
     }
 
     static func conversation(_ row: DatabaseRow) throws -> Conversation {
@@ -171,8 +185,7 @@ public struct SQLConversationStore: ConversationStore {
     static func message(_ row: DatabaseRow) throws -> Message {
         Message(id: try row.string("id"), conversationId: try row.string("conversation_id"),
                 role: MessageRole(rawValue: try row.string("role")) ?? .user, content: try row.string("content"),
-                sources: row.optionalString("sources").flatMap { JSONValue.parse(Data($0.utf8)) } ?? .array([]),
-                toolCalls: row.optionalString("tool_calls").flatMap { JSONValue.parse(Data($0.utf8)) } ?? .array([]),
+                sources: jsonArray(row.optionalString("sources")), toolCalls: jsonArray(row.optionalString("tool_calls")),
                 truncated: (try? row.bool("truncated")) ?? false, createdAt: try row.date("created_at"))
     }
 }

@@ -14,7 +14,24 @@ public enum MarkdownRenderer {
     }()
 
     public static func html(_ markdown: String) -> String {
-        parser.html(from: escape(markdown))
+        if isPlainText(markdown) { return "<p>" + escape(markdown) + "</p>" }
+        return parser.html(from: escape(markdown))
+    }
+
+    /// One line of prose with nothing Markdown would treat specially renders as a single
+    /// paragraph; skipping the parser there makes long message pages cheap.
+    static func isPlainText(_ s: String) -> Bool {
+        guard !s.isEmpty, s.count < 2000 else { return false }
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "*", "_", "`", "[", "]", "#", ">", "<", "&", "|", "~", "!", "\\", "\n", "\r", "\t", "=", "+": return false
+            default: continue
+            }
+        }
+        let trimmed = s.trimmingCharacters(in: .whitespaces)
+        // Lists ("- x", "1. x") and leading spaces (code) need the parser.
+        if trimmed.hasPrefix("-") || s.hasPrefix(" ") || trimmed.first?.isNumber == true { return false }
+        return !s.contains("http://") && !s.contains("https://") && !s.contains("www.")
     }
 
     /// Escapes the characters that start HTML. `&` becomes `&amp;` unless it already starts

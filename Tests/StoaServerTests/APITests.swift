@@ -196,6 +196,7 @@ import Testing
             let messages = try await a.call(.get, "/api/conversations/\(id)/messages?limit=1")
             guard case .array(let items)? = messages.json?["items"] else { Issue.record("no items"); return }
             #expect(items.first?["content"] == .string("Sure."))
+            #expect(items.first?["html"] == .string("<p>Sure.</p>"))
             let older = try await a.call(.get, "/api/conversations/\(id)/messages?limit=1&cursor=\(messages.json?["nextCursor"]?.stringValue ?? "")")
             guard case .array(let olderItems)? = older.json?["items"], let first = olderItems.first else { Issue.record("no older"); return }
             let html = first["html"]?.stringValue ?? ""

@@ -95,7 +95,7 @@ struct ChatRoutes: Sendable {
     }
 
     func prepare(userID: String, conversationID: String, request: Request) async throws -> Turn {
-        let messages = try await conversations.allMessages(userID: userID, conversationID: conversationID) ?? []
+        let messages = try await conversations.recentMessages(userID: userID, conversationID: conversationID, limit: 100)
         var budget = contextBudget
         var recent: [Message] = []
         for message in messages.reversed() {
