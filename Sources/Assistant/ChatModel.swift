@@ -58,6 +58,23 @@ public protocol ChatModel: Sendable {
     func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error>
 }
 
+/// A model's event stream driven by one task: `produce` yields events; returning finishes the
+/// stream, throwing fails it, and a consumer that goes away cancels the task.
+func modelEventStream(_ produce: @escaping @Sendable (AsyncThrowingStream<ModelEvent, Error>.Continuation) async throws -> Void)
+    -> AsyncThrowingStream<ModelEvent, Error> {
+    AsyncThrowingStream { continuation in
+        let task = Task {
+            do {
+                try await produce(continuation)
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+    }
+}
+
 /// Facts a model may need that are not in the conversation.
 public struct ModelContext: Sendable {
     public var now: Date

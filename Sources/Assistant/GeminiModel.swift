@@ -25,35 +25,27 @@ public struct GeminiModel: ChatModel {
     }
 
     public func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    let url = settings.baseURL.trimmingSuffix("/") + "/models/\(settings.model):streamGenerateContent?alt=sse"
-                    let response = try await ProviderHTTP.send(client: client, url: url, headers: [("x-goog-api-key", settings.apiKey)],
-                                                               body: requestBody(conversation, tools: tools), retries: settings.retries,
-                                                               timeout: settings.firstTokenTimeout)
-                    var callIndex = 0
-                    for try await line in ProviderHTTP.sseData(response.body) {
-                        guard let chunk = JSONValue.parse(Data(line.utf8)) else { continue }
-                        if let error = chunk["error"] {
-                            throw ProviderError.upstream(status: 200, message: error["message"]?.stringValue ?? "error")
-                        }
-                        guard case .array(let candidates)? = chunk["candidates"], case .array(let parts)? = candidates.first?["content"]?["parts"] else { continue }
-                        for part in parts {
-                            if let text = part["text"]?.stringValue, !text.isEmpty { continuation.yield(.textDelta(text)) }
-                            if let call = part["functionCall"], let name = call["name"]?.stringValue {
-                                callIndex += 1
-                                continuation.yield(.toolCall(ToolCall(id: call["id"]?.stringValue ?? "gemini_\(callIndex)_\(name)",
-                                                                      name: name, arguments: call["args"] ?? .object([]))))
-                            }
-                        }
+        modelEventStream { continuation in
+            let url = settings.baseURL.trimmingSuffix("/") + "/models/\(settings.model):streamGenerateContent?alt=sse"
+            let response = try await ProviderHTTP.send(client: client, url: url, headers: [("x-goog-api-key", settings.apiKey)],
+                                                       body: requestBody(conversation, tools: tools), retries: settings.retries,
+                                                       timeout: settings.firstTokenTimeout)
+            var callIndex = 0
+            for try await line in ProviderHTTP.sseData(response.body) {
+                guard let chunk = JSONValue.parse(Data(line.utf8)) else { continue }
+                if let error = chunk["error"] {
+                    throw ProviderError.upstream(status: 200, message: error["message"]?.stringValue ?? "error")
+                }
+                guard case .array(let candidates)? = chunk["candidates"], case .array(let parts)? = candidates.first?["content"]?["parts"] else { continue }
+                for part in parts {
+                    if let text = part["text"]?.stringValue, !text.isEmpty { continuation.yield(.textDelta(text)) }
+                    if let call = part["functionCall"], let name = call["name"]?.stringValue {
+                        callIndex += 1
+                        continuation.yield(.toolCall(ToolCall(id: call["id"]?.stringValue ?? "gemini_\(callIndex)_\(name)",
+                                                              name: name, arguments: call["args"] ?? .object([]))))
                     }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 

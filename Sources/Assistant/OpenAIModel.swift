@@ -27,42 +27,34 @@ public struct OpenAIModel: ChatModel {
     }
 
     public func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    let response = try await ProviderHTTP.send(client: client, url: settings.baseURL.trimmingSuffix("/") + "/chat/completions",
-                                                               headers: settings.apiKey.map { [("Authorization", "Bearer \($0)")] } ?? [],
-                                                               body: requestBody(conversation, tools: tools), retries: settings.retries,
-                                                               timeout: settings.firstTokenTimeout)
-                    var calls: [Int: (id: String, name: String, arguments: String)] = [:]
-                    for try await line in ProviderHTTP.sseData(response.body) {
-                        if line == "[DONE]" { break }
-                        guard let chunk = JSONValue.parse(Data(line.utf8)) else { continue }
-                        if let error = chunk["error"] { throw ProviderError.upstream(status: 200, message: error["message"]?.stringValue ?? "error") }
-                        guard case .array(let choices)? = chunk["choices"], let delta = choices.first?["delta"] else { continue }
-                        if let text = delta["content"]?.stringValue, !text.isEmpty { continuation.yield(.textDelta(text)) }
-                        if case .array(let pieces)? = delta["tool_calls"] {
-                            for piece in pieces {
-                                let index = piece["index"].flatMap { if case .number(let n) = $0 { return Int(n) } else { return nil } } ?? 0
-                                var call = calls[index] ?? ("", "", "")
-                                if let id = piece["id"]?.stringValue { call.id = id }
-                                if let name = piece["function"]?["name"]?.stringValue { call.name += name }
-                                if let arguments = piece["function"]?["arguments"]?.stringValue { call.arguments += arguments }
-                                calls[index] = call
-                            }
-                        }
+        modelEventStream { continuation in
+            let response = try await ProviderHTTP.send(client: client, url: settings.baseURL.trimmingSuffix("/") + "/chat/completions",
+                                                       headers: settings.apiKey.map { [("Authorization", "Bearer \($0)")] } ?? [],
+                                                       body: requestBody(conversation, tools: tools), retries: settings.retries,
+                                                       timeout: settings.firstTokenTimeout)
+            var calls: [Int: (id: String, name: String, arguments: String)] = [:]
+            for try await line in ProviderHTTP.sseData(response.body) {
+                if line == "[DONE]" { break }
+                guard let chunk = JSONValue.parse(Data(line.utf8)) else { continue }
+                if let error = chunk["error"] { throw ProviderError.upstream(status: 200, message: error["message"]?.stringValue ?? "error") }
+                guard case .array(let choices)? = chunk["choices"], let delta = choices.first?["delta"] else { continue }
+                if let text = delta["content"]?.stringValue, !text.isEmpty { continuation.yield(.textDelta(text)) }
+                if case .array(let pieces)? = delta["tool_calls"] {
+                    for piece in pieces {
+                        let index = piece["index"].flatMap { if case .number(let n) = $0 { return Int(n) } else { return nil } } ?? 0
+                        var call = calls[index] ?? ("", "", "")
+                        if let id = piece["id"]?.stringValue { call.id = id }
+                        if let name = piece["function"]?["name"]?.stringValue { call.name += name }
+                        if let arguments = piece["function"]?["arguments"]?.stringValue { call.arguments += arguments }
+                        calls[index] = call
                     }
-                    for index in calls.keys.sorted() {
-                        guard let call = calls[index], !call.name.isEmpty else { continue }
-                        let arguments = call.arguments.isEmpty ? .object([]) : (JSONValue.parse(Data(call.arguments.utf8)) ?? .object([("_unparsable", .string(call.arguments))]))
-                        continuation.yield(.toolCall(ToolCall(id: call.id.isEmpty ? "call_\(index)" : call.id, name: call.name, arguments: arguments)))
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            for index in calls.keys.sorted() {
+                guard let call = calls[index], !call.name.isEmpty else { continue }
+                let arguments = call.arguments.isEmpty ? .object([]) : (JSONValue.parse(Data(call.arguments.utf8)) ?? .object([("_unparsable", .string(call.arguments))]))
+                continuation.yield(.toolCall(ToolCall(id: call.id.isEmpty ? "call_\(index)" : call.id, name: call.name, arguments: arguments)))
+            }
         }
     }
 

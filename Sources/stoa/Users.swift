@@ -166,7 +166,7 @@ struct Sessions: AsyncParsableCommand {
         func run() async throws {
             try await Admin.withDatabase { db in
                 let store = AdminStore(database: db)
-                let userID = try await self.user.asyncMap { try await Admin.requireUser(store, $0).id }
+                let userID = try await Admin.userID(store, self.user)
                 let sessions = try await store.sessions(userID: userID)
                 if output.json { print(JSONValue.array(sessions.map(Admin.sessionJSON)).serialized); return }
                 Admin.row(["id", "user", "created", "expires", "ip"])
@@ -209,7 +209,7 @@ struct Accounts: AsyncParsableCommand {
         func run() async throws {
             try await Admin.withDatabase { db in
                 let store = AdminStore(database: db)
-                let userID = try await self.user.asyncMap { try await Admin.requireUser(store, $0).id }
+                let userID = try await Admin.userID(store, self.user)
                 let accounts = try await store.accounts(userID: userID)
                 if output.json { print(JSONValue.array(accounts.map(Admin.accountJSON)).serialized); return }
                 Admin.row(["id", "user", "provider", "issuer", "created"])
@@ -240,6 +240,12 @@ enum Admin {
         return user
     }
 
+    /// The id of `--user` when given (failing clearly when unknown), else nil for "everyone".
+    static func userID(_ store: AdminStore, _ emailOrID: String?) async throws -> String? {
+        guard let emailOrID else { return nil }
+        return try await requireUser(store, emailOrID).id
+    }
+
     static func password(fromStdin: Bool) throws -> (String, generated: Bool) {
         guard fromStdin else { return (RandomID.generate(20), true) }
         guard let line = readLine(strippingNewline: true), !line.isEmpty else { CLI.fail("no password on standard input") }
@@ -267,9 +273,3 @@ enum Admin {
     }
 }
 
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}

@@ -76,8 +76,7 @@ struct AuthRouter: RouterMiddleware {
             }
         }
 
-        var request = request
-        let body = try await readBody(&request, acceptsForm: route.acceptsForm)
+        let body = try await readBody(request, acceptsForm: route.acceptsForm)
         let call = makeCall(request, path: path, body: body, client: client)
         try OriginCheck(policy: services.origins, disabled: services.configuration.disableOriginCheck).check(call)
 
@@ -87,7 +86,7 @@ struct AuthRouter: RouterMiddleware {
 
     // MARK: - Request
 
-    func readBody(_ request: inout Request, acceptsForm: Bool) async throws -> [(String, JSONValue)] {
+    func readBody(_ request: Request, acceptsForm: Bool) async throws -> [(String, JSONValue)] {
         guard request.method != .get, request.method != .head else { return [] }
         guard let bytes = try await request.collectBodyData() else { return [] }
         switch request.mediaType {
