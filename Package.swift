@@ -54,17 +54,18 @@ let package = Package(
             .product(name: "Ink", package: "Ink"),
         ]),
         .target(name: "Tasks", dependencies: ["StoaCore", "Storage"]),
+        .target(name: "Knowledge", dependencies: ["StoaCore", "Storage", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Assistant", dependencies: [
-            "StoaCore", "Tasks",
+            "StoaCore", "Tasks", "Knowledge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "StoaServer", dependencies: [
-            "StoaCore", "Storage", "Identity", "TokenVerification", "Conversations", "Tasks", "Assistant",
+            "StoaCore", "Storage", "Identity", "TokenVerification", "Conversations", "Tasks", "Knowledge", "Assistant",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.copy("Web")]),
         .executableTarget(name: "stoa", dependencies: [
             "StoaServer", "StoaCore", "Storage", "Identity",
             .product(name: "Hummingbird", package: "hummingbird"),

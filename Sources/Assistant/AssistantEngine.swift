@@ -18,13 +18,13 @@ public struct AssistantEngine: Sendable {
         """
 
     let model: any ChatModel
-    let tools: TaskTools
+    let tools: UserToolbox
     let definitions: [ToolDefinition]
 
-    public init(model: any ChatModel, tools: TaskTools, definitions: [ToolDefinition] = ToolDefinition.taskTools) {
+    public init(model: any ChatModel, tools: UserToolbox) {
         self.model = model
         self.tools = tools
-        self.definitions = definitions
+        self.definitions = tools.definitions
     }
 
     /// Runs one assistant turn over `history` (oldest first, ending with the user's message).

@@ -29,6 +29,9 @@ public struct StoaConfiguration: Sendable {
     public var hashQueueLimit: Int = 64
     /// Run migrations on start-up.
     public var migrateOnStart: Bool = true
+    /// Serve the web UI's files from this folder instead of the built-in copy (`STOA_WEB_DIR`;
+    /// for UI development: edits show on reload without rebuilding).
+    public var webDirectory: String? = nil
     public var logLevel: String = "info"
     /// Disables the origin/CSRF check (Better Auth's `disableCSRFCheck`); only for tests.
     public var disableOriginCheck: Bool = false
@@ -174,6 +177,7 @@ extension StoaConfiguration {
             config.role = parsed
         }
         if let dir = value("STOA_DATA_DIR") { config.dataDirectory = dir }
+        if let dir = value("STOA_WEB_DIR"), !dir.isEmpty { config.webDirectory = dir }
         config.database = try DatabaseConfiguration.parse(value("DATABASE_URL"), dataDirectory: config.dataDirectory)
 
         if let list = value("BETTER_AUTH_SECRETS") {

@@ -27,5 +27,8 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     if services.configuration.role.servesAPI {
         APIRoutes(services: services).register(on: router)
     }
+    if services.configuration.role == .all {
+        WebRoutes(files: WebFiles(directory: services.configuration.webDirectory), services: services).register(on: router)
+    }
     return router
 }

@@ -34,7 +34,7 @@ import Testing
 
         @discardableResult
         func say(_ text: String) async throws -> String {
-            let engine = AssistantEngine(model: BuiltinModel(), tools: TaskTools(store: store, userID: userID, clock: clock))
+            let engine = AssistantEngine(model: BuiltinModel(), tools: UserToolbox(tasks: TaskTools(store: store, userID: userID, clock: clock)))
             history.append(ChatTurn(role: .user, content: text))
             var reply = ""
             var records: [ToolRecord] = []

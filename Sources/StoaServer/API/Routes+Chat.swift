@@ -14,7 +14,8 @@ import Tasks
 /// is called, so a provider failure never loses it.
 struct ChatRoutes: Sendable {
     let conversations: any ConversationStore
-    let tasks: any TaskStore
+    /// The tools of one verified user (``AppServices/toolbox(userID:)``).
+    let toolbox: @Sendable (String) -> UserToolbox
     let model: any ChatModel
     let clock: any StoaClock
     let logger: Logger
@@ -108,7 +109,7 @@ struct ChatRoutes: Sendable {
                      toolRecords: { if case .array(let items) = message.toolCalls { return items.compactMap(ToolRecord.init(json:)) } else { return [] } }())
         }
         let zone = request.headers[.xTimezone].flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC")!
-        let engine = AssistantEngine(model: model, tools: TaskTools(store: tasks, userID: userID, clock: clock))
+        let engine = AssistantEngine(model: model, tools: toolbox(userID))
         return Turn(userID: userID, conversationID: conversationID, engine: engine, history: history, context: ModelContext(now: clock.now(), timeZone: zone))
     }
 

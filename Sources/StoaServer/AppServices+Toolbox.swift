@@ -1,0 +1,10 @@
+import Assistant
+import StoaCore
+
+extension AppServices {
+    /// The tools one verified user may run: what the assistant and the MCP server both use.
+    /// `userID` must come from a verified credential, never from a request body.
+    public func toolbox(userID: String) -> UserToolbox {
+        UserToolbox(tasks: TaskTools(store: tasks, userID: userID, clock: clock))
+    }
+}
