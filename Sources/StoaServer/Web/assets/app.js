@@ -1,0 +1,102 @@
+// Entry point: client-side routing between the auth pages, the chat and settings.
+// The server already redirected signed-out visitors away from protected pages, so the
+// chat shell is drawn at once and data fills it in as it arrives.
+
+import { onUnauthorized } from './api.js';
+import { session, loadSession, loginUrl } from './session.js';
+import { h } from './ui.js';
+
+const root = document.getElementById('app');
+const AUTH_PAGES = new Set(['/login', '/register', '/forgot-password', '/reset-password']);
+let chatApp = null; // the mounted chat layout, kept while moving between conversations
+let redirecting = false;
+
+export function navigate(path, { replace = false } = {}) {
+  if (path === location.pathname + location.search) { if (!replace) return route(); }
+  history[replace ? 'replaceState' : 'pushState'](null, '', path);
+  return route();
+}
+
+// Any 401 from an API call: keep the draft (the chat saves it on every keystroke and on
+// send), then show the login page with a message and the way back.
+onUnauthorized(() => {
+  if (redirecting) return;
+  redirecting = true;
+  if (chatApp) chatApp.persistDraft();
+  session.user = null;
+  const url = loginUrl('expired');
+  chatApp = null;
+  history.pushState(null, '', url);
+  route().finally(() => { redirecting = false; });
+});
+
+async function route() {
+  const path = location.pathname;
+  if (AUTH_PAGES.has(path)) {
+    chatApp = null;
+    const { renderAuthPage } = await import('./auth.js');
+    await renderAuthPage(root, path, navigate);
+    shellReady();
+    return;
+  }
+  if (path === '/settings') {
+    chatApp = null;
+    if (!(await requireUser())) return;
+    const { renderSettings } = await import('./settings.js');
+    await renderSettings(root, navigate);
+    shellReady();
+    return;
+  }
+  const m = /^\/c\/([^/]+)$/.exec(path);
+  if (path === '/' || m) {
+    if (!chatApp) {
+      const { mountChatApp } = await import('./layout.js');
+      chatApp = mountChatApp(root, navigate);
+      shellReady();
+      if (!(await requireUser())) { chatApp = null; return; }
+      chatApp.userReady();
+    }
+    chatApp.open(m ? decodeURIComponent(m[1]) : null);
+    return;
+  }
+  chatApp = null;
+  document.title = 'Not found · Stoa';
+  root.replaceChildren(h('main', { class: 'auth-page' }, h('div', { class: 'auth-card' },
+    h('h1', null, 'Page not found'), h('p', { class: 'muted' }, 'There is nothing at this address.'),
+    h('a', { href: '/', class: 'btn btn-primary' }, 'Go to your chats'))));
+  shellReady();
+}
+
+async function requireUser() {
+  if (session.user) return true;
+  let user = null;
+  try { user = await loadSession(); } catch { /* treated as signed out below only on 401 */ }
+  if (!user) {
+    history.replaceState(null, '', loginUrl());
+    await route();
+    return false;
+  }
+  return true;
+}
+
+let marked = false;
+function shellReady() {
+  root.classList.remove('boot');
+  root.removeAttribute('aria-busy');
+  if (!marked) { marked = true; performance.mark('stoa-shell'); }
+}
+
+// Same-origin links navigate inside the app (no full reload).
+document.addEventListener('click', (e) => {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const a = e.target.closest('a[href]');
+  if (!a || a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/assets/')) return;
+  if (url.hash && url.pathname === location.pathname) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search);
+});
+
+window.addEventListener('popstate', () => route());
+route();
