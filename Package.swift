@@ -54,7 +54,11 @@ let package = Package(
             .product(name: "Ink", package: "Ink"),
         ]),
         .target(name: "Tasks", dependencies: ["StoaCore", "Storage"]),
-        .target(name: "Knowledge", dependencies: ["StoaCore", "Storage", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Knowledge", dependencies: [
+            "StoaCore", "Storage",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Assistant", dependencies: [
             "StoaCore", "Tasks", "Knowledge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -67,7 +71,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Web")]),
         .executableTarget(name: "stoa", dependencies: [
-            "StoaServer", "StoaCore", "Storage", "Identity",
+            "StoaServer", "StoaCore", "Storage", "Identity", "Knowledge",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -81,6 +85,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
         .testTarget(name: "TokenVerificationTests", dependencies: ["TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StoaServerTests", dependencies: [

@@ -1,8 +1,7 @@
 // Sign-in, sign-up, forgot-password and reset-password pages.
 
-import { post, get } from './api.js';
+import { post, describe } from './api.js';
 import { h } from './ui.js';
-import { describe } from './errors.js';
 import { field, banner, submitButton, EMAIL_RE, checkPassword } from './forms.js';
 import { loadSession, safeNext } from './session.js';
 

@@ -2,12 +2,15 @@
 // fetch POST, parsed by sse.js). While a reply streams its text is shown escaped; the
 // `done` message then brings the server's Markdown HTML, passed through sanitize.js.
 
-import { get, post, request, ApiError } from './api.js';
-import { readEvents } from './sse.js';
-import { renderMessage, renderSources, toolLine, isTaskTool } from './message.js';
+import { get, post, request, ApiError, describe, isRetryable } from './api.js';
 import { h, icon, toast } from './ui.js';
-import { describe, isRetryable } from './errors.js';
 import { saveDraft, loadDraft, clearDraft, session } from './session.js';
+
+// Message rendering and the stream parser load in parallel but do not hold up the first
+// paint of the shell; everything that needs them awaits `ready` first.
+let M = null;
+let S = null;
+const ready = Promise.all([import('./message.js'), import('./sse.js')]).then(([m, s]) => { M = m; S = s; });
 
 const SUGGESTIONS = ['Add a task to buy milk', 'What’s on my list?', 'Add a task to call mom tomorrow at 6pm', 'Mark 1 done'];
 
@@ -99,12 +102,12 @@ export function createChat({ navigate, onConversation, onTasksChanged, openSideb
     }
     column.replaceChildren(h('div', { class: 'loading-dots', 'aria-label': 'Loading conversation' }, h('span'), h('span'), h('span')));
     try {
-      const [c, page] = await Promise.all([get(`/api/conversations/${id}`), get(`/api/conversations/${id}/messages?limit=50`)]);
+      const [c, page] = await Promise.all([get(`/api/conversations/${id}`), get(`/api/conversations/${id}/messages?limit=50`), ready]);
       if (mine !== loadSeq) return;
       conv = c;
       setTitle(c);
       olderCursor = page.nextCursor;
-      column.replaceChildren(...(olderCursor ? [olderButton()] : []), ...page.items.slice().reverse().map((m) => renderMessage(m)));
+      column.replaceChildren(...(olderCursor ? [olderButton()] : []), ...page.items.slice().reverse().map((m) => M.renderMessage(m)));
       if (!page.items.length) column.append(emptyState());
       toBottom();
       textarea.focus();
@@ -128,7 +131,7 @@ export function createChat({ navigate, onConversation, onTasksChanged, openSideb
         const page = await get(`/api/conversations/${convId}/messages?limit=50&cursor=${encodeURIComponent(olderCursor)}`);
         const before = scroller.scrollHeight;
         olderCursor = page.nextCursor;
-        btn.after(...page.items.slice().reverse().map((m) => renderMessage(m)));
+        btn.after(...page.items.slice().reverse().map((m) => M.renderMessage(m)));
         if (!olderCursor) btn.remove(); else btn.disabled = false;
         scroller.scrollTop += scroller.scrollHeight - before; // keep the reader's place
       } catch (err) { btn.disabled = false; if (err.status !== 401) toast(describe(err), { kind: 'error' }); }
@@ -145,6 +148,7 @@ export function createChat({ navigate, onConversation, onTasksChanged, openSideb
   // --- sending and streaming -------------------------------------------------------------
   async function send(text) {
     hideAlert();
+    await ready;
     saveDraft(convId, text);
     let id = convId;
     if (!id) {
@@ -168,7 +172,7 @@ export function createChat({ navigate, onConversation, onTasksChanged, openSideb
     grow();
     updateSend();
 
-    const userEl = renderMessage({ role: 'user', content: text, pending: true });
+    const userEl = M.renderMessage({ role: 'user', content: text, pending: true });
     const reply = pendingReply();
     column.append(userEl, reply.el);
     toBottom();
@@ -182,23 +186,23 @@ export function createChat({ navigate, onConversation, onTasksChanged, openSideb
       const res = await request(`/api/conversations/${id}/messages`, {
         method: 'POST', body: { content: text }, accept: 'text/event-stream', signal: controller.signal,
       });
-      for await (const { event, data } of readEvents(res)) {
+      for await (const { event, data } of S.readEvents(res)) {
         if (stream?.controller !== controller) break;
         const stick = nearBottom();
         if (event === 'message') {
           userSaved = true;
-          userEl.replaceWith(renderMessage(data));
+          userEl.replaceWith(M.renderMessage(data));
           if (convId === id) clearDraft(id);
         } else if (event === 'delta') {
           reply.addText(data.text || '');
         } else if (event === 'tool') {
           reply.addTool(data);
-          if (isTaskTool(data.name)) onTasksChanged();
+          if (M.isTaskTool(data.name)) onTasksChanged();
         } else if (event === 'sources') {
           reply.setSources(data.items || []);
         } else if (event === 'done') {
           finished = true;
-          reply.el.replaceWith(renderMessage(data));
+          reply.el.replaceWith(M.renderMessage(data));
         } else if (event === 'error') {
           finished = true;
           const status = { RATE_LIMITED: 429, UPSTREAM_ERROR: 502, UNAVAILABLE: 503 }[data.code] || 500;
@@ -251,8 +255,8 @@ export function createChat({ navigate, onConversation, onTasksChanged, openSideb
     return {
       el,
       addText(t) { buffer += t; text.textContent = buffer; typing.hidden = true; },
-      addTool(call) { tools.hidden = false; tools.append(toolLine(call)); },
-      setSources(items) { body.querySelector('.sources')?.remove(); if (items.length) body.append(renderSources(items, 'live')); },
+      addTool(call) { tools.hidden = false; tools.append(M.toolLine(call)); },
+      setSources(items) { body.querySelector('.sources')?.remove(); if (items.length) body.append(M.renderSources(items, 'live')); },
       fail(message) { end(); body.append(h('p', { class: 'msg-error' }, icon('alert', 14), message)); },
       stopped() { end(); if (!buffer) text.textContent = ''; body.append(h('p', { class: 'msg-note' }, buffer ? 'Stopped — the partial reply was saved.' : 'Stopped before the reply began.')); },
     };

@@ -1,8 +1,7 @@
 // Settings: profile name, password, active sessions, account deletion.
 
-import { get, post } from './api.js';
+import { get, post, describe } from './api.js';
 import { h, icon, toast, relativeTime } from './ui.js';
-import { describe } from './errors.js';
 import { field, banner, submitButton, checkPassword } from './forms.js';
 import { session, loadSession, signOut } from './session.js';
 

@@ -1,9 +1,8 @@
 // Conversation list: pinned first, infinite scroll over the cursor API, debounced search,
 // rename / pin / archive / delete (the DELETE waits until the undo toast expires).
 
-import { get, patch, del, qs, request } from './api.js';
+import { get, patch, del, qs, request, describe } from './api.js';
 import { h, icon, toast, debounce } from './ui.js';
-import { describe } from './errors.js';
 import { signOut } from './session.js';
 
 const PAGE = 30;

@@ -1,9 +1,8 @@
 // Tasks panel: the user's tasks (open first), checkboxes that PATCH directly, a quick
 // add field; refreshed whenever the assistant runs a task tool.
 
-import { get, patch, post, qs } from './api.js';
+import { get, patch, post, qs, describe } from './api.js';
 import { h, icon, toast } from './ui.js';
-import { describe } from './errors.js';
 
 export function createTasks({ onClose }) {
   const list = h('ul', { class: 'task-list', 'aria-label': 'Tasks' });
