@@ -160,7 +160,18 @@ public struct SQLDocumentStore: DocumentStore {
             score.append(#"(CASE WHEN s."search" @@ ?::tsquery THEN ? ELSE 0 END) + (CASE WHEN s."search" @@ ?::tsquery THEN ? ELSE 0 END)"#)
             scoreBinds += [.text(literal(word)), .double(idf), .text(literal(word, ":A")), .double(idf * 0.5)]
         }
-        let rows = try await db.query(#"""
+        var rows = try await rankedChunks(score: score, scoreBinds: scoreBinds, all: all, candidates: candidates, limit: limit)
+        if rows.count < limit && candidates != all {
+            // Too few passages hold a rare word: let the common words select too.
+            rows = try await rankedChunks(score: score, scoreBinds: scoreBinds, all: all, candidates: all, limit: limit)
+        }
+        return try rows.map { row in
+            try Self.hit(row, snippet: Snippet.make(try row.string("text"), terms: terms), score: (try? row.double("rank")) ?? 0)
+        }
+    }
+
+    func rankedChunks(score: [String], scoreBinds: [DatabaseValue], all: String, candidates: String, limit: Int) async throws -> [DatabaseRow] {
+        try await db.query(#"""
             SELECT c."id", c."document_id", c."heading", c."anchor", c."text", d."title", d."source", r."rank"
             FROM (SELECT s."id", \#(score.joined(separator: " + ")) + ts_rank_cd(s."search", ?::tsquery, 1) AS "rank"
                   FROM (SELECT "id", "search" FROM "chunk" WHERE "search" @@ ?::tsquery LIMIT ?) s
@@ -168,9 +179,6 @@ public struct SQLDocumentStore: DocumentStore {
             JOIN "chunk" c ON c."id" = r."id" JOIN "document" d ON d."id" = c."document_id"
             ORDER BY r."rank" DESC, c."id"
             """#, scoreBinds + [.text(all), .text(candidates), .int(Int64(Self.candidateLimit)), .int(Int64(limit))])
-        return try rows.map { row in
-            try Self.hit(row, snippet: Snippet.make(try row.string("text"), terms: terms), score: (try? row.double("rank")) ?? 0)
-        }
     }
 
     static func hit(_ row: DatabaseRow, snippet: String, score: Double) throws -> SearchHit {

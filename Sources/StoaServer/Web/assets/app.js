@@ -5,9 +5,6 @@
 import { onUnauthorized } from './api.js';
 import { session, loadSession, loginUrl } from './session.js';
 import { h, icon } from './ui.js';
-import { createSidebar } from './sidebar.js';
-import { createChat } from './chat.js';
-import { createTasks } from './tasks.js';
 
 const root = document.getElementById('app');
 const AUTH_PAGES = new Set(['/login', '/register', '/forgot-password', '/reset-password']);
@@ -53,8 +50,12 @@ async function route() {
   const m = /^\/c\/([^/]+)$/.exec(path);
   if (path === '/' || m) {
     if (!chatApp) {
-      chatApp = mountChatApp(root, navigate);
+      // App shell first: the frame is drawn from this module alone, while the feature
+      // modules (already preloaded by index.html) finish loading; then they take over.
+      if (!root.querySelector('.layout')) drawShell();
       shellReady();
+      const [{ createSidebar }, { createChat }, { createTasks }] = await Promise.all([import('./sidebar.js'), import('./chat.js'), import('./tasks.js')]);
+      chatApp = mountChatApp(root, navigate, { createSidebar, createChat, createTasks });
       if (!(await requireUser())) { chatApp = null; return; }
       chatApp.userReady();
     }
@@ -102,11 +103,23 @@ document.addEventListener('click', (e) => {
 
 window.addEventListener('popstate', () => route());
 
+// The static frame of the chat layout (same classes as the real one, so the swap is seamless).
+function drawShell() {
+  const dots = h('div', { class: 'loading-dots', 'aria-hidden': 'true' }, h('span'), h('span'), h('span'));
+  root.replaceChildren(h('div', { class: 'layout' },
+    h('aside', { class: 'sidebar' },
+      h('div', { class: 'sidebar-head' }, h('span', { class: 'brand' }, h('img', { src: '/assets/favicon.svg', alt: '', width: 26, height: 26 }), h('span', null, 'Stoa'))),
+      h('div', { class: 'conv-scroll' })),
+    h('main', { class: 'chat' }, h('header', { class: 'chat-head' }), h('div', { class: 'messages' }, h('div', { class: 'thread' }, dots)),
+      h('div', { class: 'composer-wrap' }, h('div', { class: 'composer' }, h('div', { class: 'composer-input' }), h('span', { class: 'send-btn', 'aria-hidden': 'true' })))),
+    h('aside', { class: 'tasks-panel' }, h('div', { class: 'panel-head' }))));
+}
+
 // --- chat layout ---------------------------------------------------------------------------
 
 // The signed-in chat layout: sidebar (conversations) | conversation | tasks panel.
 // On narrow screens the sidebar and the tasks panel become drawers.
-function mountChatApp(root, navigate) {
+function mountChatApp(root, navigate, { createSidebar, createChat, createTasks }) {
   const scrim = h('div', { class: 'scrim', onclick: () => closeDrawers() });
   const tasks = createTasks({ onClose: () => closeDrawers() });
   const chat = createChat({

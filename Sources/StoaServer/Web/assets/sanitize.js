@@ -39,7 +39,10 @@ export function safeUrl(value, { image = false } = {}) {
 }
 
 export function sanitize(html) {
-  const doc = new DOMParser().parseFromString(`<!doctype html><body>${html}`, 'text/html');
+  // A detached document has no browsing context: nothing in it loads or runs, and the
+  // page's CSP is not consulted (so hostile handler attributes don't even log violations).
+  const doc = document.implementation.createHTMLDocument('');
+  doc.body.innerHTML = html;
   const out = document.createDocumentFragment();
   copyChildren(doc.body, out);
   return out;
