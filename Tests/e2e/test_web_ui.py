@@ -389,6 +389,9 @@ def test_citations(start_server, tmp_path):
     driver = make_driver()
     try:
         register(driver, server.base_url, "Cleo", f"c-{uuid.uuid4().hex[:8]}@example.com")
+        # A task first, so the screenshot shows a streamed reply, citations and the tasks panel.
+        send(driver, "add a task to buy lamp oil")
+        wait_text(driver, ".tasks-panel .task", "Buy lamp oil")
         send(driver, "How often is the Fresnel lens polished?")
         sources = wait_css(driver, ".msg-assistant[data-id] .sources", timeout=30)
         first = sources.find_element(By.CSS_SELECTOR, ".source")
