@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import StoaCore
@@ -18,6 +19,7 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
 /// The router with every route and middleware of the configured role.
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ServerTimingMiddleware())
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     router.add(middleware: CORSMiddleware(origins: services.origins, trusted: services.configuration.trustedOrigins))
     if services.configuration.role.servesAuth {
