@@ -32,7 +32,10 @@ def vocabulary(n, rng):
 def generate(directory, chunks):
     rng = random.Random(7)
     vocab = vocabulary(30000, rng)
-    weights = [1 / (i + 1) for i in range(len(vocab))]  # Zipf
+    cum, total = [], 0.0
+    for i in range(len(vocab)):  # Zipf weights, accumulated once (choices() is slow otherwise)
+        total += 1 / (i + 1)
+        cum.append(total)
     root = Path(directory)
     files = max(1, chunks // 20)
     for f in range(files):
@@ -40,8 +43,8 @@ def generate(directory, chunks):
         folder.mkdir(parents=True, exist_ok=True)
         parts = [f"---\ntitle: Chapter {f}\n---\n# Chapter {f}\n"]
         for s in range(20):
-            heading = " ".join(rng.choices(vocab, weights=weights, k=3))
-            words = rng.choices(vocab, weights=weights, k=80) + rng.choices(FUNCTION, k=40)
+            heading = " ".join(rng.choices(vocab, cum_weights=cum, k=3))
+            words = rng.choices(vocab, cum_weights=cum, k=80) + rng.choices(FUNCTION, k=40)
             rng.shuffle(words)
             parts.append(f"## {s + 1}. {heading}\n\n" + " ".join(words) + ".\n")
         (folder / f"chapter{f:05d}.md").write_text("\n".join(parts))
