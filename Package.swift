@@ -85,7 +85,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "StoaCore", "Storage", "StoaTestSupport"]),
+        .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "StoaCore", "Storage", "StoaTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
         .testTarget(name: "TokenVerificationTests", dependencies: ["TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StoaServerTests", dependencies: [

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import StoaCore
 
 /// Reads files and folders into the document collection: Markdown, MDX, plain text and HTML,
@@ -23,6 +24,8 @@ public struct DocumentIngester: Sendable {
     /// Counts for the summary line.
     public struct Summary: Sendable, Equatable {
         public var files = 0, added = 0, updated = 0, unchanged = 0, chunks = 0
+        /// Files stored without vectors because the embeddings provider failed (retried next time).
+        public var withoutVectors = 0
         public var failures: [(key: String, reason: String)] = []
         public static func == (a: Summary, b: Summary) -> Bool {
             a.files == b.files && a.added == b.added && a.updated == b.updated && a.unchanged == b.unchanged && a.chunks == b.chunks
@@ -40,9 +43,13 @@ public struct DocumentIngester: Sendable {
     let clock: any StoaClock
     /// Public URL the documents are published under (`--base-url`), e.g. `https://book.example/docs`.
     let baseURL: String?
+    /// Makes chunk vectors when embeddings are configured (`STOA_EMBEDDINGS`).
+    let embedder: (any Embedder)?
 
-    public init(store: any DocumentStore, baseURL: String? = nil, chunker: Chunker = Chunker(), clock: any StoaClock = SystemClock()) {
+    public init(store: any DocumentStore, baseURL: String? = nil, embedder: (any Embedder)? = nil, chunker: Chunker = Chunker(),
+                clock: any StoaClock = SystemClock()) {
         self.store = store
+        self.embedder = embedder
         self.chunker = chunker
         self.clock = clock
         self.baseURL = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
@@ -85,11 +92,13 @@ public struct DocumentIngester: Sendable {
         var summary = Summary()
         let known = try await store.contentHashes()
         for (index, file) in files.enumerated() {
-            let outcome = try await ingest(file, knownHash: known[file.key])
+            let (outcome, missingVectors) = try await ingest(file, knownHash: known[file.key])
+            if missingVectors { summary.withoutVectors += 1 }
             summary.files += 1
             switch outcome {
-            case .added(let n): summary.added += 1; summary.chunks += n
-            case .updated(let n): summary.updated += 1; summary.chunks += n
+            case .added(let n), .updated(let n):
+                if case .added = outcome { summary.added += 1 } else { summary.updated += 1 }
+                summary.chunks += n
             case .unchanged: summary.unchanged += 1
             case .failed(let reason): summary.failures.append((file.key, reason))
             }
@@ -99,24 +108,35 @@ public struct DocumentIngester: Sendable {
         return summary
     }
 
-    func ingest(_ file: SourceFile, knownHash: String?) async throws -> Outcome {
+    func ingest(_ file: SourceFile, knownHash: String?) async throws -> (Outcome, missingVectors: Bool) {
         let data: Data
         do {
             let size = (try FileManager.default.attributesOfItem(atPath: file.url.path)[.size] as? NSNumber)?.intValue ?? 0
-            if size > Self.maxFileBytes { return .failed("larger than \(Self.maxFileBytes / 1024 / 1024) MB") }
+            if size > Self.maxFileBytes { return (.failed("larger than \(Self.maxFileBytes / 1024 / 1024) MB"), false) }
             data = try Data(contentsOf: file.url)
         } catch {
-            return .failed("cannot be read")
+            return (.failed("cannot be read"), false)
         }
-        let hash = Self.hash(data)
-        if hash == knownHash { return .unchanged }
+        let hash = Self.hash(data, embedder: embedder?.name)
+        if hash == knownHash { return (.unchanged, false) }
         let text = String(decoding: data, as: UTF8.self)
         let fallbackTitle = file.url.deletingPathExtension().lastPathComponent
         let parsed = ParsedDocument.parse(text, format: file.format, fallbackTitle: fallbackTitle)
         let chunks = chunker.chunks(parsed)
-        let (_, replaced) = try await store.save(path: file.key, title: parsed.title, source: sourceURL(for: file.key), contentHash: hash,
-                                                 chunks: chunks, at: clock.now())
-        return replaced ? .updated(chunks: chunks.count) : .added(chunks: chunks.count)
+        var vectors: [[Float]]? = nil
+        var storedHash = hash
+        if let embedder, !chunks.isEmpty {
+            do {
+                vectors = try await embed(chunks, with: embedder)
+            } catch {
+                // Keep the text searchable now; a hash that never matches makes the next ingest retry the vectors.
+                storedHash = hash + "-novectors"
+                lastEmbeddingError.value.withLock { $0 = "\(error)" }
+            }
+        }
+        let (_, replaced) = try await store.save(path: file.key, title: parsed.title, source: sourceURL(for: file.key), contentHash: storedHash,
+                                                 chunks: chunks, vectors: vectors, embeddingModel: embedder?.name, at: clock.now())
+        return (replaced ? .updated(chunks: chunks.count) : .added(chunks: chunks.count), storedHash != hash)
     }
 
     /// `guide/install.md` under `https://book.example/docs` → `https://book.example/docs/guide/install`
@@ -132,9 +152,32 @@ public struct DocumentIngester: Sendable {
         return path.isEmpty ? baseURL : baseURL + "/" + path
     }
 
-    static func hash(_ data: Data) -> String {
+    /// Embeds chunk texts (heading path and text) in batches of 64.
+    func embed(_ chunks: [ChunkDraft], with embedder: any Embedder) async throws -> [[Float]] {
+        var out: [[Float]] = []
+        for start in stride(from: 0, to: chunks.count, by: 64) {
+            let batch = chunks[start..<min(start + 64, chunks.count)].map { ($0.headings + [$0.text]).joined(separator: "\n") }
+            let vectors = try await embedder.embed(batch)
+            guard vectors.count == batch.count else { throw EmbeddingCountMismatch() }
+            out += vectors
+        }
+        return out
+    }
+
+    struct EmbeddingCountMismatch: Error, CustomStringConvertible {
+        var description: String { "the embeddings provider returned a different number of vectors than texts" }
+    }
+
+    /// The last embeddings failure of this ingester (for the CLI to report once).
+    public var lastFailure: String? { lastEmbeddingError.value.withLock { $0 } }
+    let lastEmbeddingError = FailureNote()
+
+    final class FailureNote: Sendable { let value = Mutex<String?>(nil) }
+
+    static func hash(_ data: Data, embedder: String?) -> String {
         var hasher = SHA256()
         hasher.update(data: Data(formatVersion.utf8))
+        if let embedder { hasher.update(data: Data(("|" + embedder).utf8)) }
         hasher.update(data: data)
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }

@@ -8,7 +8,9 @@ public protocol DocumentStore: DocumentSearching {
     func contentHashes() async throws -> [String: String]
     /// Stores a document and its chunks, replacing an earlier version with the same path
     /// (same id and creation time). Returns the document and whether it replaced one.
-    func save(path: String, title: String, source: String?, contentHash: String, chunks: [ChunkDraft], at: Date) async throws -> (StoredDocument, replaced: Bool)
+    /// `vectors` (one per chunk, from `embeddingModel`) are stored when given.
+    func save(path: String, title: String, source: String?, contentHash: String, chunks: [ChunkDraft],
+              vectors: [[Float]]?, embeddingModel: String?, at: Date) async throws -> (StoredDocument, replaced: Bool)
     /// Newest first.
     func list(page: PageRequest) async throws -> Page<StoredDocument>
     /// Every document, ordered by path (for `stoa docs list`).
@@ -17,6 +19,12 @@ public protocol DocumentStore: DocumentSearching {
     func remove(_ keys: [String]) async throws -> [StoredDocument]
     /// Brings search statistics up to date after changes (PostgreSQL: words per chunk count).
     func refreshStatistics() async throws
+    /// Every stored chunk vector made by `model`.
+    func vectors(model: String) async throws -> [(chunkID: String, vector: [Float])]
+    /// The passages with these ids (any order); `terms` pick the snippet.
+    func hits(chunkIDs: [String], terms: [String]) async throws -> [SearchHit]
+    /// Changes whenever documents are added, changed or removed (to know when cached vectors are stale).
+    func version() async throws -> String
 }
 
 /// ``DocumentStore`` over SQLite (FTS5, BM25) or PostgreSQL (`tsvector`, `ts_rank_cd`).
@@ -37,17 +45,19 @@ public struct SQLDocumentStore: DocumentStore {
         return out
     }
 
-    public func save(path: String, title: String, source: String?, contentHash: String, chunks: [ChunkDraft], at: Date) async throws -> (StoredDocument, replaced: Bool) {
-        try await db.transaction { tx in
+    public func save(path: String, title: String, source: String?, contentHash: String, chunks: [ChunkDraft],
+                     vectors: [[Float]]?, embeddingModel: String?, at: Date) async throws -> (StoredDocument, replaced: Bool) {
+        let encoded = vectors.flatMap { $0.count == chunks.count ? $0.map(VectorCodec.encode) : nil }
+        return try await db.transaction { tx in
             let existing = try await tx.first(#"SELECT \#(Self.columns) FROM "document" WHERE "path" = ?"#, path).map(Self.document)
             let id = existing?.id ?? UUIDv7.generate(at: at)
             if existing != nil {
                 try await tx.execute(#"DELETE FROM "chunk" WHERE "document_id" = ?"#, id)
-                try await tx.execute(#"UPDATE "document" SET "title" = ?, "source" = ?, "content_hash" = ?, "chunk_count" = ?, "updated_at" = ? WHERE "id" = ?"#,
-                                     title, source, contentHash, chunks.count, at, id)
+                try await tx.execute(#"UPDATE "document" SET "title" = ?, "source" = ?, "content_hash" = ?, "chunk_count" = ?, "updated_at" = ?, "embedding_model" = ? WHERE "id" = ?"#,
+                                     title, source, contentHash, chunks.count, at, encoded == nil ? nil : embeddingModel, id)
             } else {
-                try await tx.execute(#"INSERT INTO "document" (\#(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
-                                     id, path, title, source, contentHash, chunks.count, at, at)
+                try await tx.execute(#"INSERT INTO "document" (\#(Self.columns), "embedding_model") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                                     id, path, title, source, contentHash, chunks.count, at, at, encoded == nil ? nil : embeddingModel)
             }
             // Many rows per statement: ingesting thousands of files stays quick.
             let batch = 100
@@ -57,11 +67,11 @@ public struct SQLDocumentStore: DocumentStore {
                 var binds: [DatabaseValue] = []
                 for chunk in slice {
                     binds += [.text(UUIDv7.generate(at: at)), .text(id), .int(Int64(ordinal)), .text(chunk.headings.joined(separator: " › ")),
-                              .optional(chunk.anchor), .text(chunk.text)]
+                              .optional(chunk.anchor), .text(chunk.text), .optional(encoded?[ordinal])]
                     ordinal += 1
                 }
-                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?)", count: slice.count).joined(separator: ", ")
-                _ = try await tx.query(#"INSERT INTO "chunk" ("id", "document_id", "ordinal", "heading", "anchor", "text") VALUES \#(rows)"#, binds)
+                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: slice.count).joined(separator: ", ")
+                _ = try await tx.query(#"INSERT INTO "chunk" ("id", "document_id", "ordinal", "heading", "anchor", "text", "embedding") VALUES \#(rows)"#, binds)
             }
             let stored = StoredDocument(id: id, path: path, title: title, source: source, contentHash: contentHash, chunkCount: chunks.count,
                                         createdAt: existing?.createdAt ?? at, updatedAt: at)
@@ -104,6 +114,32 @@ public struct SQLDocumentStore: DocumentStore {
             // The empty word holds the number of chunks (the N of the IDF formula).
             try await tx.execute(#"INSERT INTO "document_term" ("word", "ndoc") SELECT '', count(*) FROM "chunk""#)
         }
+    }
+
+    public func vectors(model: String) async throws -> [(chunkID: String, vector: [Float])] {
+        let rows = try await db.query(#"""
+            SELECT c."id", c."embedding" FROM "chunk" c JOIN "document" d ON d."id" = c."document_id"
+            WHERE d."embedding_model" = ? AND c."embedding" IS NOT NULL
+            """#, [.text(model)])
+        return try rows.compactMap { row in
+            guard let text = row.optionalString("embedding"), let vector = VectorCodec.decode(text) else { return nil }
+            return (try row.string("id"), VectorCodec.normalized(vector))
+        }
+    }
+
+    public func hits(chunkIDs: [String], terms: [String]) async throws -> [SearchHit] {
+        guard !chunkIDs.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: chunkIDs.count).joined(separator: ", ")
+        let rows = try await db.query(#"""
+            SELECT c."id", c."document_id", c."heading", c."anchor", c."text", d."title", d."source"
+            FROM "chunk" c JOIN "document" d ON d."id" = c."document_id" WHERE c."id" IN (\#(marks))
+            """#, chunkIDs.map { .text($0) })
+        return try rows.map { row in try Self.hit(row, snippet: Snippet.make(try row.string("text"), terms: terms), score: 0) }
+    }
+
+    public func version() async throws -> String {
+        guard let row = try await db.first(#"SELECT count(*) AS "n", max("updated_at") AS "at" FROM "document""#) else { return "" }
+        return "\(row.optionalString("n") ?? "0")@\(row.optionalString("at") ?? "")"
     }
 
     public func search(_ query: String, limit: Int) async throws -> [SearchHit] {

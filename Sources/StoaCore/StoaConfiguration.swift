@@ -117,6 +117,11 @@ public struct AssistantSettings: Sendable {
     public var geminiModel: String = "gemini-2.0-flash"
     /// Another Gemini API endpoint (a proxy, or a test server).
     public var geminiBaseURL: String? = nil
+    /// `STOA_EMBEDDINGS`: `openai` or `gemini` gives chunks vectors at ingest and fuses vector
+    /// similarity with BM25 at search; nil = BM25 alone.
+    public var embeddings: String? = nil
+    /// `STOA_EMBEDDINGS_MODEL` (default `text-embedding-3-small` / `text-embedding-004`).
+    public var embeddingsModel: String? = nil
     /// Seconds to wait for a provider's first token (`STOA_ASSISTANT_TIMEOUT`).
     public var firstTokenTimeout: Int = 30
     /// How much recent conversation (characters) goes to the model (`STOA_ASSISTANT_CONTEXT`).
@@ -268,6 +273,18 @@ extension StoaConfiguration {
         if let model = value("GEMINI_MODEL") { config.assistant.geminiModel = model }
         config.assistant.geminiBaseURL = value("GEMINI_BASE_URL")
         if let v = try int("STOA_ASSISTANT_TIMEOUT", 1...600) { config.assistant.firstTokenTimeout = v }
+        if let raw = value("STOA_EMBEDDINGS")?.lowercased(), !["", "off", "none"].contains(raw) {
+            switch raw {
+            case "openai":
+                guard config.assistant.openAIConfigured else { throw ConfigurationError("STOA_EMBEDDINGS=openai needs OPENAI_API_KEY or OPENAI_BASE_URL") }
+            case "gemini":
+                guard config.assistant.geminiKey != nil else { throw ConfigurationError("STOA_EMBEDDINGS=gemini needs GEMINI_API_KEY") }
+            default:
+                throw ConfigurationError("STOA_EMBEDDINGS must be openai, gemini or off (got \"\(raw.prefix(20))\")")
+            }
+            config.assistant.embeddings = raw
+        }
+        config.assistant.embeddingsModel = value("STOA_EMBEDDINGS_MODEL")
         if let v = try int("STOA_ASSISTANT_CONTEXT", 1_000...2_000_000) { config.assistant.contextBudget = v }
         if let url = value("BETTER_AUTH_JWKS_URL") {
             guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {

@@ -29,6 +29,8 @@ public struct AppServices: Sendable {
     public let tasks: any TaskStore
     /// The shared document collection (`stoa docs ingest`).
     public let documents: any DocumentStore
+    /// Search over it: BM25, fused with vector similarity when `STOA_EMBEDDINGS` is set.
+    public let documentSearch: any DocumentSearching
     /// The assistant's model (the built-in one until remote providers are configured).
     public var chatModel: any ChatModel
 
@@ -72,14 +74,36 @@ public struct AppServices: Sendable {
         var verifierSettings = TokenVerifier.Settings(issuer: configuration.tokenIssuer, audience: configuration.expectedAudience)
         verifierSettings.maxTokenBytes = 8 * 1024
         let verifier = TokenVerifier(source: source, settings: verifierSettings, logger: logger, now: { clock.now() })
+        let documents = SQLDocumentStore(database: database)
         return AppServices(
             configuration: configuration, database: database, auth: auth, cookies: cookies,
             origins: OriginPolicy(baseURL: configuration.baseURL, trustedOrigins: configuration.trustedOrigins),
             rateLimiter: limiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
             hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier,
             conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database),
-            documents: SQLDocumentStore(database: database),
+            documents: documents, documentSearch: makeDocumentSearch(documents, configuration.assistant, logger: logger),
             chatModel: makeChatModel(configuration.assistant, logger: logger))
+    }
+
+    /// The embeddings provider of `STOA_EMBEDDINGS`, if any.
+    public static func makeEmbedder(_ settings: AssistantSettings) -> (any Embedder)? {
+        switch settings.embeddings {
+        case "openai":
+            return OpenAIEmbedder(baseURL: settings.openAIBaseURL ?? "https://api.openai.com/v1", apiKey: settings.openAIKey,
+                                  model: settings.embeddingsModel ?? "text-embedding-3-small")
+        case "gemini":
+            guard let key = settings.geminiKey else { return nil }
+            return GeminiEmbedder(baseURL: settings.geminiBaseURL ?? "https://generativelanguage.googleapis.com/v1beta", apiKey: key,
+                                  model: settings.embeddingsModel ?? "text-embedding-004")
+        default:
+            return nil
+        }
+    }
+
+    /// BM25 alone, or fused with embeddings when configured.
+    public static func makeDocumentSearch(_ store: any DocumentStore, _ settings: AssistantSettings, logger: Logger) -> any DocumentSearching {
+        guard let embedder = makeEmbedder(settings) else { return store }
+        return HybridSearch(store: store, embedder: embedder, logger: logger)
     }
 
     /// The models of `STOA_ASSISTANT`, in order, skipping unconfigured ones; `builtin` last resort.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Knowledge
+import Logging
+import StoaServer
 import StoaCore
 import Storage
 
@@ -32,8 +34,10 @@ struct Docs: AsyncParsableCommand {
             let files: [DocumentIngester.SourceFile]
             do { files = try DocumentIngester.files(in: paths) } catch let error as StoaError { CLI.fail(error.message ?? "cannot read the paths") }
             if files.isEmpty { CLI.fail("no Markdown, MDX, text or HTML files under \(paths.joined(separator: ", "))") }
+            let config = try CLI.loadConfiguration()
+            let embedder = AppServices.makeEmbedder(config.assistant)
             try await Admin.withDatabase { db in
-                let ingester = DocumentIngester(store: SQLDocumentStore(database: db), baseURL: baseURL)
+                let ingester = DocumentIngester(store: SQLDocumentStore(database: db), baseURL: baseURL, embedder: embedder)
                 let bar = ProgressBar(total: files.count, enabled: !quiet)
                 let started = Date()
                 let summary = try await ingester.ingest(files) { done, total, file, outcome in
@@ -43,7 +47,11 @@ struct Docs: AsyncParsableCommand {
                 bar.finish()
                 let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
                 print("Ingested \(summary.files) file(s) in \(seconds) s: \(summary.added) added, \(summary.updated) updated, "
-                    + "\(summary.unchanged) unchanged, \(summary.failures.count) failed; \(summary.chunks) chunk(s) written.")
+                    + "\(summary.unchanged) unchanged, \(summary.failures.count) failed; \(summary.chunks) chunk(s) written"
+                    + (embedder.map { " with \($0.name) vectors" } ?? "") + ".")
+                if summary.withoutVectors > 0 {
+                    bar.note("\(summary.withoutVectors) file(s) stored without vectors (keyword search only until the next ingest): \(ingester.lastFailure ?? "embeddings failed")")
+                }
                 if !summary.failures.isEmpty { throw ExitCode(2) }
             }
         }
@@ -87,8 +95,10 @@ struct Docs: AsyncParsableCommand {
 
         func run() async throws {
             guard (1...50).contains(limit) else { CLI.fail("--limit must be from 1 to 50") }
+            let config = try CLI.loadConfiguration()
             try await Admin.withDatabase { db in
-                let hits = try await SQLDocumentStore(database: db).search(query, limit: limit)
+                let search = AppServices.makeDocumentSearch(SQLDocumentStore(database: db), config.assistant, logger: Logger(label: "stoa"))
+                let hits = try await search.search(query, limit: limit)
                 if output.json {
                     print(JSONValue.array(hits.map { .object([("title", .string($0.title)), ("section", .string($0.headingPath.joined(separator: " › "))),
                                                                ("source", .optional($0.source)), ("snippet", .string($0.snippet)), ("score", .number($0.score))]) }).serialized)

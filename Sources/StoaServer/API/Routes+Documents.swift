@@ -7,6 +7,7 @@ import StoaCore
 /// belong to no user (an operator ingests them), but the routes still need a signed-in one.
 struct DocumentRoutes: Sendable {
     let store: any DocumentStore
+    let search: any DocumentSearching
     static let maxSearchLimit = 50
 
     func register(on api: RouterGroup<UserRequestContext>) {
@@ -30,7 +31,7 @@ struct DocumentRoutes: Sendable {
             }
             limit = n
         }
-        let hits = try await store.search(q, limit: limit)
+        let hits = try await search.search(q, limit: limit)
         return .json(.object([("items", .array(hits.map { hit in
             .object([("documentId", .string(hit.documentID)), ("title", .string(hit.title)), ("source", .optional(hit.source)),
                      ("section", .string(hit.headingPath.joined(separator: " › "))), ("snippet", .string(hit.snippet)),

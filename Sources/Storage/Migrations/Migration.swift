@@ -25,5 +25,6 @@ extension Migration {
         .authTables,
         .conversations,
         .documents,
+        .embeddings,
     ]
 }
