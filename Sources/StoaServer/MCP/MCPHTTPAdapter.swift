@@ -5,6 +5,7 @@ import Identity
 import MCP
 import NIOCore
 import ServiceLifecycle
+import StoaCore
 
 /// Converts between Hummingbird's requests and responses and the MCP SDK's framework-agnostic
 /// `HTTPRequest` / `HTTPResponse` (the SDK has no Hummingbird adapter).
@@ -46,8 +47,15 @@ enum MCPHTTPAdapter {
 
     /// A JSON-RPC error answer (what MCP clients expect from the transport), e.g. 404 for an
     /// unknown session.
+    /// The body is built here, not by the SDK, so that it is byte-for-byte stable: an unknown
+    /// session and another user's session must give the very same answer.
     static func error(_ status: Int, _ message: String) -> Hummingbird.Response {
-        response(.error(statusCode: status, .invalidRequest(message)))
+        let body = JSONValue.object([
+            ("jsonrpc", .string("2.0")), ("id", .null),
+            ("error", .object([("code", .number(-32600)), ("message", .string(message))])),
+        ]).serialized
+        return Hummingbird.Response(status: HTTPTypes.HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+                                    body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// Whether `body` is a JSON-RPC `initialize` request (which opens a session).
