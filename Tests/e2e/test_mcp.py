@@ -333,3 +333,21 @@ def test_stdio_unknown_user_fails_clearly(stoa_bin: str, stoa_server: Server):
     assert result.returncode != 0
     assert result.stdout == "", f"stdout must carry only the protocol: {result.stdout!r}"
     assert "nobody@example.com" in result.stderr, result.stderr
+
+
+def test_http_sessions_per_user_are_bounded(stoa_server: Server):
+    """A user who keeps opening sessions loses the least recently used one (16 per user)."""
+    alice = sign_up(stoa_server, "Alice")
+    headers = {**MCP_HEADERS, **alice.auth}
+    sids = []
+    for _ in range(17):
+        r = raw_mcp(stoa_server, "POST", headers, INITIALIZE)
+        assert r.status_code == 200, r.text
+        sids.append(r.headers["Mcp-Session-Id"])
+    assert len(set(sids)) == 17
+    ping = {"jsonrpc": "2.0", "id": 9, "method": "ping"}
+    r = raw_mcp(stoa_server, "POST", {**headers, "Mcp-Session-Id": sids[0]}, ping)
+    assert r.status_code == 404, f"the oldest session should have been closed: {r.status_code} {r.text}"
+    for sid in sids[1:]:
+        r = raw_mcp(stoa_server, "POST", {**headers, "Mcp-Session-Id": sid}, ping)
+        assert r.status_code == 200, r.text

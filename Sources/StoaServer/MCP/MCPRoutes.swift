@@ -24,6 +24,13 @@ struct MCPRoutes: Sendable {
         mcp.post { request, context in try await handle(request, context) }
         mcp.get { request, context in try await handle(request, context) }
         mcp.delete { request, context in try await handle(request, context) }
+        for method in [HTTPTypes.HTTPRequest.Method.put, .patch] {
+            router.on("mcp", method: method) { _, _ in
+                var response = MCPHTTPAdapter.error(405, "Method Not Allowed: /mcp takes GET, POST and DELETE")
+                response.headers[.allow] = "GET, POST, DELETE"
+                return response
+            }
+        }
     }
 
     func handle(_ request: Hummingbird.Request, _ context: UserRequestContext) async throws -> Hummingbird.Response {
@@ -67,7 +74,8 @@ struct MCPRoutes: Sendable {
             await sessions.cancel(id: id)
             throw error
         }
-        await sessions.open(.init(id: id, userID: userID, transport: transport, server: server, lastUsed: services.clock.now()))
+        let now = services.clock.now()
+        await sessions.open(.init(id: id, userID: userID, transport: transport, server: server, createdAt: now, lastUsed: now))
         let response = await transport.handleRequest(mcpRequest)
         if case .error = response {
             await sessions.close(sessions.remove(id: id))

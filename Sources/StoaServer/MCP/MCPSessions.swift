@@ -11,8 +11,10 @@ import StoaCore
 ///   looks exactly like an unknown one (the caller answers 404).
 /// - At most ``Limits/maxSessions`` sessions live at once (new ones are refused beyond that);
 ///   a user who opens more than ``Limits/maxSessionsPerUser`` loses their least recently used one.
-/// - A session unused for ``Limits/idleTimeout`` is closed: lazily on every lookup and reserve,
-///   and every ``Limits/sweepInterval`` by ``run()`` when the table runs as a service.
+/// - A session unused for ``Limits/idleTimeout``, or older than ``Limits/maxLifetime``, is
+///   closed: lazily on every lookup and reserve, and every ``Limits/sweepInterval`` by ``run()``
+///   when the table runs as a service. (The lifetime cap also bounds the SDK transport's replay
+///   buffer, which keeps every message of a session.) Clients then get 404 and start a new one.
 public actor MCPSessions {
     /// Bounds of the table.
     public struct Limits: Sendable {
@@ -20,6 +22,8 @@ public actor MCPSessions {
         public var maxSessionsPerUser = 16
         /// Seconds without a request after which a session is closed.
         public var idleTimeout: TimeInterval = 30 * 60
+        /// Seconds after which a session is closed however busy it is.
+        public var maxLifetime: TimeInterval = 12 * 60 * 60
         public var sweepInterval: Duration = .seconds(60)
         public init() {}
     }
@@ -30,6 +34,7 @@ public actor MCPSessions {
         let userID: String
         let transport: StatefulHTTPServerTransport
         let server: Server
+        let createdAt: Date
         var lastUsed: Date
     }
 
@@ -71,7 +76,7 @@ public actor MCPSessions {
     /// Reserves a slot for a new session of `userID` and returns its fresh id (32 random
     /// alphanumerics), or `nil` when the table is full. Call ``open(_:)`` or ``cancel(id:)`` next.
     func reserve(userID: String) async -> String? {
-        await expireIdle()
+        await expireStale()
         let mine = entries.filter { $0.value.userID == userID }
         if mine.count >= limits.maxSessionsPerUser,
            let oldest = mine.filter({ if case .open = $0.value { true } else { false } }).min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
@@ -104,7 +109,7 @@ public actor MCPSessions {
     /// The open session `id` if `userID` owns it, marked as used now; `nil` for an unknown,
     /// expired, starting or foreign id — the caller cannot tell these apart.
     func session(id: String, userID: String) async -> Session? {
-        await expireIdle()
+        await expireStale()
         guard case .open(var session)? = entries[id], session.userID == userID else { return nil }
         session.lastUsed = clock.now()
         entries[id] = .open(session)
@@ -119,10 +124,14 @@ public actor MCPSessions {
         return nil
     }
 
-    /// Closes every session idle for longer than the timeout.
-    public func expireIdle() async {
-        let cutoff = clock.now().addingTimeInterval(-limits.idleTimeout)
-        let idle = entries.filter { $0.value.lastUsed < cutoff }.map(\.key)
+    /// Closes every session idle for longer than the timeout or older than the lifetime cap.
+    public func expireStale() async {
+        let now = clock.now()
+        let idleCutoff = now.addingTimeInterval(-limits.idleTimeout), ageCutoff = now.addingTimeInterval(-limits.maxLifetime)
+        let idle = entries.filter { id, entry in
+            if case .open(let session) = entry, session.createdAt < ageCutoff { return true }
+            return entry.lastUsed < idleCutoff
+        }.map(\.key)
         for id in idle {
             logger.info("MCP session expired", metadata: ["mcpSession": "\(id.prefix(8))"])
             await close(remove(id: id))
@@ -149,7 +158,7 @@ extension MCPSessions: Service {
         try? await cancelWhenGracefulShutdown { [weak self] in
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                await self?.expireIdle()
+                await self?.expireStale()
             }
         }
         await closeAll()
