@@ -55,7 +55,11 @@ let package = Package(
             .product(name: "Ink", package: "Ink"),
         ]),
         .target(name: "Tasks", dependencies: ["StoaCore", "Storage"]),
-        .target(name: "Knowledge", dependencies: ["StoaCore", "Storage", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Knowledge", dependencies: [
+            "StoaCore", "Storage",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Assistant", dependencies: [
             "StoaCore", "Tasks", "Knowledge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -69,7 +73,7 @@ let package = Package(
             .product(name: "MCP", package: "swift-sdk"),
         ], resources: [.copy("Web")]),
         .executableTarget(name: "stoa", dependencies: [
-            "StoaServer", "StoaCore", "Storage", "Identity",
+            "StoaServer", "StoaCore", "Storage", "Identity", "Knowledge",
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -84,6 +88,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
         .testTarget(name: "TokenVerificationTests", dependencies: ["TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StoaServerTests", dependencies: [

@@ -17,6 +17,16 @@ public struct AssistantEngine: Sendable {
         Refer to tasks by their titles. Be brief and friendly.
         """
 
+    /// Grounding rules for the document tool, added when it is available.
+    public static let documentsPrompt = """
+         For questions that the documentation may answer, call search_documents first and answer from the passages \
+        it returns, citing them by number like [1]; say so when they do not contain the answer.
+        """
+
+    var systemPrompt: String {
+        definitions.contains { $0.name == ToolDefinition.searchDocuments.name } ? Self.systemPrompt + Self.documentsPrompt : Self.systemPrompt
+    }
+
     let model: any ChatModel
     let tools: UserToolbox
     let definitions: [ToolDefinition]
@@ -32,7 +42,7 @@ public struct AssistantEngine: Sendable {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    var conversation = [ChatTurn(role: .system, content: Self.systemPrompt)] + history
+                    var conversation = [ChatTurn(role: .system, content: systemPrompt)] + history
                     for _ in 0..<Self.maxRounds {
                         var calls: [ToolCall] = []
                         var text = ""

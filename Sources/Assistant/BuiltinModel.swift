@@ -9,7 +9,7 @@ public struct BuiltinModel: ChatModel {
     public init() {}
 
     public func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
-        let events = plan(conversation, context: context)
+        let events = plan(conversation, context: context, canSearch: tools.contains { $0.name == ToolDefinition.searchDocuments.name })
         return AsyncThrowingStream { continuation in
             for event in events { continuation.yield(event) }
             continuation.finish()
@@ -37,13 +37,16 @@ public struct BuiltinModel: ChatModel {
         case words(String)
     }
 
-    func plan(_ conversation: [ChatTurn], context: ModelContext) -> [ModelEvent] {
+    func plan(_ conversation: [ChatTurn], context: ModelContext, canSearch: Bool = false) -> [ModelEvent] {
         guard let lastUserIndex = conversation.lastIndex(where: { $0.role == .user }) else { return [.textDelta("How can I help?")] }
         let userText = conversation[lastUserIndex].content
         let intent = Self.parse(userText, context: context)
         // Tool results gathered in this turn so far (after the user's message).
         let turnRecords = conversation[(lastUserIndex + 1)...].flatMap(\.toolRecords)
         let history = Array(conversation[..<lastUserIndex])
+        if canSearch, intent == .unknown || intent == .help && userText.count > 40 {
+            return answerFromDocuments(userText, records: turnRecords)
+        }
         return step(intent, records: turnRecords, history: history)
     }
 

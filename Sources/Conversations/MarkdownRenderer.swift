@@ -15,8 +15,41 @@ public enum MarkdownRenderer {
 
     public static func html(_ markdown: String) -> String {
         if isPlainText(markdown) { return "<p>" + escape(markdown) + "</p>" }
-        return parser.html(from: escape(markdown))
+        return intrawordUnderscores(parser.html(from: escape(listsAfterParagraphs(markdown))))
     }
+
+    /// CommonMark lets a list interrupt a paragraph ("Your tasks:\n1. Milk"); Ink does not, so a
+    /// blank line goes before a list item that directly follows a line of text (outside code).
+    static func listsAfterParagraphs(_ markdown: String) -> String {
+        guard markdown.contains("\n") else { return markdown }
+        var out: [Substring] = []
+        var inFence = false
+        var previousIsText = false
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.drop(while: { $0 == " " })
+            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { inFence.toggle(); out.append(line); previousIsText = false; continue }
+            let item = !inFence && isListItem(trimmed)
+            if item && previousIsText { out.append("") }
+            out.append(line)
+            previousIsText = !inFence && !item && !trimmed.isEmpty && !trimmed.hasPrefix("#") && !trimmed.hasPrefix(">") && line.first != " "
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func isListItem(_ line: Substring) -> Bool {
+        if line.hasPrefix("- ") || line.hasPrefix("* ") || line.hasPrefix("+ ") { return true }
+        let digits = line.prefix(while: { $0.isASCII && $0.isNumber })
+        return !digits.isEmpty && digits.count <= 3 && line.dropFirst(digits.count).hasPrefix(". ")
+    }
+
+    /// `OPENAI_API_KEY` must not become `OPENAI<em>API</em>KEY`: emphasis that starts and ends
+    /// inside a word is put back as underscores (CommonMark never treats `_` inside words as emphasis).
+    static func intrawordUnderscores(_ html: String) -> String {
+        guard html.contains("<em>") else { return html }
+        return intraword.stringByReplacingMatches(in: html, range: NSRange(html.startIndex..., in: html), withTemplate: "$1_$2_")
+    }
+
+    static let intraword = try! NSRegularExpression(pattern: #"([A-Za-z0-9])<em>([A-Za-z0-9_]+)</em>(?=[A-Za-z0-9])"#)
 
     /// One line of prose with nothing Markdown would treat specially renders as a single
     /// paragraph; skipping the parser there makes long message pages cheap.

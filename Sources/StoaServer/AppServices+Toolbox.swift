@@ -1,10 +1,11 @@
 import Assistant
+import Knowledge
 import StoaCore
 
 extension AppServices {
     /// The tools one verified user may run: what the assistant and the MCP server both use.
     /// `userID` must come from a verified credential, never from a request body.
     public func toolbox(userID: String) -> UserToolbox {
-        UserToolbox(tasks: TaskTools(store: tasks, userID: userID, clock: clock))
+        UserToolbox(tasks: TaskTools(store: tasks, userID: userID, clock: clock), documents: DocumentTools(search: documents))
     }
 }

@@ -2,6 +2,7 @@ import Assistant
 import Conversations
 import Foundation
 import Identity
+import Knowledge
 import Logging
 import StoaCore
 import Storage
@@ -26,6 +27,8 @@ public struct AppServices: Sendable {
     public let tokenVerifier: TokenVerifier
     public let conversations: any ConversationStore
     public let tasks: any TaskStore
+    /// The shared document collection (`stoa docs ingest`).
+    public let documents: any DocumentStore
     /// The assistant's model (the built-in one until remote providers are configured).
     public var chatModel: any ChatModel
 
@@ -75,6 +78,7 @@ public struct AppServices: Sendable {
             rateLimiter: limiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
             hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier,
             conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database),
+            documents: SQLDocumentStore(database: database),
             chatModel: makeChatModel(configuration.assistant, logger: logger))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import StoaCore
@@ -22,6 +23,7 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
 /// service that sweeps idle sessions).
 public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ServerTimingMiddleware())
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     router.add(middleware: CORSMiddleware(origins: services.origins, trusted: services.configuration.trustedOrigins))
     if services.configuration.role.servesAuth {

@@ -67,6 +67,15 @@ public struct DatabaseRow: Sendable {
         }
         throw DatabaseError.decoding(column: column)
     }
+    public func double(_ column: String) throws -> Double {
+        switch self[column] {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        case .text(let s): if let d = Double(s) { return d }
+        default: break
+        }
+        throw DatabaseError.decoding(column: column)
+    }
     public func bool(_ column: String) throws -> Bool {
         switch self[column] {
         case .bool(let b): return b

@@ -75,6 +75,10 @@ import Testing
         { try await $0.task(title)?.dueAt.map { String(ISO8601.string(from: $0).prefix(10)) } == day }
     }
 
+    static func dueAt(_ title: String, _ minute: String) -> @Sendable (Chat) async throws -> Bool {
+        { try await $0.task(title)?.dueAt.map { String(ISO8601.string(from: $0).prefix(16)) } == minute }
+    }
+
     // The clock starts at 2026-11-18T20:26:40Z (a Wednesday); each message moves it a second.
     static let cases: [Case] = [
         // add
@@ -86,6 +90,10 @@ import Testing
         Case(before: [], say: "todo: book dentist", tools: ["add_task"], check: exists("Book dentist")),
         Case(before: [], say: "I need to fix the bike", tools: ["add_task"], check: exists("Fix the bike")),
         Case(before: [], say: "add a task to buy bread tomorrow", tools: ["add_task"], check: due("Buy bread", "2026-11-19")),
+        Case(before: [], say: "add a task to call dad tomorrow at 6pm", tools: ["add_task"], check: dueAt("Call dad", "2026-11-19T18:00")),
+        Case(before: [], say: "remind me to stretch at 7:30 am", tools: ["add_task"], check: dueAt("Stretch", "2026-11-19T07:30")),
+        Case(before: [], say: "add a task to book the venue on friday at noon", tools: ["add_task"], check: dueAt("Book the venue", "2026-11-20T12:00")),
+        Case(before: [], say: "add a task to meet at 6", tools: ["add_task"], check: { try await $0.task("Meet at 6")?.dueAt == nil }),
         Case(before: [], say: "add pay bills on Friday", tools: ["add_task"], check: due("Pay bills", "2026-11-20")),
         Case(before: [], say: "add submit report 2026-12-01", tools: ["add_task"], check: due("Submit report", "2026-12-01")),
         Case(before: [], say: "remind me to call grandma in 3 days", tools: ["add_task"], check: due("Call grandma", "2026-11-21")),

@@ -163,6 +163,10 @@ def test_http_tools_roundtrip_and_api_sees_it(stoa_server: Server):
         async with http_session(stoa_server, alice) as (session, get_session_id):
             assert get_session_id(), "no Mcp-Session-Id"
             await check_tool_list(session)
+            if "search_documents" in {t.name for t in (await session.list_tools()).tools}:
+                found = await call_ok(session, "search_documents", {"query": "anything at all", "limit": 3})
+                assert isinstance(found["results"], list), found
+                await call_error(session, "search_documents", {}, "query is required")
             return await task_roundtrip(session, "Buy milk over MCP")
 
     task_id = asyncio.run(main())

@@ -14,6 +14,7 @@ struct APIRoutes: Sendable {
         api.get("me") { _, context in try await me(context) }
         ConversationRoutes(store: services.conversations, clock: services.clock).register(on: api)
         TaskRoutes(store: services.tasks, clock: services.clock).register(on: api)
+        DocumentRoutes(store: services.documents).register(on: api)
         ChatRoutes(conversations: services.conversations, toolbox: { [services] in services.toolbox(userID: $0) }, model: services.chatModel,
                    clock: services.clock, logger: services.logger,
                    contextBudget: services.configuration.assistant.contextBudget).register(on: api)

@@ -137,7 +137,7 @@ struct ChatRoutes: Sendable {
         let reply = text.isEmpty && !truncated ? "Done." : text
         guard let message = try await conversations.append(
             userID: turn.userID, conversationID: turn.conversationID, role: .assistant, content: reply,
-            sources: .array([]), toolCalls: .array(records.map(\.json)), truncated: truncated, at: clock.now()) else {
+            sources: Self.sources(records), toolCalls: .array(records.map(\.json)), truncated: truncated, at: clock.now()) else {
             throw ConversationRoutes.notFound
         }
         return message
@@ -179,6 +179,9 @@ struct ChatRoutes: Sendable {
             }
             let saved = try await saveReply(turn, text: text, records: records, truncated: disconnected || failed)
             if disconnected { return }
+            if !failed, case .array(let items) = saved.sources, !items.isEmpty {
+                try? await writer.write(Self.event("sources", .object([("items", saved.sources)])))
+            }
             if failed {
                 try? await writer.write(Self.event("error", .object([("code", .string("UPSTREAM_ERROR")), ("message", .string(Self.upstreamError.message ?? ""))])))
             } else {
@@ -187,6 +190,20 @@ struct ChatRoutes: Sendable {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// The documents a reply drew on: every passage `search_documents` returned in this turn,
+    /// in order, without repeats (api.md `{documentId, title, source, snippet}`).
+    static func sources(_ records: [ToolRecord]) -> JSONValue {
+        var seen = Set<String>()
+        var items: [JSONValue] = []
+        for record in records where record.name == ToolDefinition.searchDocuments.name {
+            for item in DocumentTools.sources(fromResult: record.result) {
+                let key = [item["documentId"]?.stringValue ?? "", item["source"]?.stringValue ?? "", item["snippet"]?.stringValue ?? ""].joined(separator: "\u{1}")
+                if seen.insert(key).inserted { items.append(item) }
+            }
+        }
+        return .array(items)
     }
 
     static func event(_ name: String, _ data: JSONValue) -> ByteBuffer {

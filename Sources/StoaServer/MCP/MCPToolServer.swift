@@ -53,12 +53,12 @@ public enum MCPToolServer {
             return toolError(message)
         }
         let structured: Value? = Value(result)
-        return CallTool.Result(content: [.text(MCPResultText.summary(of: result))], structuredContent: structured, isError: false)
+        return CallTool.Result(content: [.text(text: MCPResultText.summary(of: result), annotations: nil, _meta: nil)], structuredContent: structured, isError: false)
     }
 
     static func toolError(_ message: String) -> CallTool.Result {
         let structured: Value? = .object(["error": .string(message)])
-        return CallTool.Result(content: [.text(message)], structuredContent: structured, isError: true)
+        return CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], structuredContent: structured, isError: true)
     }
 }
 

@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import Knowledge
+import StoaCore
+
+/// `GET /api/documents` and `GET /api/search`: the shared document collection. Documents
+/// belong to no user (an operator ingests them), but the routes still need a signed-in one.
+struct DocumentRoutes: Sendable {
+    let store: any DocumentStore
+    static let maxSearchLimit = 50
+
+    func register(on api: RouterGroup<UserRequestContext>) {
+        api.get("documents") { request, _ in try await list(request) }
+        api.get("search") { request, _ in try await search(request) }
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        .page(try await store.list(page: try request.page()), \.json)
+    }
+
+    func search(_ request: Request) async throws -> Response {
+        guard let q = request.query("q")?.trimmingCharacters(in: .whitespacesAndNewlines), !q.isEmpty else {
+            throw StoaError.validation("q is required")
+        }
+        guard q.count <= 500 else { throw StoaError.validation("q must be at most 500 characters") }
+        var limit = 10
+        if let raw = request.query("limit") {
+            guard let n = Int(raw), (1...Self.maxSearchLimit).contains(n) else {
+                throw StoaError.validation("limit must be a whole number from 1 to \(Self.maxSearchLimit)")
+            }
+            limit = n
+        }
+        let hits = try await store.search(q, limit: limit)
+        return .json(.object([("items", .array(hits.map { hit in
+            .object([("documentId", .string(hit.documentID)), ("title", .string(hit.title)), ("source", .optional(hit.source)),
+                     ("section", .string(hit.headingPath.joined(separator: " › "))), ("snippet", .string(hit.snippet)),
+                     ("score", .number((hit.score * 10_000).rounded() / 10_000))])
+        }))]))
+    }
+}
