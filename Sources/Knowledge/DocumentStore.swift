@@ -30,8 +30,10 @@ public protocol DocumentStore: DocumentSearching {
 /// ``DocumentStore`` over SQLite (FTS5, BM25) or PostgreSQL (`tsvector`, `ts_rank_cd`).
 public struct SQLDocumentStore: DocumentStore {
     let db: any Database
-    /// Most rows a PostgreSQL search stage ranks; bounds the cost of very common words.
-    public static let candidateLimit = 2_000
+    /// Most rows a PostgreSQL search scores; bounds the cost of very common words.
+    public static let candidateLimit = 500
+    /// How many of the best-scored candidates get the (costlier) `ts_rank_cd` refinement.
+    public static let rerankDepth = 50
 
     public init(database: any Database) { db = database }
 
@@ -169,8 +171,8 @@ public struct SQLDocumentStore: DocumentStore {
     /// PostgreSQL: BM25's idea with PostgreSQL's parts. Each query word that occurs in the
     /// collection gets an inverse document frequency from `document_term`; a chunk scores the
     /// sum over the words it holds (a word in a heading counts half again), plus `ts_rank_cd`
-    /// for how densely they occur. Candidates come from the GIN index (words in over a quarter
-    /// of all chunks only score, they do not select), at most ``candidateLimit`` of them.
+    /// for how densely they occur. Candidates come from the GIN index: the chunks holding the
+    /// rarest query words, at most ``candidateLimit`` of them (common words only add to scores).
     func searchPostgres(_ terms: [String], limit: Int) async throws -> [SearchHit] {
         let stats = try await db.query(#"""
             SELECT t."lexeme" AS "word", COALESCE(s."ndoc", 0) AS "ndoc"
@@ -186,8 +188,15 @@ public struct SQLDocumentStore: DocumentStore {
         if total > 0 { words = words.filter { $0.ndoc > 0 } } else { words = words.map { ($0.word, 1) }; total = 2 }
         guard !words.isEmpty else { return [] }
         func literal(_ word: String, _ suffix: String = "") -> String { "'" + word.replacingOccurrences(of: "'", with: "''") + "'" + suffix }
-        let selective = words.filter { $0.ndoc / total <= 0.25 }
-        let candidates = (selective.isEmpty ? words : selective).map { literal($0.word) }.joined(separator: " | ")
+        // Candidates: chunks holding the rarest words, as many of them as fit the candidate
+        // budget together (they carry most of the score); common words only add to the score.
+        var selected: [String] = []
+        var budget = 0.0
+        for (word, ndoc) in words.sorted(by: { $0.ndoc < $1.ndoc }) {
+            if !selected.isEmpty && budget + ndoc > Double(Self.candidateLimit) { break }
+            selected.append(literal(word)); budget += ndoc
+        }
+        let candidates = selected.joined(separator: " | ")
         let all = words.map { literal($0.word) }.joined(separator: " | ")
         var score: [String] = []
         var scoreBinds: [DatabaseValue] = []
@@ -207,14 +216,18 @@ public struct SQLDocumentStore: DocumentStore {
     }
 
     func rankedChunks(score: [String], scoreBinds: [DatabaseValue], all: String, candidates: String, limit: Int) async throws -> [DatabaseRow] {
+        // Two steps: the cheap word score over every candidate, then `ts_rank_cd` (how densely the
+        // words occur) only for the best `rerankDepth`.
         try await db.query(#"""
             SELECT c."id", c."document_id", c."heading", c."anchor", c."text", d."title", d."source", r."rank"
-            FROM (SELECT s."id", \#(score.joined(separator: " + ")) + ts_rank_cd(s."search", ?::tsquery, 1) AS "rank"
-                  FROM (SELECT "id", "search" FROM "chunk" WHERE "search" @@ ?::tsquery LIMIT ?) s
-                  ORDER BY "rank" DESC, s."id" LIMIT ?) r
+            FROM (SELECT t."id", t."base" + ts_rank_cd(t."search", ?::tsquery, 1) AS "rank"
+                  FROM (SELECT s."id", s."search", \#(score.joined(separator: " + ")) AS "base"
+                        FROM (SELECT "id", "search" FROM "chunk" WHERE "search" @@ ?::tsquery LIMIT ?) s
+                        ORDER BY "base" DESC, s."id" LIMIT ?) t
+                  ORDER BY "rank" DESC, t."id" LIMIT ?) r
             JOIN "chunk" c ON c."id" = r."id" JOIN "document" d ON d."id" = c."document_id"
             ORDER BY r."rank" DESC, c."id"
-            """#, scoreBinds + [.text(all), .text(candidates), .int(Int64(Self.candidateLimit)), .int(Int64(limit))])
+            """#, [.text(all)] + scoreBinds + [.text(candidates), .int(Int64(Self.candidateLimit)), .int(Int64(max(limit, Self.rerankDepth))), .int(Int64(limit))])
     }
 
     static func hit(_ row: DatabaseRow, snippet: String, score: Double) throws -> SearchHit {
