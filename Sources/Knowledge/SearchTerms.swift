@@ -42,12 +42,24 @@ public enum SearchTerms {
 /// `snippet()`). Matching is by word prefix, a cheap stand-in for stemming.
 enum Snippet {
     static func make(_ text: String, terms: [String], words: Int = 32) -> String {
-        let tokens = text.split(whereSeparator: { $0.isWhitespace })
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
         guard tokens.count > words else { return tokens.joined(separator: " ") }
-        let stems = terms.map { $0.count > 5 ? String($0.prefix($0.count - 2)) : $0 }
+        // Byte-wise prefix tests on lowercased ASCII letters: String.hasPrefix compares by Unicode
+        // equivalence, which is far slower and not needed for matching query words.
+        let stems = terms.map { Array(($0.count > 5 ? String($0.prefix($0.count - 2)) : $0).utf8) }
         let hits = tokens.map { token -> Bool in
-            let t = token.lowercased().trimmingCharacters(in: .punctuationCharacters)
-            return stems.contains { t.hasPrefix($0) }
+            let bytes = token.utf8.drop(while: { !Self.isWordByte($0) })
+            if bytes.isEmpty { return false }
+            return stems.contains { stem in
+                guard bytes.count >= stem.count else { return false }
+                var i = bytes.startIndex
+                for b in stem {
+                    let c = bytes[i]
+                    if (c >= 65 && c <= 90 ? c + 32 : c) != b { return false }
+                    i = bytes.index(after: i)
+                }
+                return true
+            }
         }
         var best = 0, bestCount = -1, count = 0
         for i in 0..<tokens.count {
@@ -60,4 +72,6 @@ enum Snippet {
         let end = min(tokens.count, start + words)
         return (start > 0 ? "…" : "") + tokens[start..<end].joined(separator: " ") + (end < tokens.count ? "…" : "")
     }
+
+    static func isWordByte(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b >= 128 }
 }
