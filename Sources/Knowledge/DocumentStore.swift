@@ -31,7 +31,7 @@ public protocol DocumentStore: DocumentSearching {
 public struct SQLDocumentStore: DocumentStore {
     let db: any Database
     /// Most rows a PostgreSQL search scores; bounds the cost of very common words.
-    public static let candidateLimit = 500
+    public static let candidateLimit = 150
     /// How many of the best-scored candidates get the (costlier) `ts_rank_cd` refinement.
     public static let rerankDepth = 50
 
