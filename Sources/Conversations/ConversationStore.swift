@@ -101,12 +101,26 @@ public struct SQLConversationStore: ConversationStore {
 
     public func append(userID: String, conversationID: String, role: MessageRole, content: String,
                        sources: JSONValue, toolCalls: JSONValue, truncated: Bool, at: Date) async throws -> Message? {
-        try await db.transaction { tx in
+        let message = Message(id: UUIDv7.generate(at: at), conversationId: conversationID, role: role, content: content,
+                              sources: sources, toolCalls: toolCalls, truncated: truncated, createdAt: at)
+        if db.dialect == .postgres {
+            // One statement, one round trip: touch the conversation (titling it from the first
+            // user message) and insert the message only if the conversation is the user's.
+            let rows = try await db.query(#"""
+                WITH c AS (UPDATE "conversation" SET "updated_at" = ?,
+                               "title" = CASE WHEN "title" = '' AND ? THEN ? ELSE "title" END
+                           WHERE "id" = ? AND "user_id" = ? RETURNING "id")
+                INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at")
+                SELECT ?, c."id", ?, ?, ?, ?, ?, ?, ? FROM c RETURNING "id"
+                """#, [.date(at), .bool(role == .user), .text(Self.title(from: content)), .text(conversationID), .text(userID),
+                       .text(message.id), .text(userID), .text(role.rawValue), .text(content), .text(sources.serialized),
+                       .text(toolCalls.serialized), .bool(truncated), .date(at)])
+            return rows.isEmpty ? nil : message
+        }
+        return try await db.transaction { tx in
             guard let row = try await tx.first(#"SELECT "title" FROM "conversation" WHERE "id" = ? AND "user_id" = ?"#, conversationID, userID) else {
                 return nil
             }
-            let message = Message(id: UUIDv7.generate(at: at), conversationId: conversationID, role: role, content: content,
-                                  sources: sources, toolCalls: toolCalls, truncated: truncated, createdAt: at)
             try await tx.execute(
                 #"INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
                 message.id, conversationID, userID, role.rawValue, content, sources.serialized, toolCalls.serialized, truncated, at)

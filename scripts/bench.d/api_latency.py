@@ -55,7 +55,7 @@ def main():
 
     def measure(name, goal, send, judge_server_time=False):
         nonlocal failed
-        timings, server = [], []
+        timings, server, phases = [], [], {}
         for i in range(args.requests + 50):
             auth, ids = random.choice(users)
             start = time.perf_counter()
@@ -68,7 +68,10 @@ def main():
                 timing = r.headers.get("Server-Timing", "")
                 if not timing.startswith("app;dur="):
                     sys.exit(f"{name}: no Server-Timing header")
-                server.append(float(timing.split("=", 1)[1]))
+                server.append(float(timing.split(",")[0].split("=", 1)[1]))
+                for part in timing.split(",")[1:]:
+                    phase, _, dur = part.strip().partition(";dur=")
+                    phases.setdefault(phase, []).append(float(dur))
         judged = server if judge_server_time else timings
         p95 = percentile(judged, 95)
         ok = p95 < goal
@@ -76,6 +79,8 @@ def main():
         what = "stoa's own time" if judge_server_time else "round trip"
         print(f"{name:50} {len(timings):6d} {statistics.median(timings):8.2f} {percentile(timings, 95):8.2f} {percentile(timings, 99):8.2f}"
               f" {statistics.median(server):9.2f} {percentile(server, 95):9.2f}  {what} < {goal:g} ms {'PASS' if ok else 'FAIL'}")
+        if phases:
+            print("    phases (p50 / p95 ms): " + ", ".join(f"{k} {statistics.median(v):.2f} / {percentile(v, 95):.2f}" for k, v in phases.items()))
 
     for name, path_for in routes.items():
         measure(name, args.goal_ms, lambda auth, ids: http.get(args.base + path_for(auth, ids), headers=auth))

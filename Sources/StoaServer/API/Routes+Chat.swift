@@ -35,17 +35,24 @@ struct ChatRoutes: Sendable {
         let id = try request.uuidParameter(context, notFound: ConversationRoutes.notFound)
         let body = try await APIBody.read(request, allowed: ["content"])
         guard let content = try body.string("content", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("content is required") }
+        var phases = PhaseTimer()
         guard let userMessage = try await conversations.append(userID: context.user.id, conversationID: id, role: .user, content: content,
                                                                  sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) else {
             throw ConversationRoutes.notFound
         }
+        phases.end("persist")
         let turn = try await prepare(userID: context.user.id, conversationID: id, request: request)
+        phases.end("context")
         if request.headers[.accept]?.contains("text/event-stream") == true {
             return stream(turn, userMessage: userMessage)
         }
         let (text, records) = try await collect(turn)
+        phases.end("assistant")
         let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
-        return .json(.object([("userMessage", userMessage.json), ("assistantMessage", assistant.json)]), status: .created)
+        phases.end("save")
+        let json = JSONValue.object([("userMessage", userMessage.json), ("assistantMessage", assistant.json)])
+        phases.end("render")
+        return .json(json, status: .created, headers: [.serverTiming: phases.header])
     }
 
     func chat(_ request: Request, _ context: UserRequestContext, selection: Bool) async throws -> Response {
