@@ -40,7 +40,7 @@ public struct BuiltinModel: ChatModel {
     func plan(_ conversation: [ChatTurn], context: ModelContext, canSearch: Bool = false) -> [ModelEvent] {
         guard let lastUserIndex = conversation.lastIndex(where: { $0.role == .user }) else { return [.textDelta("How can I help?")] }
         let userText = conversation[lastUserIndex].content
-        let intent = Self.parse(userText, context: context)
+        let intent = Self.parseOnce(userText, context: context)
         // Tool results gathered in this turn so far (after the user's message).
         let turnRecords = conversation[(lastUserIndex + 1)...].flatMap(\.toolRecords)
         let history = Array(conversation[..<lastUserIndex])
