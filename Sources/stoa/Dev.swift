@@ -83,7 +83,8 @@ struct Seeder {
             accounts.append([.text(RandomID.generate()), .text(userID), .text("credential"), .text("local:credential"), .text(userID),
                              .text(Self.passwordHash), .date(created), .date(created)])
             for c in 0..<conversationsPerUser {
-                let start = created.addingTimeInterval(Double(c) * 3600)
+                // Conversations an hour apart, all in the past: a new message is always the newest.
+                let start = created.addingTimeInterval(-Double(conversationsPerUser - c) * 3600)
                 let conversationID = UUIDv7.generate(at: start)
                 let topic = Self.words[Int.random(in: 0..<Self.words.count, using: &rng)]
                 let updated = start.addingTimeInterval(Double(messagesPerConversation) * 30)
