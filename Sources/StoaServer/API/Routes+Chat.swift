@@ -36,12 +36,17 @@ struct ChatRoutes: Sendable {
         let body = try await APIBody.read(request, allowed: ["content"])
         guard let content = try body.string("content", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("content is required") }
         var phases = PhaseTimer()
+        // The context loads while the message is saved (two connections on PostgreSQL); the
+        // saved message then joins it as the newest turn.
+        async let earlier = conversations.recentMessages(userID: context.user.id, conversationID: id, limit: Self.contextMessages - 1)
         guard let userMessage = try await conversations.append(userID: context.user.id, conversationID: id, role: .user, content: content,
                                                                  sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) else {
+            _ = try? await earlier
             throw ConversationRoutes.notFound
         }
         phases.end("persist")
-        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request)
+        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request,
+                                     messages: (try await earlier).filter { $0.id != userMessage.id } + [userMessage])
         phases.end("context")
         if request.headers[.accept]?.contains("text/event-stream") == true {
             return stream(turn, userMessage: userMessage)
@@ -102,8 +107,15 @@ struct ChatRoutes: Sendable {
         let context: ModelContext
     }
 
-    func prepare(userID: String, conversationID: String, request: Request) async throws -> Turn {
-        let messages = try await conversations.recentMessages(userID: userID, conversationID: conversationID, limit: 100)
+    /// Most messages read for a turn's context (the character budget usually stops sooner).
+    static let contextMessages = 100
+
+    /// The turn over the conversation's recent messages (read now unless given, oldest first).
+    func prepare(userID: String, conversationID: String, request: Request, messages given: [Message]? = nil) async throws -> Turn {
+        let messages: [Message]
+        if let given { messages = given } else {
+            messages = try await conversations.recentMessages(userID: userID, conversationID: conversationID, limit: Self.contextMessages)
+        }
         var budget = contextBudget
         var recent: [Message] = []
         for message in messages.reversed() {
