@@ -76,6 +76,8 @@ import Testing
             #expect(ok.headers[.accessControlAllowOrigin] == "https://pr-1.preview.example.com")
             let exposed = ok.headers[values: .accessControlExposeHeaders].joined(separator: ",")
             #expect(exposed.contains("set-auth-jwt"))
+            let health = try await client.request(.get, "/healthz", origin: "https://pr-1.preview.example.com")
+            #expect(health.headers[.accessControlExposeHeaders]?.contains("mcp-session-id") == true)
             let wildcardSignOut = try await client.post("/sign-out", headers: ["Cookie": signed.cookie], origin: "https://pr-2.preview.example.com")
             #expect(wildcardSignOut.status == 200)
             let evil = try await client.request(.options, "/api/auth/sign-in/email",

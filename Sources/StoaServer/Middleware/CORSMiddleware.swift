@@ -3,14 +3,15 @@ import Hummingbird
 import Identity
 
 /// CORS for the origins in `BETTER_AUTH_TRUSTED_ORIGINS`: credentials allowed, and the
-/// `set-auth-token` / `set-auth-jwt` headers exposed so bearer clients can read them.
+/// `set-auth-token` / `set-auth-jwt` headers exposed so bearer clients can read them (and
+/// `Mcp-Session-Id`, so browser-based MCP clients can keep their session).
 /// Other origins get no CORS headers, so browsers keep them out.
 struct CORSMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let origins: OriginPolicy
     let trusted: [String]
 
-    static let exposed = "set-auth-token, set-auth-jwt"
+    static let exposed = "set-auth-token, set-auth-jwt, mcp-session-id"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[.origin], origin != "null", origins.isTrusted(url: origin) else {
