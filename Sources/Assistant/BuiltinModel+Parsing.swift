@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension BuiltinModel {
     static let ordinals = ["first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
@@ -104,5 +105,22 @@ extension BuiltinModel {
         out = out.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ .,!?"))
         guard let first = out.first else { return out }
         return first.uppercased() + out.dropFirst()
+    }
+}
+
+extension BuiltinModel {
+    /// Each round of a turn reads the same user message; parsing runs dozens of patterns, so the
+    /// last few parses are kept (keyed by text, time zone and minute: relative dates stay right).
+    private static let recentIntents = Mutex<[String: Intent]>([:])
+
+    static func parseOnce(_ text: String, context: ModelContext) -> Intent {
+        let key = text + "\u{1}" + context.timeZone.identifier + "\u{1}" + String(Int(context.now.timeIntervalSince1970 / 60))
+        if let hit = recentIntents.withLock({ $0[key] }) { return hit }
+        let intent = parse(text, context: context)
+        recentIntents.withLock { cache in
+            if cache.count >= 256 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = intent
+        }
+        return intent
     }
 }

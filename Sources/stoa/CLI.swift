@@ -32,6 +32,23 @@ enum CLI {
         return logger
     }
 
+    /// Logging for the operator commands: quieter than the server (`info` becomes `warning`),
+    /// always on standard error.
+    static func commandLogging(_ config: StoaConfiguration) -> Logger {
+        bootstrapLogging(level: config.logLevel == "info" ? "warning" : config.logLevel)
+    }
+
+    /// Commands that sign or encrypt need a secret: without one configured, the generated
+    /// `<data dir>/secret` (created on first use, as `stoa serve` does).
+    static func ensureSecret(_ config: inout StoaConfiguration) {
+        guard config.secrets.isEmpty else { return }
+        do {
+            config.secrets = [try SecretFile.loadOrCreate(dataDirectory: config.dataDirectory).secret]
+        } catch {
+            fail("\(error)")
+        }
+    }
+
     static func openDatabase(_ config: StoaConfiguration, logger: Logger) async throws -> any Database {
         do {
             return try await DatabaseFactory.open(config.database, logger: logger)

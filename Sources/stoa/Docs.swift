@@ -34,9 +34,8 @@ struct Docs: AsyncParsableCommand {
             let files: [DocumentIngester.SourceFile]
             do { files = try DocumentIngester.files(in: paths) } catch let error as StoaError { CLI.fail(error.message ?? "cannot read the paths") }
             if files.isEmpty { CLI.fail("no Markdown, MDX, text or HTML files under \(paths.joined(separator: ", "))") }
-            let config = try CLI.loadConfiguration()
-            let embedder = AppServices.makeEmbedder(config.assistant)
-            try await Admin.withDatabase { db in
+            try await Admin.withDatabase { db, config in
+                let embedder = AppServices.makeEmbedder(config.assistant)
                 let ingester = DocumentIngester(store: SQLDocumentStore(database: db), baseURL: baseURL, embedder: embedder)
                 let bar = ProgressBar(total: files.count, enabled: !quiet)
                 let started = Date()
@@ -95,8 +94,7 @@ struct Docs: AsyncParsableCommand {
 
         func run() async throws {
             guard (1...50).contains(limit) else { CLI.fail("--limit must be from 1 to 50") }
-            let config = try CLI.loadConfiguration()
-            try await Admin.withDatabase { db in
+            try await Admin.withDatabase { db, config in
                 let search = AppServices.makeDocumentSearch(SQLDocumentStore(database: db), config.assistant, logger: Logger(label: "stoa"))
                 let hits = try await search.search(query, limit: limit)
                 if output.json {

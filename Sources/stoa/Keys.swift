@@ -89,14 +89,8 @@ struct Keys: AsyncParsableCommand {
 
     static func withKeyRing(_ body: (Ring, StoaConfiguration) async throws -> Void) async throws {
         var config = try CLI.loadConfiguration()
-        let logger = CLI.bootstrapLogging(level: config.logLevel == "info" ? "warning" : config.logLevel)
-        if config.secrets.isEmpty {
-            do {
-                config.secrets = [try SecretFile.loadOrCreate(dataDirectory: config.dataDirectory).secret]
-            } catch {
-                CLI.fail("\(error)")
-            }
-        }
+        let logger = CLI.commandLogging(config)
+        CLI.ensureSecret(&config)
         let database = try await CLI.openDatabase(config, logger: logger)
         do {
             try await MigrationRunner(database: database, logger: logger).up()

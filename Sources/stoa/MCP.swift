@@ -34,14 +34,8 @@ struct MCPCommand: AsyncParsableCommand {
         if let dataDir { flags["STOA_DATA_DIR"] = dataDir }
         var config = try CLI.loadConfiguration(flags: flags)
         // Standard output is the protocol: CLI logging writes to standard error only.
-        let logger = CLI.bootstrapLogging(level: config.logLevel == "info" ? "warning" : config.logLevel)
-        if config.secrets.isEmpty {
-            do {
-                config.secrets = [try SecretFile.loadOrCreate(dataDirectory: config.dataDirectory).secret]
-            } catch {
-                CLI.fail("\(error)")
-            }
-        }
+        let logger = CLI.commandLogging(config)
+        CLI.ensureSecret(&config)
         let database = try await CLI.openDatabase(config, logger: logger)
         let services = AppServices.make(configuration: config, database: database, logger: logger)
         do {

@@ -51,7 +51,7 @@ struct Migrate: AsyncParsableCommand {
 
     static func withRunner(_ body: (MigrationRunner) async throws -> Void) async throws {
         let config = try CLI.loadConfiguration()
-        let logger = CLI.bootstrapLogging(level: config.logLevel == "info" ? "warning" : config.logLevel)
+        let logger = CLI.commandLogging(config)
         let database = try await CLI.openDatabase(config, logger: logger)
         do {
             try await body(MigrationRunner(database: database, logger: logger))

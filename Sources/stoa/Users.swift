@@ -222,12 +222,17 @@ struct Accounts: AsyncParsableCommand {
 /// Helpers for the admin commands.
 enum Admin {
     static func withDatabase(_ body: (any Database) async throws -> Void) async throws {
+        try await withDatabase { database, _ in try await body(database) }
+    }
+
+    /// The same, for commands that also need the configuration (loaded once).
+    static func withDatabase(_ body: (any Database, StoaConfiguration) async throws -> Void) async throws {
         let config = try CLI.loadConfiguration()
-        let logger = CLI.bootstrapLogging(level: config.logLevel == "info" ? "warning" : config.logLevel)
+        let logger = CLI.commandLogging(config)
         let database = try await CLI.openDatabase(config, logger: logger)
         do {
             try await MigrationRunner(database: database, logger: logger).up()
-            try await body(database)
+            try await body(database, config)
         } catch {
             await database.close()
             CLI.fail("\(error)")

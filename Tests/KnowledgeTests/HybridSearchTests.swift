@@ -36,14 +36,17 @@ import Testing
         try "# Garden\n\nWatering plants in the morning keeps the garden healthy.\n".write(to: dir.appendingPathComponent("garden.md"), atomically: true, encoding: .utf8)
     }
 
+    /// The three documents on disk, an empty store and a working embedder.
+    static func withCorpus(_ body: @Sendable (URL, SQLDocumentStore, ConceptEmbedder) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stoa-hybrid-\(UUID().uuidString)")
+        try write(dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await TestDatabase.with { db in try await body(dir, SQLDocumentStore(database: db), ConceptEmbedder()) }
+    }
+
     @Test("a query with no shared words finds the passage through vectors; keywords still rank; provider down → BM25 alone")
     func fusion() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stoa-hybrid-\(UUID().uuidString)")
-        try Self.write(dir)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try await TestDatabase.with { db in
-            let store = SQLDocumentStore(database: db)
-            let embedder = ConceptEmbedder()
+        try await Self.withCorpus { dir, store, embedder in
             let summary = try await DocumentIngester(store: store, embedder: embedder).ingest(try DocumentIngester.files(in: [dir.path]))
             #expect(summary.added == 3 && summary.withoutVectors == 0)
             let keywordsOnly = try await store.search("car upkeep", limit: 3)
@@ -64,12 +67,7 @@ import Testing
 
     @Test("embeddings down at ingest: text stored and searchable, vectors retried on the next ingest")
     func ingestWithoutVectors() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stoa-hybrid-\(UUID().uuidString)")
-        try Self.write(dir)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try await TestDatabase.with { db in
-            let store = SQLDocumentStore(database: db)
-            let embedder = ConceptEmbedder()
+        try await Self.withCorpus { dir, store, embedder in
             embedder.failing.withLock { $0 = true }
             let ingester = DocumentIngester(store: store, embedder: embedder)
             let first = try await ingester.ingest(try DocumentIngester.files(in: [dir.path]))

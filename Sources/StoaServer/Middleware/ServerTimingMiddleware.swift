@@ -9,9 +9,7 @@ struct ServerTimingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        let app = "app;dur=" + String(format: "%.2f", ms)
+        let app = "app;dur=" + String(format: "%.2f", (ContinuousClock.now - start).milliseconds)
         // Routes may add their own phases (a chat turn does); `app` goes first.
         response.headers[.serverTiming] = response.headers[.serverTiming].map { app + ", " + $0 } ?? app
         return response
@@ -26,8 +24,7 @@ struct PhaseTimer {
     /// Ends the current phase under `name` and starts the next.
     mutating func end(_ name: String) {
         let now = ContinuousClock.now
-        let elapsed = now - last
-        phases.append((name, Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))
+        phases.append((name, (now - last).milliseconds))
         last = now
     }
 
@@ -37,4 +34,8 @@ struct PhaseTimer {
 
 extension HTTPField.Name {
     static let serverTiming = HTTPField.Name("Server-Timing")!
+}
+
+extension Duration {
+    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }
