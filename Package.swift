@@ -78,6 +78,8 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "StoaTestSupport", dependencies: ["Storage", "StoaCore", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/StoaTestSupport"),

@@ -33,6 +33,12 @@ public struct SQLConversationStore: ConversationStore {
     let db: any Database
     public init(database: any Database) { db = database }
 
+    /// One conversation's messages, if they are the user's (binds: conversation id, user id).
+    /// The user test is written `"user_id" || '' = ?` so that no planner serves it from the
+    /// per-user index: SQLite, without statistics, picked `message_user_idx` and walked all of
+    /// the user's messages, where `message_conversation_idx` reads just the conversation's.
+    static let inConversation = #""conversation_id" = ? AND "user_id" || '' = ?"#
+
     static let columns = #"""
         c."id", c."title", c."pinned", c."archived", c."created_at", c."updated_at",
         (SELECT COUNT(*) FROM "message" m WHERE m."conversation_id" = c."id") AS "message_count",
@@ -143,7 +149,7 @@ public struct SQLConversationStore: ConversationStore {
 
     public func messages(userID: String, conversationID: String, page: PageRequest) async throws -> Page<Message>? {
         guard try await db.first(#"SELECT "id" FROM "conversation" WHERE "id" = ? AND "user_id" = ?"#, conversationID, userID) != nil else { return nil }
-        return try await messagePage(#""conversation_id" = ? AND "user_id" = ?"#, [.text(conversationID), .text(userID)], page: page)
+        return try await messagePage(Self.inConversation, [.text(conversationID), .text(userID)], page: page)
     }
 
     public func history(userID: String, page: PageRequest) async throws -> Page<Message> {
@@ -160,13 +166,13 @@ public struct SQLConversationStore: ConversationStore {
     public func allMessages(userID: String, conversationID: String) async throws -> [Message]? {
         guard try await db.first(#"SELECT "id" FROM "conversation" WHERE "id" = ? AND "user_id" = ?"#, conversationID, userID) != nil else { return nil }
         return try await db.query(
-            #"SELECT \#(Self.messageColumns) FROM "message" WHERE "conversation_id" = ? AND "user_id" = ? ORDER BY "created_at", "id""#,
+            #"SELECT \#(Self.messageColumns) FROM "message" WHERE \#(Self.inConversation) ORDER BY "created_at", "id""#,
             [.text(conversationID), .text(userID)]).map(Self.message)
     }
 
     public func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [Message] {
         try await db.query(
-            #"SELECT \#(Self.messageColumns) FROM "message" WHERE "conversation_id" = ? AND "user_id" = ? ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#,
+            #"SELECT \#(Self.messageColumns) FROM "message" WHERE \#(Self.inConversation) ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#,
             [.text(conversationID), .text(userID), .int(Int64(limit))]).map(Self.message).reversed()
     }
 

@@ -22,15 +22,24 @@ public enum ISO8601 {
     }
 
     /// Parses ISO-8601 timestamps with or without fractional seconds, with `Z` or an offset,
-    /// and the `YYYY-MM-DD HH:MM:SS` form SQLite's `CURRENT_TIMESTAMP` writes.
+    /// and the `YYYY-MM-DD HH:MM:SS` form SQLite's `CURRENT_TIMESTAMP` writes. Works on the
+    /// UTF-8 bytes without allocating (every row read from SQLite parses one or two of these).
     public static func date(from string: String) -> Date? {
-        let s = string.trimmingCharacters(in: .whitespaces)
-        let bytes = Array(s.utf8)
+        var string = string
+        return string.withUTF8 { date(utf8: $0) }
+    }
+
+    static func date(utf8 all: UnsafeBufferPointer<UInt8>) -> Date? {
+        var start = 0, end = all.count
+        while start < end, all[start] == 32 || all[start] == 9 { start += 1 }
+        while end > start, all[end - 1] == 32 || all[end - 1] == 9 { end -= 1 }
+        let bytes = UnsafeBufferPointer(rebasing: all[start..<end])
         guard bytes.count >= 19 else { return nil }
         func num(_ from: Int, _ len: Int) -> Int? {
             guard from + len <= bytes.count else { return nil }
             var v = 0
-            for b in bytes[from..<from + len] {
+            for i in from..<from + len {
+                let b = bytes[i]
                 guard b >= 48 && b <= 57 else { return nil }
                 v = v * 10 + Int(b - 48)
             }
@@ -38,7 +47,8 @@ public enum ISO8601 {
         }
         guard let year = num(0, 4), bytes[4] == 45, let month = num(5, 2), bytes[7] == 45, let day = num(8, 2),
               bytes[10] == 84 || bytes[10] == 32 || bytes[10] == 116,
-              let hour = num(11, 2), bytes[13] == 58, let minute = num(14, 2), bytes[16] == 58, let second = num(17, 2)
+              let hour = num(11, 2), bytes[13] == 58, let minute = num(14, 2), bytes[16] == 58, let second = num(17, 2),
+              (1...12).contains(month), (1...31).contains(day), hour <= 24, minute <= 59, second <= 60
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -68,14 +78,18 @@ public enum ISO8601 {
             default: return nil
             }
         }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = timegm(&parts)
-        return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
+        let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
+    /// `days_from_civil`).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }

@@ -108,11 +108,6 @@ public enum JSONValue: Sendable, Equatable {
         }
         out += "\""
     }
-
-    /// Parses JSON text; `nil` when it is not valid JSON.
-    public static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
-    }
 }
 
 extension JSONValue: Decodable {

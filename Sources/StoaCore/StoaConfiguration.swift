@@ -138,6 +138,10 @@ public struct SessionSettings: Sendable {
     public var updateAge: Int = 86_400
     /// 0 disables the freshness check.
     public var freshAge: Int = 86_400
+    /// How long (seconds) the all-in-one role may trust a session it looked up for an access
+    /// JWT's `sid` without reading it again; 0 reads it on every request. A session revoked
+    /// through this process is refused at once either way.
+    public var cacheAge: Int = 5
     public init() {}
 }
 
@@ -226,6 +230,7 @@ extension StoaConfiguration {
         if let v = try int("STOA_SESSION_EXPIRES_IN", 60...34_560_000) { config.session.expiresIn = v }
         if let v = try int("STOA_SESSION_UPDATE_AGE", 0...34_560_000) { config.session.updateAge = v }
         if let v = try int("STOA_SESSION_FRESH_AGE", 0...34_560_000) { config.session.freshAge = v }
+        if let v = try int("STOA_SESSION_CACHE_AGE", 0...300) { config.session.cacheAge = v }
         if let prefix = value("STOA_COOKIE_PREFIX") { config.cookiePrefix = prefix }
         config.secureCookies = try bool("STOA_SECURE_COOKIES")
         if let v = try int("STOA_HASH_THREADS", 1...256) { config.hashThreads = v }

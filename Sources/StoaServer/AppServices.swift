@@ -50,7 +50,7 @@ public struct AppServices: Sendable {
     ) -> AppServices {
         let pool = HashingPool(threads: configuration.hashThreads, queueLimit: configuration.hashQueueLimit)
         let passwords = PasswordService(pool: pool)
-        let store = SQLAuthStore(database: database)
+        let store = SQLAuthStore(database: database, sessionCacheAge: .seconds(configuration.session.cacheAge))
         let auth = AuthService(store: store, passwords: passwords, clock: clock, settings: configuration.session,
                                mailer: mailer ?? LogMailer(logger: logger), logger: logger)
         let cookies = AuthCookies(prefix: configuration.cookiePrefix, secure: configuration.usesSecureCookies,

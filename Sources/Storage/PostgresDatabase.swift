@@ -22,6 +22,9 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    /// Connections kept open even when idle (a chat turn uses two at once).
+    static let warmConnections = 4
+
     /// Connects to PostgreSQL and checks that it answers (so bad settings fail at start-up).
     public static func connect(_ settings: DatabaseConfiguration.PostgresSettings, maxConnections: Int = 20, logger: Logger) async throws -> PostgresDatabase {
         var configuration: PostgresClient.Configuration
@@ -33,6 +36,13 @@ public final class PostgresDatabase: Database {
                                   password: settings.password, database: settings.database, tls: try tls(for: settings.tls))
         }
         configuration.options.maximumConnections = maxConnections
+        // A few connections stay open for good, and idle ones are not pinged: the pool then arms
+        // no timers when a connection goes back to it (with the defaults it starts an idle timer
+        // and a keep-alive timer, each a task group, after every query). A connection the server
+        // closes is dropped by the pool; connections opened past the minimum under load still
+        // close after the idle timeout.
+        configuration.options.minimumConnections = min(Self.warmConnections, maxConnections - 1)
+        configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = .seconds(10)
         let (started, continuation) = AsyncStream.makeStream(of: Void.self)
         let db = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger, started: continuation)

@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// The `stoa` command: runs the server and looks after its database.
-@main
 struct Stoa: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stoa",

@@ -26,6 +26,7 @@ def main():
     parser.add_argument("--goal-ms", type=float, default=20)
     parser.add_argument("--chat-goal-ms", type=float, default=5)
     parser.add_argument("--label", default="")
+    parser.add_argument("--only", choices=["lists", "chat"], help="measure only the list routes or only the chat turn")
     parser.add_argument("emails", nargs="+")
     args = parser.parse_args()
 
@@ -82,11 +83,13 @@ def main():
         if phases:
             print("    phases (p50 / p95 ms): " + ", ".join(f"{k} {statistics.median(v):.2f} / {percentile(v, 95):.2f}" for k, v in phases.items()))
 
-    for name, path_for in routes.items():
+    for name, path_for in routes.items() if args.only != "chat" else []:
         measure(name, args.goal_ms, lambda auth, ids: http.get(args.base + path_for(auth, ids), headers=auth))
     # A whole chat turn with the built-in model (no model latency): save the user message, load
     # the context, run a tool round (add_task), save the reply — Stoa's own time per turn.
     counter = iter(range(10**9))
+    if args.only == "lists":
+        sys.exit(1 if failed else 0)
     measure("POST /api/conversations/{id}/messages (turn)", args.chat_goal_ms,
             lambda auth, ids: http.post(f"{args.base}/api/conversations/{random.choice(ids)}/messages",
                                         json={"content": f"add a task to benchmark item {next(counter)}"}, headers=auth),

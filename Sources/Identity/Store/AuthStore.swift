@@ -17,6 +17,7 @@ public protocol AuthStore: Sendable {
 
     func createSession(_ session: Session) async throws
     /// The session with this id (expired or not); used to reject JWTs of revoked sessions.
+    /// ``SQLAuthStore`` may answer from a cache a few seconds old (`STOA_SESSION_CACHE_AGE`).
     func session(id: String) async throws -> Session?
     /// The session with this token and its user (expired or not).
     func session(token: String) async throws -> (Session, User)?

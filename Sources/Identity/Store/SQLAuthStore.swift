@@ -5,8 +5,14 @@ import Storage
 /// ``AuthStore`` over Better Auth's tables, in SQLite or PostgreSQL.
 public struct SQLAuthStore: AuthStore {
     let db: any Database
+    let recentSessions: RecentSessions
 
-    public init(database: any Database) { db = database }
+    /// - Parameter sessionCacheAge: how long ``session(id:)`` may answer from memory (zero: never).
+    ///   Deletions through this store take effect at once; other processes' within this age.
+    public init(database: any Database, sessionCacheAge: Duration = .zero) {
+        db = database
+        recentSessions = RecentSessions(maxAge: sessionCacheAge)
+    }
 
     public static let userColumns = #""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt""#
 
@@ -61,6 +67,7 @@ public struct SQLAuthStore: AuthStore {
     }
 
     public func deleteUser(id: String) async throws {
+        defer { recentSessions.removeAll() }
         try await db.transaction { tx in
             // Reset tokens name the user only in their value, so they go explicitly.
             try await tx.execute(#"DELETE FROM "verification" WHERE "value" = ? AND "identifier" LIKE 'reset-password:%'"#, id)
@@ -86,9 +93,16 @@ public struct SQLAuthStore: AuthStore {
     }
 
     public func session(id: String) async throws -> Session? {
-        try await db.first(
+        let ticket: UInt64
+        switch recentSessions.lookup(id) {
+        case .hit(let session): return session
+        case .miss(let t): ticket = t
+        }
+        let session = try await db.first(
             #"SELECT "id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId" FROM "session" WHERE "id" = ?"#, id
         ).map { try Self.session($0, prefix: "") }
+        recentSessions.remember(session, id: id, after: ticket)
+        return session
     }
 
     public func refreshSession(token: String, expiresAt: Date, updatedAt: Date) async throws {
@@ -96,14 +110,17 @@ public struct SQLAuthStore: AuthStore {
     }
 
     public func deleteSession(token: String) async throws {
+        defer { recentSessions.removeAll() }
         try await db.execute(#"DELETE FROM "session" WHERE "token" = ?"#, token)
     }
 
     public func deleteSession(token: String, userID: String) async throws {
+        defer { recentSessions.removeAll() }
         try await db.execute(#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ?"#, token, userID)
     }
 
     public func deleteSessions(userID: String, except token: String?) async throws {
+        defer { recentSessions.removeAll() }
         if let token {
             try await db.execute(#"DELETE FROM "session" WHERE "userId" = ? AND "token" <> ?"#, userID, token)
         } else {
