@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import StoaCore
 
 /// One turn of the conversation as a model sees it.
@@ -37,10 +38,17 @@ public struct ToolRecord: Sendable, Equatable {
     /// api.md's `{name, arguments, result}`.
     public var json: JSONValue { .object([("name", .string(name)), ("arguments", arguments), ("result", result)]) }
 
+    /// A record read back from a saved message. Saved records carry no id (api.md's shape), so
+    /// each gets a fresh one: providers only need a call and its result to share an id within
+    /// one request. A counter, not `UUID()`, which opens `/dev/urandom` on every call on Linux
+    /// (a chat turn reads back dozens of records).
     public init?(json: JSONValue) {
         guard let name = json["name"]?.stringValue else { return nil }
-        self.init(id: json["id"]?.stringValue ?? UUID().uuidString, name: name, arguments: json["arguments"] ?? .object([]), result: json["result"] ?? .null)
+        let id = json["id"]?.stringValue ?? "call_saved_\(Self.savedCounter.add(1, ordering: .relaxed).newValue)"
+        self.init(id: id, name: name, arguments: json["arguments"] ?? .object([]), result: json["result"] ?? .null)
     }
+
+    private static let savedCounter = Atomic<Int>(0)
 }
 
 /// What a model produces in one round: text pieces, tool calls, or both.

@@ -1,5 +1,6 @@
 import Foundation
 import Ink
+import StoaCore
 
 /// Markdown → HTML for message bodies. The input is HTML-escaped first, so raw HTML in a
 /// message (`<img onerror=…>`) renders as text; links and images keep only safe URLs
@@ -61,7 +62,7 @@ public enum MarkdownRenderer {
             default: continue
             }
         }
-        let trimmed = s.trimmingCharacters(in: .whitespaces)
+        let trimmed = s.trimmingWhitespace
         // Lists ("- x", "1. x") and leading spaces (code) need the parser.
         if trimmed.hasPrefix("-") || s.hasPrefix(" ") || trimmed.first?.isNumber == true { return false }
         return !s.contains("http://") && !s.contains("https://") && !s.contains("www.")

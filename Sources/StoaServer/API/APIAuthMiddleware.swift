@@ -25,7 +25,7 @@ struct APIAuthMiddleware: RouterMiddleware {
         var context = context
         if let authorization = request.headers[.authorization] {
             guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw Self.invalid }
-            let credential = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+            let credential = authorization.dropFirst(7).trimmingWhitespace
             context.identity = try await identify(bearer: credential)
         } else if acceptsSessions, let cookie = request.headers[.cookie],
                   let token = services.cookies.sessionToken(from: AuthCookies.parse(cookie)) {
