@@ -21,6 +21,10 @@ public protocol ConversationStore: Sendable {
     func allMessages(userID: String, conversationID: String) async throws -> [Message]?
     /// The newest `limit` messages, oldest first (the model's context). `nil` when not the user's.
     func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [Message]
+    /// Saves the user's new message and reads the `limit` messages before it, oldest first (a
+    /// chat turn's first step). `nil` when the conversation is not the user's; nothing is saved then.
+    func appendUserMessage(userID: String, conversationID: String, content: String, at: Date,
+                           contextLimit limit: Int) async throws -> (message: Message, earlier: [Message])?
     /// The user's messages across conversations, newest first.
     func history(userID: String, page: PageRequest) async throws -> Page<Message>
     func message(userID: String, id: String) async throws -> Message?
@@ -138,6 +142,37 @@ public struct SQLConversationStore: ConversationStore {
             }
             return message
         }
+    }
+
+    public func appendUserMessage(userID: String, conversationID: String, content: String, at: Date,
+                                  contextLimit limit: Int) async throws -> (message: Message, earlier: [Message])? {
+        guard db.dialect == .postgres else {
+            // SQLite statements cost microseconds: read the context, then save the message.
+            let earlier = try await recentMessages(userID: userID, conversationID: conversationID, limit: limit)
+            guard let message = try await append(userID: userID, conversationID: conversationID, role: .user, content: content,
+                                                 sources: .array([]), toolCalls: .array([]), truncated: false, at: at) else { return nil }
+            return (message, earlier.filter { $0.id != message.id })
+        }
+        // PostgreSQL: one statement, one round trip. The statement's snapshot is taken before its
+        // insert, so the context read alongside holds the messages before this one. The outer
+        // LEFT JOIN yields one row even for an empty conversation, carrying whether the insert ran.
+        let message = Message(id: UUIDv7.generate(at: at), conversationId: conversationID, role: .user, content: content,
+                              sources: .array([]), toolCalls: .array([]), truncated: false, createdAt: at)
+        let rows = try await db.query(#"""
+            WITH c AS (UPDATE "conversation" SET "updated_at" = ?,
+                           "title" = CASE WHEN "title" = '' THEN ? ELSE "title" END
+                       WHERE "id" = ? AND "user_id" = ? RETURNING "id"),
+                 m AS (INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at")
+                       SELECT ?, c."id", ?, 'user', ?, '[]', '[]', false, ? FROM c RETURNING "id")
+            SELECT (SELECT "id" FROM m) AS "appended_id", recent.* FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (SELECT \#(Self.messageColumns) FROM "message" WHERE \#(Self.inConversation)
+                               ORDER BY "created_at" DESC, "id" DESC LIMIT ?) AS recent ON true
+            """#, [.date(at), .text(Self.title(from: content)), .text(conversationID), .text(userID),
+                   .text(message.id), .text(userID), .text(content), .date(at),
+                   .text(conversationID), .text(userID), .int(Int64(limit))])
+        guard rows.first?.optionalString("appended_id") != nil else { return nil }
+        let earlier = try rows.filter { $0.optionalString("id") != nil }.map(Self.message).reversed()
+        return (message, Array(earlier))
     }
 
     /// A title from the first user message: trimmed, one line, at most 80 characters.

@@ -36,17 +36,14 @@ struct ChatRoutes: Sendable {
         let body = try await APIBody.read(request, allowed: ["content"])
         guard let content = try body.string("content", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("content is required") }
         var phases = PhaseTimer()
-        // The context loads while the message is saved (two connections on PostgreSQL); the
-        // saved message then joins it as the newest turn.
-        async let earlier = conversations.recentMessages(userID: context.user.id, conversationID: id, limit: Self.contextMessages - 1)
-        guard let userMessage = try await conversations.append(userID: context.user.id, conversationID: id, role: .user, content: content,
-                                                                 sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) else {
-            _ = try? await earlier
+        // The message is saved and the context read in one round trip; the saved message then
+        // joins the context as the newest turn.
+        guard let (userMessage, earlier) = try await conversations.appendUserMessage(
+            userID: context.user.id, conversationID: id, content: content, at: clock.now(), contextLimit: Self.contextMessages - 1) else {
             throw ConversationRoutes.notFound
         }
         phases.end("persist")
-        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request,
-                                     messages: (try await earlier).filter { $0.id != userMessage.id } + [userMessage])
+        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request, messages: earlier + [userMessage])
         phases.end("context")
         if request.headers[.accept]?.contains("text/event-stream") == true {
             return stream(turn, userMessage: userMessage)
