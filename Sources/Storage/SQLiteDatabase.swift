@@ -13,6 +13,9 @@ import StoaCore
 /// connection has no busy timeout, and a statement that finds the file locked by another process
 /// (say `stoa docs ingest` next to a running server) is retried on a thread of its own that
 /// waits up to ``busyTimeoutMilliseconds``, while other tasks queue on the async lock.
+/// Checkpoints (the only writes that `fsync` with `synchronous=NORMAL`) are not left to the
+/// commit that happens to fill the WAL: a second connection on that same thread checkpoints
+/// every ``checkpointInterval``, so no request waits for the disk.
 public final class SQLiteDatabase: Database, DatabaseSession {
     public let dialect: SQLDialect = .sqlite
     let connection: SQLiteConnectionHandle
@@ -22,12 +25,24 @@ public final class SQLiteDatabase: Database, DatabaseSession {
     public let path: String
     /// How long a statement waits for another process's lock before failing with "database is busy".
     static let busyTimeoutMilliseconds: Int32 = 5000
+    /// How often the WAL is copied back into the database file.
+    static let checkpointInterval: Duration = .seconds(1)
+    private let checkpoints: Task<Void, Never>
 
-    private init(connection: SQLiteConnectionHandle, path: String) {
+    private init(connection: SQLiteConnectionHandle, checkpointConnection: SQLiteConnectionHandle, path: String) {
         self.connection = connection
         self.path = path
-        self.waitingThread = NIOThreadPool(numberOfThreads: 1)
+        let waitingThread = NIOThreadPool(numberOfThreads: 1)
         waitingThread.start()
+        self.waitingThread = waitingThread
+        self.checkpoints = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.checkpointInterval)
+                // PASSIVE never waits for readers or writers; what it cannot copy now waits for the next round.
+                _ = try? await waitingThread.runIfActive { try checkpointConnection.run("PRAGMA wal_checkpoint(PASSIVE)", []) }
+            }
+            _ = try? await waitingThread.runIfActive { checkpointConnection.close() }
+        }
     }
 
     /// Opens (creating when missing) the database file at `path`, and its directory.
@@ -36,13 +51,16 @@ public final class SQLiteDatabase: Database, DatabaseSession {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let db = SQLiteDatabase(connection: try SQLiteConnectionHandle(path: path), path: path)
-        // Reads come from a memory map and a 32 MB page cache rather than a `pread` per page.
+        let connection = try SQLiteConnectionHandle(path: path)
+        // Reads come from a memory map and a 32 MB page cache rather than a `pread` per page;
+        // commits never checkpoint (see above).
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
-                       "PRAGMA mmap_size=268435456", "PRAGMA cache_size=-32768"] {
-            _ = try await db.query(pragma, [])
+                       "PRAGMA mmap_size=268435456", "PRAGMA cache_size=-32768", "PRAGMA wal_autocheckpoint=0"] {
+            _ = try connection.run(pragma, [])
         }
-        return db
+        let checkpointConnection = try SQLiteConnectionHandle(path: path)
+        _ = try checkpointConnection.run("PRAGMA synchronous=NORMAL", [])
+        return SQLiteDatabase(connection: connection, checkpointConnection: checkpointConnection, path: path)
     }
 
     public func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
@@ -58,8 +76,16 @@ public final class SQLiteDatabase: Database, DatabaseSession {
     }
 
     public func close() async {
-        await lock.withLock { connection.close() }
+        checkpoints.cancel()
+        await checkpoints.value
+        await lock.withLock { connection.close() }   // the last connection to close checkpoints what is left
         try? await waitingThread.shutdownGracefully()
+    }
+
+    deinit {
+        // Dropped without close(): stop the checkpoints and the thread (the handles close themselves).
+        checkpoints.cancel()
+        waitingThread.shutdownGracefully { _ in }
     }
 
     func runTransaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
