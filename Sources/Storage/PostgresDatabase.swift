@@ -2,30 +2,49 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import NIOPosix
 import PostgresNIO
 import StoaCore
+import Synchronization
 
-/// A PostgreSQL server through PostgresNIO's connection pool.
+/// A PostgreSQL server through PostgresNIO's connection pools: one pool per event loop.
+///
+/// A request runs on its HTTP connection's event loop (`stoa` makes the event loops Swift's
+/// global executor), and its queries go to a connection of the pool on that same loop, so
+/// writing the query, reading the answer and resuming the request never hand work to another
+/// thread. Off the loops (tests, CLI commands) any pool serves.
 public final class PostgresDatabase: Database {
     public let dialect: SQLDialect = .postgres
-    let client: PostgresClient
+    private let clients: [(loop: any EventLoop, client: PostgresClient)]
     private let runTask: Task<Void, Never>
+    private let next = Atomic<Int>(0)
     let logger: Logger
 
-    private init(client: PostgresClient, logger: Logger, started: AsyncStream<Void>.Continuation) {
-        self.client = client
+    private init(clients: [(loop: any EventLoop, client: PostgresClient)], logger: Logger, started: AsyncStream<Void>.Continuation) {
+        self.clients = clients
         self.logger = logger
         self.runTask = Task {
             started.yield()
             started.finish()
-            await client.run()
+            await withDiscardingTaskGroup { group in
+                for (_, client) in clients { group.addTask { await client.run() } }
+            }
         }
     }
 
-    /// Connections kept open even when idle (a chat turn uses two at once).
+    /// The pool of the event loop this code runs on, else the pools in turn.
+    var client: PostgresClient {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop {
+            for entry in clients where entry.loop === current { return entry.client }
+        }
+        return clients[next.add(1, ordering: .relaxed).oldValue % clients.count].client
+    }
+
+    /// Connections kept open even when idle, over all loops (a chat turn uses two at once).
     static let warmConnections = 4
 
     /// Connects to PostgreSQL and checks that it answers (so bad settings fail at start-up).
+    /// `maxConnections` is shared out between the event loops' pools.
     public static func connect(_ settings: DatabaseConfiguration.PostgresSettings, maxConnections: Int = 20, logger: Logger) async throws -> PostgresDatabase {
         var configuration: PostgresClient.Configuration
         if let socketDirectory = settings.socketDirectory {
@@ -35,18 +54,22 @@ public final class PostgresDatabase: Database {
             configuration = .init(host: settings.host, port: settings.port, username: settings.username,
                                   password: settings.password, database: settings.database, tls: try tls(for: settings.tls))
         }
-        configuration.options.maximumConnections = maxConnections
+        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+        configuration.options.maximumConnections = max(2, maxConnections / loops.count)
+        configuration.options.connectTimeout = .seconds(10)
         // A few connections stay open for good, and idle ones are not pinged: the pool then arms
         // no timers when a connection goes back to it (with the defaults it starts an idle timer
         // and a keep-alive timer, each a task group, after every query). A connection the server
         // closes is dropped by the pool; connections opened past the minimum under load still
         // close after the idle timeout.
-        configuration.options.minimumConnections = min(Self.warmConnections, maxConnections - 1)
+        configuration.options.minimumConnections = min(max(1, Self.warmConnections / loops.count), configuration.options.maximumConnections - 1)
         configuration.options.keepAliveBehavior = nil
-        configuration.options.connectTimeout = .seconds(10)
+        let clients = loops.map { loop in
+            (loop: loop, client: PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger))
+        }
         let (started, continuation) = AsyncStream.makeStream(of: Void.self)
-        let db = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger, started: continuation)
-        // Wait until the pool's run loop is going, so the first query does not race it
+        let db = PostgresDatabase(clients: clients, logger: logger, started: continuation)
+        // Wait until the pools' run loops are going, so the first query does not race them
         // (PostgresNIO warns about leasing before `run()`).
         for await _ in started {}
         try? await Task.sleep(for: .milliseconds(5))
