@@ -116,13 +116,7 @@ public struct SQLConversationStore: ConversationStore {
         if db.dialect == .postgres {
             // One statement, one round trip: touch the conversation (titling it from the first
             // user message) and insert the message only if the conversation is the user's.
-            let rows = try await db.query(#"""
-                WITH c AS (UPDATE "conversation" SET "updated_at" = ?,
-                               "title" = CASE WHEN "title" = '' AND ? THEN ? ELSE "title" END
-                           WHERE "id" = ? AND "user_id" = ? RETURNING "id")
-                INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at")
-                SELECT ?, c."id", ?, ?, ?, ?, ?, ?, ? FROM c RETURNING "id"
-                """#, [.date(at), .bool(role == .user), .text(Self.title(from: content)), .text(conversationID), .text(userID),
+            let rows = try await db.query(prepared: AppendMessage.self, [.date(at), .bool(role == .user), .text(Self.title(from: content)), .text(conversationID), .text(userID),
                        .text(message.id), .text(userID), .text(role.rawValue), .text(content), .text(sources.serialized),
                        .text(toolCalls.serialized), .bool(truncated), .date(at)])
             return rows.isEmpty ? nil : message
@@ -196,9 +190,26 @@ public struct SQLConversationStore: ConversationStore {
     }
 
     public func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [Message] {
-        try await db.query(
-            #"SELECT \#(Self.messageColumns) FROM "message" WHERE \#(Self.inConversation) ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#,
-            [.text(conversationID), .text(userID), .int(Int64(limit))]).map(Self.message).reversed()
+        try await db.query(prepared: RecentMessages.self, [.text(conversationID), .text(userID), .int(Int64(limit))]).map(Self.message).reversed()
+    }
+
+    // MARK: - The chat turn's statements, prepared once per PostgreSQL connection
+
+    /// Touches the conversation (titling it from the first user message) and inserts the
+    /// message only if the conversation is the user's: one statement, one round trip.
+    enum AppendMessage: PreparedSQL {
+        static let sql = #"""
+            WITH c AS (UPDATE "conversation" SET "updated_at" = ?,
+                           "title" = CASE WHEN "title" = '' AND ? THEN ? ELSE "title" END
+                       WHERE "id" = ? AND "user_id" = ? RETURNING "id")
+            INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at")
+            SELECT ?, c."id", ?, ?, ?, ?, ?, ?, ? FROM c RETURNING "id"
+            """#
+    }
+
+    /// The newest messages of a conversation (binds: conversation id, user id, limit).
+    enum RecentMessages: PreparedSQL {
+        static let sql = #"SELECT \#(messageColumns) FROM "message" WHERE \#(inConversation) ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#
     }
 
     public func message(userID: String, id: String) async throws -> Message? {

@@ -1,13 +1,25 @@
 import Foundation
 
+/// A statement run on every chat turn or request, worth preparing once per PostgreSQL
+/// connection (SQLite caches every statement anyway): a type with its SQL, `?` placeholders.
+public protocol PreparedSQL: Sendable {
+    static var sql: String { get }
+}
+
 /// Runs SQL. Statements use `?` placeholders in both dialects; identifiers are double-quoted.
 public protocol SQLExecutor: Sendable {
     var dialect: SQLDialect { get }
     /// Runs one statement and returns its rows (use `RETURNING` to read back writes).
     func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow]
+    /// Runs a ``PreparedSQL`` statement: prepared once per connection on PostgreSQL.
+    func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow]
 }
 
 extension SQLExecutor {
+    public func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        try await query(Statement.sql, binds)
+    }
+
     public func query(_ sql: String, _ binds: DatabaseValueConvertible...) async throws -> [DatabaseRow] {
         try await query(sql, binds.map(\.databaseValue))
     }

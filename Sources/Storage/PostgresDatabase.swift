@@ -109,6 +109,16 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    public func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        do {
+            var rows: [DatabaseRow] = []
+            for try await row in try await client.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            throw PostgresDatabase.map(error)
+        }
+    }
+
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in
@@ -135,8 +145,12 @@ public final class PostgresDatabase: Database {
 
     // MARK: - Translation
 
-    /// Turns `?` placeholders into `$1, $2, …`, leaving quoted text alone.
     static func makeQuery(_ sql: String, _ binds: [DatabaseValue]) throws -> PostgresQuery {
+        PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: bindings(binds))
+    }
+
+    /// Turns `?` placeholders into `$1, $2, …`, leaving quoted text alone.
+    static func numberedPlaceholders(_ sql: String) -> String {
         var converted = ""
         converted.reserveCapacity(sql.utf8.count + 16)
         var index = 0
@@ -155,6 +169,10 @@ public final class PostgresDatabase: Database {
                 converted.append(ch)
             }
         }
+        return converted
+    }
+
+    static func bindings(_ binds: [DatabaseValue]) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -171,27 +189,29 @@ public final class PostgresDatabase: Database {
                 bindings.append(Date(timeIntervalSince1970: ms / 1000 + 4e-7))
             }
         }
-        return PostgresQuery(unsafeSQL: converted, binds: bindings)
+        return bindings
     }
 
     static func collect(_ rows: PostgresRowSequence) async throws -> [DatabaseRow] {
         var result: [DatabaseRow] = []
-        for try await row in rows {
-            var values: [String: DatabaseValue] = [:]
-            for cell in row {
-                guard cell.bytes != nil else { values[cell.columnName] = .null; continue }
-                switch cell.dataType {
-                case .bool: values[cell.columnName] = .bool(try cell.decode(Bool.self))
-                case .int2, .int4, .int8: values[cell.columnName] = .int(try cell.decode(Int64.self))
-                case .float4, .float8: values[cell.columnName] = .double(try cell.decode(Double.self))
-                case .timestamptz, .timestamp, .date: values[cell.columnName] = .date(try cell.decode(Date.self))
-                case .numeric: values[cell.columnName] = .double(Double(try cell.decode(String.self)) ?? 0)
-                default: values[cell.columnName] = .text(try cell.decode(String.self))
-                }
-            }
-            result.append(DatabaseRow(values: values))
-        }
+        for try await row in rows { result.append(try databaseRow(row)) }
         return result
+    }
+
+    static func databaseRow(_ row: PostgresRow) throws -> DatabaseRow {
+        var values: [String: DatabaseValue] = [:]
+        for cell in row {
+            guard cell.bytes != nil else { values[cell.columnName] = .null; continue }
+            switch cell.dataType {
+            case .bool: values[cell.columnName] = .bool(try cell.decode(Bool.self))
+            case .int2, .int4, .int8: values[cell.columnName] = .int(try cell.decode(Int64.self))
+            case .float4, .float8: values[cell.columnName] = .double(try cell.decode(Double.self))
+            case .timestamptz, .timestamp, .date: values[cell.columnName] = .date(try cell.decode(Date.self))
+            case .numeric: values[cell.columnName] = .double(Double(try cell.decode(String.self)) ?? 0)
+            default: values[cell.columnName] = .text(try cell.decode(String.self))
+            }
+        }
+        return DatabaseRow(values: values)
     }
 
     static func map(_ error: Error) -> Error {
@@ -230,6 +250,16 @@ struct PostgresConnectionSession: DatabaseSession {
         }
     }
 
+    func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        do {
+            var rows: [DatabaseRow] = []
+            for try await row in try await connection.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            throw PostgresDatabase.map(error)
+        }
+    }
+
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         _ = try await query("BEGIN", [])
         do {
@@ -240,5 +270,30 @@ struct PostgresConnectionSession: DatabaseSession {
             _ = try? await query("ROLLBACK", [])
             throw error
         }
+    }
+}
+
+/// A ``PreparedSQL`` statement as PostgresNIO prepares it: once per connection, by name, and
+/// then only bound and executed (no parsing or planning per call).
+struct PreparedPostgresStatement<Statement: PreparedSQL>: PostgresPreparedStatement {
+    let binds: [DatabaseValue]
+
+    static var name: String { "stoa." + String(reflecting: Statement.self) }
+    static var sql: String { PreparedSQLText.numbered(Statement.self) }
+
+    func makeBindings() throws -> PostgresBindings { PostgresDatabase.bindings(binds) }
+    func decodeRow(_ row: PostgresRow) throws -> DatabaseRow { try PostgresDatabase.databaseRow(row) }
+}
+
+/// `$n`-numbered SQL of each prepared statement, converted once.
+enum PreparedSQLText {
+    private static let cache = Mutex<[ObjectIdentifier: String]>([:])
+
+    static func numbered<Statement: PreparedSQL>(_ statement: Statement.Type) -> String {
+        let key = ObjectIdentifier(statement)
+        if let text = cache.withLock({ $0[key] }) { return text }
+        let text = PostgresDatabase.numberedPlaceholders(Statement.sql)
+        cache.withLock { $0[key] = text }
+        return text
     }
 }

@@ -22,10 +22,15 @@ public struct SQLTaskStore: TaskStore {
 
     public func create(userID: String, title: String, description: String?, dueAt: Date?, at: Date) async throws -> TaskItem {
         let task = TaskItem(id: UUIDv7.generate(at: at), title: title, description: description, completed: false, dueAt: dueAt, createdAt: at, updatedAt: at)
-        try await db.execute(
-            #"INSERT INTO "task" ("id", "user_id", "title", "description", "completed", "due_at", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
-            task.id, userID, title, description, false, dueAt, at, at)
+        _ = try await db.query(prepared: InsertTask.self, [.text(task.id), .text(userID), .text(title), description.map { .text($0) } ?? .null,
+                                                         .bool(false), dueAt.map { .date($0) } ?? .null, .date(at), .date(at)])
         return task
+    }
+
+    /// A new task (the assistant's `add_task` runs it on every such turn): prepared once per
+    /// PostgreSQL connection.
+    enum InsertTask: PreparedSQL {
+        static let sql = #"INSERT INTO "task" ("id", "user_id", "title", "description", "completed", "due_at", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#
     }
 
     public func get(userID: String, id: String) async throws -> TaskItem? {
