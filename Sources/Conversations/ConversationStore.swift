@@ -19,12 +19,12 @@ public protocol ConversationStore: Sendable {
     func messages(userID: String, conversationID: String, page: PageRequest) async throws -> Page<Message>?
     /// Oldest first, all of them (export). `nil` when the conversation is not the user's.
     func allMessages(userID: String, conversationID: String) async throws -> [Message]?
-    /// The newest `limit` messages, oldest first (the model's context). `nil` when not the user's.
-    func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [Message]
+    /// The newest `limit` messages, oldest first (the model's context); empty when not the user's.
+    func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [ContextMessage]
     /// Saves the user's new message and reads the `limit` messages before it, oldest first (a
     /// chat turn's first step). `nil` when the conversation is not the user's; nothing is saved then.
     func appendUserMessage(userID: String, conversationID: String, content: String, at: Date,
-                           contextLimit limit: Int) async throws -> (message: Message, earlier: [Message])?
+                           contextLimit limit: Int) async throws -> (message: Message, earlier: [ContextMessage])?
     /// The user's messages across conversations, newest first.
     func history(userID: String, page: PageRequest) async throws -> Page<Message>
     func message(userID: String, id: String) async throws -> Message?
@@ -139,7 +139,7 @@ public struct SQLConversationStore: ConversationStore {
     }
 
     public func appendUserMessage(userID: String, conversationID: String, content: String, at: Date,
-                                  contextLimit limit: Int) async throws -> (message: Message, earlier: [Message])? {
+                                  contextLimit limit: Int) async throws -> (message: Message, earlier: [ContextMessage])? {
         guard db.dialect == .postgres else {
             // SQLite statements cost microseconds: read the context, then save the message.
             let earlier = try await recentMessages(userID: userID, conversationID: conversationID, limit: limit)
@@ -189,8 +189,11 @@ public struct SQLConversationStore: ConversationStore {
             [.text(conversationID), .text(userID)]).map(Self.message)
     }
 
-    public func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [Message] {
-        try await db.query(prepared: RecentMessages.self, [.text(conversationID), .text(userID), .int(Int64(limit))]).map(Self.message).reversed()
+    public func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [ContextMessage] {
+        try await db.query(prepared: RecentMessages.self, [.text(conversationID), .text(userID), .int(Int64(limit))]).map { row in
+            ContextMessage(id: try row.string("id"), role: MessageRole(rawValue: try row.string("role")) ?? .user,
+                           content: try row.string("content"), toolCalls: Self.jsonArray(row.optionalString("tool_calls")))
+        }.reversed()
     }
 
     // MARK: - The chat turn's statements, prepared once per PostgreSQL connection
@@ -209,7 +212,7 @@ public struct SQLConversationStore: ConversationStore {
 
     /// The newest messages of a conversation (binds: conversation id, user id, limit).
     enum RecentMessages: PreparedSQL {
-        static let sql = #"SELECT \#(messageColumns) FROM "message" WHERE \#(inConversation) ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#
+        static let sql = #"SELECT "id", "role", "content", "tool_calls" FROM "message" WHERE \#(inConversation) ORDER BY "created_at" DESC, "id" DESC LIMIT ?"#
     }
 
     public func message(userID: String, id: String) async throws -> Message? {

@@ -39,6 +39,19 @@ public struct Conversation: Sendable, Equatable {
 }
 
 /// A message row. `sources` and `toolCalls` are JSON arrays kept as given.
+/// A message as the assistant's context needs it: who said what, and the tools it called.
+/// Read with four columns instead of eight (a turn reads up to a hundred of these).
+public struct ContextMessage: Sendable, Equatable {
+    public let id: String
+    public let role: MessageRole
+    public let content: String
+    public let toolCalls: JSONValue
+
+    public init(id: String, role: MessageRole, content: String, toolCalls: JSONValue) {
+        self.id = id; self.role = role; self.content = content; self.toolCalls = toolCalls
+    }
+}
+
 public struct Message: Sendable {
     public let id: String
     public let conversationId: String
@@ -54,6 +67,9 @@ public struct Message: Sendable {
         self.id = id; self.conversationId = conversationId; self.role = role; self.content = content
         self.sources = sources; self.toolCalls = toolCalls; self.truncated = truncated; self.createdAt = createdAt
     }
+
+    /// This message as context for the assistant.
+    public var context: ContextMessage { ContextMessage(id: id, role: role, content: content, toolCalls: toolCalls) }
 
     /// api.md's JSON for a message; `html` is the content rendered from Markdown (escaped first).
     public var json: JSONValue {

@@ -182,6 +182,24 @@ import Testing
         }
     }
 
+    @Test("a token verified before its key left the JWKS is refused after the next refresh (the verified-token cache empties)")
+    func keyRemovedAfterVerification() async throws {
+        try await Self.withFixture { f in
+            let publish = Mutex(true)
+            let source = LocalJWKSSource {
+                publish.withLock { $0 } ? Data(try await f.ring.jwks(forceReload: true).serialized.utf8) : Data(#"{"keys":[]}"#.utf8)
+            }
+            let verifier = TokenVerifier(source: source, settings: .init(issuer: Self.issuer, audience: Self.issuer),
+                                         logger: TestDatabase.logger, now: { f.clock.now() })
+            let token = try await f.issuer.issue(for: Self.user, sessionID: "s1")
+            #expect(try await verifier.verify(token).sessionID == "s1")
+            #expect(try await verifier.verify(token).sessionID == "s1")   // the second time from the cache
+            publish.withLock { $0 = false }
+            await verifier.prime()
+            await #expect(throws: TokenRejection.invalid("unknown signing key")) { _ = try await verifier.verify(token) }
+        }
+    }
+
     @Test("rotation: old and new tokens verify; after the grace period the old key leaves the JWKS") func rotation() async throws {
         try await Self.withFixture { f in
             let tokenA = try await f.issuer.issue(for: Self.user, sessionID: nil)

@@ -43,7 +43,7 @@ struct ChatRoutes: Sendable {
             throw ConversationRoutes.notFound
         }
         phases.end("persist")
-        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request, messages: earlier + [userMessage])
+        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request, messages: earlier + [userMessage.context])
         phases.end("context")
         if request.headers[.accept]?.contains("text/event-stream") == true {
             return stream(turn, userMessage: userMessage)
@@ -108,13 +108,13 @@ struct ChatRoutes: Sendable {
     static let contextMessages = 100
 
     /// The turn over the conversation's recent messages (read now unless given, oldest first).
-    func prepare(userID: String, conversationID: String, request: Request, messages given: [Message]? = nil) async throws -> Turn {
-        let messages: [Message]
+    func prepare(userID: String, conversationID: String, request: Request, messages given: [ContextMessage]? = nil) async throws -> Turn {
+        let messages: [ContextMessage]
         if let given { messages = given } else {
             messages = try await conversations.recentMessages(userID: userID, conversationID: conversationID, limit: Self.contextMessages)
         }
         var budget = contextBudget
-        var recent: [Message] = []
+        var recent: [ContextMessage] = []
         for message in messages.reversed() {
             budget -= message.content.count
             if budget < 0 && !recent.isEmpty { break }
