@@ -109,35 +109,3 @@ public enum JSONValue: Sendable, Equatable {
         out += "\""
     }
 }
-
-extension JSONValue: Decodable {
-    public init(from decoder: Decoder) throws {
-        if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
-            var pairs: [(String, JSONValue)] = []
-            for key in keyed.allKeys {
-                let value = try keyed.decode(JSONValue.self, forKey: key)
-                if let index = pairs.firstIndex(where: { $0.0 == key.stringValue }) { pairs[index].1 = value } else { pairs.append((key.stringValue, value)) }
-            }
-            self = .object(pairs)
-            return
-        }
-        if var unkeyed = try? decoder.unkeyedContainer() {
-            var items: [JSONValue] = []
-            while !unkeyed.isAtEnd { items.append(try unkeyed.decode(JSONValue.self)) }
-            self = .array(items)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() { self = .null }
-        else if let b = try? single.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? single.decode(Double.self) { self = .number(n) }
-        else { self = .string(try single.decode(String.self)) }
-    }
-
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { return nil }
-    }
-}

@@ -111,9 +111,7 @@ public final class PostgresDatabase: Database {
 
     public func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
         do {
-            var rows: [DatabaseRow] = []
-            for try await row in try await client.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger) { rows.append(row) }
-            return rows
+            return try await PostgresDatabase.collect(client.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger))
         } catch {
             throw PostgresDatabase.map(error)
         }
@@ -193,8 +191,13 @@ public final class PostgresDatabase: Database {
     }
 
     static func collect(_ rows: PostgresRowSequence) async throws -> [DatabaseRow] {
+        try await collect(rows.map(databaseRow))
+    }
+
+    /// The rows of a prepared statement (already decoded by ``PreparedPostgresStatement``).
+    static func collect<Rows: AsyncSequence>(_ rows: Rows) async throws -> [DatabaseRow] where Rows.Element == DatabaseRow {
         var result: [DatabaseRow] = []
-        for try await row in rows { result.append(try databaseRow(row)) }
+        for try await row in rows { result.append(row) }
         return result
     }
 
@@ -252,9 +255,7 @@ struct PostgresConnectionSession: DatabaseSession {
 
     func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
         do {
-            var rows: [DatabaseRow] = []
-            for try await row in try await connection.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger) { rows.append(row) }
-            return rows
+            return try await PostgresDatabase.collect(connection.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger))
         } catch {
             throw PostgresDatabase.map(error)
         }

@@ -36,8 +36,8 @@ struct ChatRoutes: Sendable {
         let body = try await APIBody.read(request, allowed: ["content"])
         guard let content = try body.string("content", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("content is required") }
         var phases = PhaseTimer()
-        // The message is saved and the context read in one round trip; the saved message then
-        // joins the context as the newest turn.
+        // The message is saved and the context read (side by side on PostgreSQL); the saved
+        // message then joins the context as the newest turn.
         guard let (userMessage, earlier) = try await conversations.appendUserMessage(
             userID: context.user.id, conversationID: id, content: content, at: clock.now(), contextLimit: Self.contextMessages - 1) else {
             throw ConversationRoutes.notFound
