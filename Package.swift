@@ -48,6 +48,7 @@ let package = Package(
         .target(name: "TokenVerification", dependencies: [
             "StoaCore",
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .target(name: "Conversations", dependencies: [

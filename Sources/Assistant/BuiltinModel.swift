@@ -8,6 +8,10 @@ public struct BuiltinModel: ChatModel {
     public let name = "builtin"
     public init() {}
 
+    /// The built-in model reads history only to resolve "the second one" against the last
+    /// list it showed; ten exchanges back is as far as such a reference reasonably reaches.
+    public var historyLimit: Int? { 20 }
+
     public func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
         let events = plan(conversation, context: context, canSearch: tools.contains { $0.name == ToolDefinition.searchDocuments.name })
         return AsyncThrowingStream { continuation in

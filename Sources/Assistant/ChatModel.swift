@@ -64,6 +64,13 @@ public protocol ChatModel: Sendable {
     /// One round: given the conversation so far (ending with a user turn or tool results) and
     /// the tools it may call, stream text and/or tool calls.
     func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error>
+    /// The most recent messages this model can make use of, or `nil` for as many as the
+    /// context budget holds. A turn reads no more than this from the database.
+    var historyLimit: Int? { get }
+}
+
+extension ChatModel {
+    public var historyLimit: Int? { nil }
 }
 
 /// A model's event stream driven by one task: `produce` yields events; returning finishes the

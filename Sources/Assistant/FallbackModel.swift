@@ -8,6 +8,15 @@ public struct FallbackModel: ChatModel {
     public let models: [any ChatModel]
     let logger: Logger
     public var name: String { models.map(\.name).joined(separator: "→") }
+    /// Any of the models may answer, so the history must suit the one that wants the most.
+    public var historyLimit: Int? {
+        var limit = 0
+        for model in models {
+            guard let own = model.historyLimit else { return nil }
+            limit = max(limit, own)
+        }
+        return limit
+    }
 
     public init(_ models: [any ChatModel], logger: Logger) {
         self.models = models

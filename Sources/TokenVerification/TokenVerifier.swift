@@ -29,6 +29,8 @@ public actor TokenVerifier {
     private var lastFetchAttempt: Date? = nil
     /// How many times the source was asked for keys (for tests and metrics).
     public private(set) var fetchCount = 0
+    /// Tokens already verified (see ``VerifiedTokenCache``).
+    let cache = VerifiedTokenCache()
 
     public init(source: any JWKSSource, settings: Settings, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.source = source
@@ -37,9 +39,22 @@ public actor TokenVerifier {
         self.now = now
     }
 
-    /// Checks a token and returns its claims, or throws a ``TokenRejection``.
-    public func verify(_ token: String) async throws(TokenRejection) -> VerifiedToken {
+    /// Checks a token and returns its claims, or throws a ``TokenRejection``. A token verified
+    /// before is answered from ``VerifiedTokenCache`` (its expiry checked again) without
+    /// entering the actor.
+    public nonisolated func verify(_ token: String) async throws(TokenRejection) -> VerifiedToken {
         guard token.utf8.count <= settings.maxTokenBytes else { throw .invalid("token too large") }
+        let key = VerifiedTokenCache.key(token)
+        if let cached = cache.lookup(key, now: now().timeIntervalSince1970) { return cached }
+        let generation = cache.generation
+        let verified = try await verifySignatureAndClaims(token)
+        cache.store(.init(token: verified, usableUntil: verified.expiresAt.timeIntervalSince1970 + settings.leeway),
+                    for: key, generation: generation, now: now().timeIntervalSince1970)
+        return verified
+    }
+
+    /// The full check: header, key, signature, then the claims.
+    func verifySignatureAndClaims(_ token: String) async throws(TokenRejection) -> VerifiedToken {
         let header: JWTHeader
         do {
             header = try DefaultJWTParser().parse(Array(token.utf8), as: AccessClaims.self).header
@@ -103,6 +118,7 @@ public actor TokenVerifier {
                 }
             }
             collection = fresh
+            cache.clear()   // verifications under the previous key set do not carry over
             knownKids = kids
             allowedAlgorithms = algs
         } catch {

@@ -1,5 +1,6 @@
 import Assistant
 import Foundation
+import Logging
 import StoaCore
 import Synchronization
 import Testing
@@ -39,6 +40,46 @@ import Glibc
                 continuation.onTermination = { _ in task.cancel() }
             }
         }
+    }
+
+    /// A model that records how many turns of history (beyond the system prompt) it was given.
+    final class HistoryRecorder: ChatModel, @unchecked Sendable {
+        let name = "recorder"
+        let historyLimit: Int?
+        let seen = Mutex<[Int]>([])
+        init(historyLimit: Int?) { self.historyLimit = historyLimit }
+        func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+            seen.withLock { $0.append(conversation.filter { $0.role != .system }.count) }
+            return AsyncThrowingStream { continuation in
+                continuation.yield(.textDelta("ok"))
+                continuation.finish()
+            }
+        }
+    }
+
+    @Test("history: 100 messages for a model that takes them all, the model's own limit otherwise (built-in: 20)",
+          arguments: [(Int?.none, 100), (20, 20), (5, 5)])
+    func historyLimit(limit: Int?, expected: Int) async throws {
+        let recorder = HistoryRecorder(historyLimit: limit)
+        try await TestApp.run(model: recorder) { client, app in
+            let a = try await APIUser.signUp(client, "a@x.io")
+            let id = try await a.createConversation()
+            let start = app.clock.now()
+            for i in 0..<150 {
+                _ = try await app.services.conversations.append(
+                    userID: a.id, conversationID: id, role: i % 2 == 0 ? .user : .assistant, content: "message \(i)",
+                    sources: .array([]), toolCalls: .array([]), truncated: false, at: start.addingTimeInterval(Double(i)))
+            }
+            app.clock.advance(by: 200)
+            #expect(try await a.call(.post, "/api/conversations/\(id)/messages", #"{"content":"and now?"}"#).status == 201)
+            #expect(recorder.seen.withLock { $0 } == [expected])
+        }
+    }
+
+    @Test("history limits: built-in 20; a fallback chain takes the largest, or all if any member does") func fallbackHistoryLimit() {
+        #expect(BuiltinModel().historyLimit == 20)
+        #expect(FallbackModel([BuiltinModel(), HistoryRecorder(historyLimit: 40)], logger: Logger(label: "test")).historyLimit == 40)
+        #expect(FallbackModel([HistoryRecorder(historyLimit: nil), BuiltinModel()], logger: Logger(label: "test")).historyLimit == nil)
     }
 
     static func events(_ text: String) -> [(String, JSONValue?)] {

@@ -39,7 +39,7 @@ struct ChatRoutes: Sendable {
         // The message is saved and the context read (side by side on PostgreSQL); the saved
         // message then joins the context as the newest turn.
         guard let (userMessage, earlier) = try await conversations.appendUserMessage(
-            userID: context.user.id, conversationID: id, content: content, at: clock.now(), contextLimit: Self.contextMessages - 1) else {
+            userID: context.user.id, conversationID: id, content: content, at: clock.now(), contextLimit: historyLimit - 1) else {
             throw ConversationRoutes.notFound
         }
         phases.end("persist")
@@ -107,11 +107,15 @@ struct ChatRoutes: Sendable {
     /// Most messages read for a turn's context (the character budget usually stops sooner).
     static let contextMessages = 100
 
+    /// Messages read for a turn: ``contextMessages``, or fewer when the model cannot use more
+    /// (the built-in model looks back 20).
+    var historyLimit: Int { max(2, min(Self.contextMessages, model.historyLimit ?? Self.contextMessages)) }
+
     /// The turn over the conversation's recent messages (read now unless given, oldest first).
     func prepare(userID: String, conversationID: String, request: Request, messages given: [ContextMessage]? = nil) async throws -> Turn {
         let messages: [ContextMessage]
         if let given { messages = given } else {
-            messages = try await conversations.recentMessages(userID: userID, conversationID: conversationID, limit: Self.contextMessages)
+            messages = try await conversations.recentMessages(userID: userID, conversationID: conversationID, limit: historyLimit)
         }
         var budget = contextBudget
         var recent: [ContextMessage] = []
