@@ -84,28 +84,44 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// Writes `s` as a JSON string. Runs of bytes that need no escape are copied whole; `<`,
+    /// `>`, U+2028 and U+2029 are escaped too, so the output is safe inside HTML and JavaScript.
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"   // safe to embed in HTML
-            case ">": out += "\\u003e"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var s = s
+        let needsNoEscape = s.withUTF8 { bytes -> Bool in
+            var runStart = 0
+            var i = 0
+            while i < bytes.count {
+                let byte = bytes[i]
+                var width = 1
+                let escape: String
+                switch byte {
+                case 0x22: escape = "\\\""
+                case 0x5C: escape = "\\\\"
+                case 0x0A: escape = "\\n"
+                case 0x0D: escape = "\\r"
+                case 0x09: escape = "\\t"
+                case 0x3C: escape = "\\u003c"
+                case 0x3E: escape = "\\u003e"
+                case 0x00..<0x20: escape = "\\u00" + (byte < 0x10 ? "0" : "1") + String(byte & 0x0f, radix: 16)
+                case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                    escape = bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"   // line/paragraph separators end lines in JavaScript
+                    width = 3
+                default:
+                    i += 1
+                    continue
                 }
+                if runStart < i { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<i]), as: UTF8.self) }
+                out += escape
+                i += width
+                runStart = i
             }
+            if runStart == 0 { return true }   // nothing escaped: append the string itself, no copy
+            if runStart < bytes.count { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart...]), as: UTF8.self) }
+            return false
         }
+        if needsNoEscape { out += s }
         out += "\""
     }
 }

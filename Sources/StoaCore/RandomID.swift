@@ -7,9 +7,14 @@ public enum RandomID {
         var rng = SystemRandomNumberGenerator()
         var bytes = [UInt8]()
         bytes.reserveCapacity(length)
-        for _ in 0..<length {
-            // `random(in:using:)` rejects out-of-range draws, so every character is equally likely.
-            bytes.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)])
+        // Six bits at a time from 64-bit draws; values 62 and 63 are skipped (rejection), so
+        // every character is equally likely and one draw serves about ten characters.
+        var pool: UInt64 = 0, bitsLeft = 0
+        while bytes.count < length {
+            if bitsLeft < 6 { pool = rng.next(); bitsLeft = 64 }
+            let sixBits = Int(pool & 0x3f)
+            pool >>= 6; bitsLeft -= 6
+            if sixBits < alphabet.count { bytes.append(alphabet[sixBits]) }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -17,7 +22,10 @@ public enum RandomID {
     /// `count` random bytes as lowercase hex.
     public static func hex(bytes count: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }.hexString
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(count + 7)
+        while bytes.count < count { withUnsafeBytes(of: rng.next()) { bytes.append(contentsOf: $0) } }   // eight bytes per draw
+        return bytes.prefix(count).hexString
     }
 }
 

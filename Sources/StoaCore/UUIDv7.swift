@@ -19,15 +19,24 @@ public enum UUIDv7 {
             }
             return s
         }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<6 { bytes[i] = UInt8((ms >> (8 * (5 - UInt64(i)))) & 0xff) }
-        bytes[6] = 0x70 | UInt8((seq >> 8) & 0x0f)
-        bytes[7] = UInt8(seq & 0xff)
-        for i in 8..<16 { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-        bytes[8] = (bytes[8] & 0x3f) | 0x80
-        let hex = bytes.hexString
-        let h = Array(hex)
-        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+        // 48 bits of milliseconds, version 7 and 12 bits of sequence, then the variant and 62
+        // random bits (one draw from the CSPRNG).
+        let high = ms << 16 | 0x7000 | UInt64(seq & 0x0fff)
+        let low = rng.next() & 0x3fff_ffff_ffff_ffff | 0x8000_0000_0000_0000
+        return String(unsafeUninitializedCapacity: 36) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var i = 0
+            func put(_ value: UInt64, nibbles: Int) {
+                for n in stride(from: nibbles - 1, through: 0, by: -1) {
+                    if i == 8 || i == 13 || i == 18 || i == 23 { out[i] = UInt8(ascii: "-"); i += 1 }
+                    out[i] = digits.utf8Start[Int((value >> (4 * UInt64(n))) & 0xf)]
+                    i += 1
+                }
+            }
+            put(high, nibbles: 16)
+            put(low, nibbles: 16)
+            return i
+        }
     }
 
     /// Whether `s` is a lowercase or uppercase UUID in its canonical 8-4-4-4-12 form.

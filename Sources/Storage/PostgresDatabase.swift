@@ -279,22 +279,23 @@ struct PostgresConnectionSession: DatabaseSession {
 struct PreparedPostgresStatement<Statement: PreparedSQL>: PostgresPreparedStatement {
     let binds: [DatabaseValue]
 
-    static var name: String { "stoa." + String(reflecting: Statement.self) }
-    static var sql: String { PreparedSQLText.numbered(Statement.self) }
+    static var name: String { PreparedSQLText.of(Statement.self).name }
+    static var sql: String { PreparedSQLText.of(Statement.self).sql }
 
     func makeBindings() throws -> PostgresBindings { PostgresDatabase.bindings(binds) }
     func decodeRow(_ row: PostgresRow) throws -> DatabaseRow { try PostgresDatabase.databaseRow(row) }
 }
 
-/// `$n`-numbered SQL of each prepared statement, converted once.
+/// The server-side name and `$n`-numbered SQL of each prepared statement, made once (PostgresNIO
+/// asks for both on every execution).
 enum PreparedSQLText {
-    private static let cache = Mutex<[ObjectIdentifier: String]>([:])
+    private static let cache = Mutex<[ObjectIdentifier: (name: String, sql: String)]>([:])
 
-    static func numbered<Statement: PreparedSQL>(_ statement: Statement.Type) -> String {
+    static func of<Statement: PreparedSQL>(_ statement: Statement.Type) -> (name: String, sql: String) {
         let key = ObjectIdentifier(statement)
-        if let text = cache.withLock({ $0[key] }) { return text }
-        let text = PostgresDatabase.numberedPlaceholders(Statement.sql)
-        cache.withLock { $0[key] = text }
-        return text
+        if let entry = cache.withLock({ $0[key] }) { return entry }
+        let entry = (name: "stoa." + String(reflecting: statement), sql: PostgresDatabase.numberedPlaceholders(Statement.sql))
+        cache.withLock { $0[key] = entry }
+        return entry
     }
 }

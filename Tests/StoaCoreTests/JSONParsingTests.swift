@@ -66,6 +66,24 @@ import Testing
         }
     }
 
+    @Test("strings are escaped exactly: quotes, backslashes, control characters, <, >, U+2028/9; the rest is copied", arguments: [
+        ("plain", #""plain""#),
+        ("", #""""#),
+        ("say \"hi\"", #""say \"hi\"""#),
+        ("back\\slash", #""back\\slash""#),
+        ("line\nbreak\r\ttab", #""line\nbreak\r\ttab""#),
+        ("\u{0}\u{1}\u{1f}", #""\u0000\u0001\u001f""#),
+        ("<script>", #""\u003cscript\u003e""#),
+        ("a\u{2028}b\u{2029}c", #""a\u2028b\u2029c""#),
+        ("é–😀 \u{2027}\u{202a}", "\"é–😀 \u{2027}\u{202a}\""),
+        ("\"", #""\"""#),
+        ("ends with <", #""ends with \u003c""#),
+    ])
+    func escaping(raw: String, expected: String) {
+        #expect(JSONValue.string(raw).serialized == expected)
+        #expect(JSONValue.parse(expected) == .string(raw))
+    }
+
     static func randomValue(depth: Int, using generator: inout SystemRandomNumberGenerator) -> JSONValue {
         let pick = Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &generator)
         switch pick {

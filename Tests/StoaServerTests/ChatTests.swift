@@ -1,5 +1,6 @@
 import Assistant
 import Foundation
+import HTTPTypes
 import Logging
 import StoaCore
 import Synchronization
@@ -99,6 +100,10 @@ import Glibc
             let id = try await a.createConversation()
             let reply = try await a.call(.post, "/api/conversations/\(id)/messages", #"{"content":"add a task to buy milk"}"#)
             #expect(reply.status == 201)
+            // Server-Timing: Stoa's own time first, then the turn's phases, each with two decimals.
+            let timing = (reply.headers[HTTPField.Name("Server-Timing")!] ?? "").components(separatedBy: ", ").map { $0.components(separatedBy: ";dur=") }
+            #expect(timing.map(\.[0]) == ["app", "persist", "context", "assistant", "save", "render"])
+            #expect(timing.allSatisfy { $0.count == 2 && $0[1].wholeMatch(of: /\d+\.\d\d/) != nil }, "\(timing)")
             #expect(reply.json?["userMessage"]?["content"] == .string("add a task to buy milk"))
             let assistant = reply.json?["assistantMessage"]
             #expect(assistant?["content"] == .string("Added task: Buy milk"))

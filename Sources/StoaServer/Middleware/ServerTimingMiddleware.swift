@@ -9,7 +9,7 @@ struct ServerTimingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var response = try await next(request, context)
-        let app = "app;dur=" + String(format: "%.2f", (ContinuousClock.now - start).milliseconds)
+        let app = "app;dur=" + (ContinuousClock.now - start).milliseconds.twoDecimals
         // Routes may add their own phases (a chat turn does); `app` goes first.
         response.headers[.serverTiming] = response.headers[.serverTiming].map { app + ", " + $0 } ?? app
         return response
@@ -29,11 +29,22 @@ struct PhaseTimer {
     }
 
     /// `persist;dur=0.81, context;dur=0.40, …`
-    var header: String { phases.map { "\($0.0);dur=" + String(format: "%.2f", $0.1) }.joined(separator: ", ") }
+    var header: String { phases.map { $0.0 + ";dur=" + $0.1.twoDecimals }.joined(separator: ", ") }
 }
 
 extension HTTPField.Name {
     static let serverTiming = HTTPField.Name("Server-Timing")!
+}
+
+extension Double {
+    /// `0.81`, `12.40`: two decimals, rounded half away from zero, without Foundation's formatter
+    /// (this runs on every request).
+    var twoDecimals: String {
+        guard isFinite else { return "0.00" }
+        let hundredths = Int64((abs(self) * 100).rounded())
+        let fraction = hundredths % 100
+        return (self < 0 && hundredths > 0 ? "-" : "") + String(hundredths / 100) + (fraction < 10 ? ".0" : ".") + String(fraction)
+    }
 }
 
 extension Duration {
