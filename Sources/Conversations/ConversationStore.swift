@@ -150,13 +150,14 @@ public struct SQLConversationStore: ConversationStore {
         // PostgreSQL: the context is read on a second connection while the message is saved, so
         // the turn waits for one round trip, not two. (One statement doing both was measured
         // slower: the server then does the two parts one after the other.)
-        async let earlier = recentMessages(userID: userID, conversationID: conversationID, limit: limit)
+        // The read may or may not see the new message, so it asks for one more and drops it.
+        async let earlier = recentMessages(userID: userID, conversationID: conversationID, limit: limit + 1)
         guard let message = try await append(userID: userID, conversationID: conversationID, role: .user, content: content,
                                              sources: .array([]), toolCalls: .array([]), truncated: false, at: at) else {
             _ = try? await earlier
             return nil
         }
-        return (message, try await earlier.filter { $0.id != message.id })
+        return (message, Array(try await earlier.filter { $0.id != message.id }.suffix(limit)))
     }
 
     /// A title from the first user message: trimmed, one line, at most 80 characters.
