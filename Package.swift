@@ -20,7 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
@@ -51,10 +51,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .target(name: "Conversations", dependencies: [
-            "StoaCore", "Storage",
-            .product(name: "Ink", package: "Ink"),
-        ]),
+        .target(name: "Conversations", dependencies: ["StoaCore", "Storage"]),
         .target(name: "Tasks", dependencies: ["StoaCore", "Storage"]),
         .target(name: "Knowledge", dependencies: [
             "StoaCore", "Storage",
@@ -69,7 +66,12 @@ let package = Package(
         .target(name: "StoaServer", dependencies: [
             "StoaCore", "Storage", "Identity", "TokenVerification", "Conversations", "Tasks", "Knowledge", "Assistant",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "MCP", package: "swift-sdk"),
         ], resources: [.copy("Web")]),

@@ -6,9 +6,17 @@ extension BuiltinModel {
                            "last": -1]
     static let numberWords = ["one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10]
 
+    /// The longest message read as a task command; longer ones are questions for the documents.
+    static let maxCommandCharacters = 400
+
     /// Reads one user message. Rules are tried from the most specific to the most general.
+    ///
+    /// Cost is bounded whatever the message: only a message of at most ``maxCommandCharacters``
+    /// is matched, after every run of whitespace became one space, so the patterns (whose lazy
+    /// groups and `\s+` could otherwise backtrack over long runs) see a short, normalised text.
     static func parse(_ raw: String, context: ModelContext) -> Intent {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ".!?")))
+        guard let normalised = commandText(raw) else { return .unknown }
+        let text = normalised.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ".!?")))
         let lower = text.lowercased()
         func match(_ pattern: String) -> [String]? {
             guard let regex = RegexCache.regex("^" + pattern + "$"),
@@ -80,6 +88,25 @@ extension BuiltinModel {
             return .add(title: cleaned, description: description, due: due)
         }
         return .unknown
+    }
+
+    /// The message with whitespace runs collapsed to single spaces and trimmed; nil when it is
+    /// longer than ``maxCommandCharacters`` (looked at without reading past the bound).
+    static func commandText(_ raw: String) -> String? {
+        var out = ""
+        var count = 0
+        var pendingSpace = false
+        for scalar in raw.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace { out.unicodeScalars.append(" "); count += 1; pendingSpace = false }
+            out.unicodeScalars.append(scalar)
+            count += 1
+            if count > maxCommandCharacters * 2 { return nil }   // scalars, a loose bound on characters
+        }
+        return out.count > maxCommandCharacters ? nil : out
     }
 
     static func isDateOnly(_ text: String, context: ModelContext) -> Bool {

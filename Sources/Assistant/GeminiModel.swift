@@ -31,7 +31,7 @@ public struct GeminiModel: ChatModel {
                                                        body: requestBody(conversation, tools: tools), retries: settings.retries,
                                                        timeout: settings.firstTokenTimeout)
             var callIndex = 0
-            for try await line in ProviderHTTP.sseData(response.body) {
+            for try await line in ProviderHTTP.sseData(response.body, silence: settings.firstTokenTimeout) {
                 guard let chunk = JSONValue.parse(Data(line.utf8)) else { continue }
                 if let error = chunk["error"] {
                     throw ProviderError.upstream(status: 200, message: error["message"]?.stringValue ?? "error")

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import StoaCore
+import Synchronization
 
 /// Any OpenAI-compatible Chat Completions server (OpenAI, llama.cpp, vLLM, Ollama): streamed
 /// answers with `tools`; tool calls arrive in pieces across chunks and are reassembled here.
@@ -33,7 +34,7 @@ public struct OpenAIModel: ChatModel {
                                                        body: requestBody(conversation, tools: tools), retries: settings.retries,
                                                        timeout: settings.firstTokenTimeout)
             var calls: [Int: (id: String, name: String, arguments: String)] = [:]
-            for try await line in ProviderHTTP.sseData(response.body) {
+            for try await line in ProviderHTTP.sseData(response.body, silence: settings.firstTokenTimeout) {
                 if line == "[DONE]" { break }
                 guard let chunk = JSONValue.parse(Data(line.utf8)) else { continue }
                 if let error = chunk["error"] { throw ProviderError.upstream(status: 200, message: error["message"]?.stringValue ?? "error") }
@@ -102,10 +103,13 @@ public struct OpenAIModel: ChatModel {
 public enum ProviderError: Error, CustomStringConvertible, Sendable {
     case upstream(status: Int, message: String)
     case timeout
+    /// The stream went silent for longer than `STOA_ASSISTANT_TIMEOUT` after it had started.
+    case stalled
     public var description: String {
         switch self {
         case .upstream(let status, let message): return "provider answered HTTP \(status): \(message.prefix(200))"
         case .timeout: return "provider timed out"
+        case .stalled: return "provider stopped sending mid-answer"
         }
     }
     /// 5xx, 429 and timeouts are worth another try (or another provider).
@@ -113,6 +117,7 @@ public enum ProviderError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .upstream(let status, _): return status == 429 || status >= 500
         case .timeout: return true
+        case .stalled: return false
         }
     }
 }
@@ -154,30 +159,50 @@ public enum ProviderHTTP {
         }
     }
 
-    /// The `data:` payloads of a server-sent-event stream.
-    static func sseData(_ body: HTTPClientResponse.Body) -> AsyncThrowingStream<String, Error> {
+    /// The `data` of each server-sent event of a provider's stream (``SSEReader``: UTF-8 across
+    /// reads, multi-line `data:`, comments, CRLF). When no event arrives for `silence`, the stream
+    /// ends with ``ProviderError/stalled`` and the request is cancelled: a provider that stops
+    /// mid-answer cannot hold a turn.
+    static func sseData(_ body: HTTPClientResponse.Body, silence: TimeAmount) -> AsyncThrowingStream<String, Error> {
         AsyncThrowingStream { continuation in
-            let task = Task {
+            let lastEvent = LastEvent()
+            let limit = Duration.nanoseconds(silence.nanoseconds)
+            let reader = Task {
                 do {
-                    var pending = ""
+                    var sse = SSEReader()
                     for try await buffer in body {
-                        pending += String(buffer: buffer)
-                        // `isNewline`: Swift treats "\r\n" as one Character, so `firstIndex(of: "\n")` would miss CRLF lines.
-                        while let newline = pending.firstIndex(where: \.isNewline) {
-                            let line = String(pending[..<newline])
-                            pending = String(pending[pending.index(after: newline)...])
-                            if line.hasPrefix("data:") { continuation.yield(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) }
-                        }
+                        let events = try sse.feed(buffer.readableBytesView)
+                        if !events.isEmpty { lastEvent.time.withLock { $0 = .now } }
+                        for event in events { continuation.yield(event.data) }
                     }
-                    if pending.hasPrefix("data:") { continuation.yield(pending.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)) }
+                    for event in sse.finish() { continuation.yield(event.data) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            let watchdog = Task {
+                while !Task.isCancelled {
+                    let quiet = ContinuousClock.now - lastEvent.time.withLock { $0 }
+                    if quiet >= limit {
+                        continuation.finish(throwing: ProviderError.stalled)
+                        reader.cancel()
+                        return
+                    }
+                    try? await Task.sleep(for: limit - quiet)
+                }
+            }
+            continuation.onTermination = { _ in
+                reader.cancel()
+                watchdog.cancel()
+            }
         }
     }
+}
+
+/// When a stream last delivered an event, shared by its reader and its watchdog.
+final class LastEvent: Sendable {
+    let time = Mutex(ContinuousClock.now)
 }
 
 extension String {

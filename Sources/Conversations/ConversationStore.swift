@@ -49,7 +49,7 @@ public struct SQLConversationStore: ConversationStore {
         (SELECT m."role" FROM "message" m WHERE m."conversation_id" = c."id" ORDER BY m."created_at" DESC, m."id" DESC LIMIT 1) AS "last_role",
         (SELECT substr(m."content", 1, 160) FROM "message" m WHERE m."conversation_id" = c."id" ORDER BY m."created_at" DESC, m."id" DESC LIMIT 1) AS "last_preview"
         """#
-    static let messageColumns = #""id", "conversation_id", "role", "content", "sources", "tool_calls", "truncated", "created_at""#
+    static let messageColumns = #""id", "conversation_id", "role", "content", "html", "sources", "tool_calls", "truncated", "created_at""#
 
     public func create(userID: String, id: String?, title: String, at: Date) async throws -> Conversation {
         let id = id ?? UUIDv7.generate(at: at)
@@ -117,7 +117,7 @@ public struct SQLConversationStore: ConversationStore {
             // One statement, one round trip: touch the conversation (titling it from the first
             // user message) and insert the message only if the conversation is the user's.
             let rows = try await db.query(prepared: AppendMessage.self, [.date(at), .bool(role == .user), .text(Self.title(from: content)), .text(conversationID), .text(userID),
-                       .text(message.id), .text(userID), .text(role.rawValue), .text(content), .text(sources.serialized),
+                       .text(message.id), .text(userID), .text(role.rawValue), .text(content), .text(message.html), .text(sources.serialized),
                        .text(toolCalls.serialized), .bool(truncated), .date(at)])
             return rows.isEmpty ? nil : message
         }
@@ -126,8 +126,8 @@ public struct SQLConversationStore: ConversationStore {
                 return nil
             }
             try await tx.execute(
-                #"INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
-                message.id, conversationID, userID, role.rawValue, content, sources.serialized, toolCalls.serialized, truncated, at)
+                #"INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "html", "sources", "tool_calls", "truncated", "created_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                message.id, conversationID, userID, role.rawValue, content, message.html, sources.serialized, toolCalls.serialized, truncated, at)
             if role == .user, (try row.string("title")).isEmpty {
                 try await tx.execute(#"UPDATE "conversation" SET "title" = ?, "updated_at" = ? WHERE "id" = ? AND "user_id" = ?"#,
                                      Self.title(from: content), at, conversationID, userID)
@@ -206,8 +206,8 @@ public struct SQLConversationStore: ConversationStore {
             WITH c AS (UPDATE "conversation" SET "updated_at" = ?,
                            "title" = CASE WHEN "title" = '' AND ? THEN ? ELSE "title" END
                        WHERE "id" = ? AND "user_id" = ? RETURNING "id")
-            INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at")
-            SELECT ?, c."id", ?, ?, ?, ?, ?, ?, ? FROM c RETURNING "id"
+            INSERT INTO "message" ("id", "conversation_id", "user_id", "role", "content", "html", "sources", "tool_calls", "truncated", "created_at")
+            SELECT ?, c."id", ?, ?, ?, ?, ?, ?, ?, ? FROM c RETURNING "id"
             """#
     }
 
@@ -245,7 +245,7 @@ public struct SQLConversationStore: ConversationStore {
     static func message(_ row: DatabaseRow) throws -> Message {
         Message(id: try row.string("id"), conversationId: try row.string("conversation_id"),
                 role: MessageRole(rawValue: try row.string("role")) ?? .user, content: try row.string("content"),
-                sources: jsonArray(row.optionalString("sources")), toolCalls: jsonArray(row.optionalString("tool_calls")),
+                html: row.optionalString("html"), sources: jsonArray(row.optionalString("sources")), toolCalls: jsonArray(row.optionalString("tool_calls")),
                 truncated: (try? row.bool("truncated")) ?? false, createdAt: try row.date("created_at"))
     }
 }

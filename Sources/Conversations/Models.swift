@@ -57,25 +57,29 @@ public struct Message: Sendable {
     public let conversationId: String
     public let role: MessageRole
     public let content: String
+    /// `content` as safe HTML (``MarkdownRenderer``), rendered once when the message is saved.
+    public let html: String
     public var sources: JSONValue
     public var toolCalls: JSONValue
     public var truncated: Bool
     public let createdAt: Date
 
-    public init(id: String, conversationId: String, role: MessageRole, content: String, sources: JSONValue = .array([]),
+    /// `html` is rendered from `content` when not given (a new message, or a row from before it was stored).
+    public init(id: String, conversationId: String, role: MessageRole, content: String, html: String? = nil, sources: JSONValue = .array([]),
                 toolCalls: JSONValue = .array([]), truncated: Bool = false, createdAt: Date) {
         self.id = id; self.conversationId = conversationId; self.role = role; self.content = content
+        self.html = html ?? MarkdownRenderer.html(content)
         self.sources = sources; self.toolCalls = toolCalls; self.truncated = truncated; self.createdAt = createdAt
     }
 
     /// This message as context for the assistant.
     public var context: ContextMessage { ContextMessage(id: id, role: role, content: content, toolCalls: toolCalls) }
 
-    /// api.md's JSON for a message; `html` is the content rendered from Markdown (escaped first).
+    /// api.md's JSON for a message; `html` is the stored rendering of the content.
     public var json: JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("id", .string(id)), ("conversationId", .string(conversationId)), ("role", .string(role.rawValue)),
-            ("content", .string(content)), ("html", .string(MarkdownRenderer.html(content))),
+            ("content", .string(content)), ("html", .string(html)),
             ("sources", sources), ("toolCalls", toolCalls), ("createdAt", .date(createdAt)),
         ]
         if truncated { pairs.append(("truncated", .bool(true))) }

@@ -1,5 +1,49 @@
 import Foundation
 
+/// How much a parse may take in: bounds that keep hostile input cheap. Request bodies are read
+/// with ``request``; text Stoa wrote itself (saved tool calls, provider answers) with ``trusted``.
+public struct JSONLimits: Sendable, Equatable {
+    /// The deepest nesting of arrays and objects.
+    public var maxDepth: Int
+    /// The most members one object may have (after merging repeated keys, every one counts).
+    public var maxMembers: Int
+    /// The most elements one array may have.
+    public var maxElements: Int
+    /// The longest string (key or value), in UTF-8 bytes as written (escapes counted as written).
+    public var maxStringBytes: Int
+
+    public init(maxDepth: Int, maxMembers: Int, maxElements: Int, maxStringBytes: Int) {
+        self.maxDepth = maxDepth
+        self.maxMembers = maxMembers
+        self.maxElements = maxElements
+        self.maxStringBytes = maxStringBytes
+    }
+
+    /// Request bodies: 32 levels, 1,000 members per object, 10,000 elements per array, strings of 256 KiB.
+    public static let request = JSONLimits(maxDepth: 32, maxMembers: 1_000, maxElements: 10_000, maxStringBytes: 256 << 10)
+    /// Stoa's own stored JSON and providers' answers: only the depth is bounded (the stack).
+    public static let trusted = JSONLimits(maxDepth: 512, maxMembers: .max, maxElements: .max, maxStringBytes: .max)
+}
+
+/// Why a parse failed: a message fit for a `400` answer (no input is echoed).
+public enum JSONParseError: Error, Equatable, CustomStringConvertible {
+    case invalid(offset: Int)
+    case tooDeep(limit: Int)
+    case tooManyMembers(limit: Int)
+    case tooManyElements(limit: Int)
+    case stringTooLong(limit: Int)
+
+    public var description: String {
+        switch self {
+        case .invalid(let offset): return "the body is not valid JSON (at byte \(offset))"
+        case .tooDeep(let limit): return "the body nests arrays and objects deeper than \(limit) levels"
+        case .tooManyMembers(let limit): return "an object in the body has more than \(limit) members"
+        case .tooManyElements(let limit): return "an array in the body has more than \(limit) elements"
+        case .stringTooLong(let limit): return "a string in the body is longer than \(limit) bytes"
+        }
+    }
+}
+
 extension JSONValue {
     /// Parses JSON text (RFC 8259); `nil` when it is not valid JSON.
     ///
@@ -7,34 +51,41 @@ extension JSONValue {
     /// `Decodable` (every chat turn reads its context's tool calls back from JSON text), and it
     /// keeps object keys in document order. A repeated key keeps its first position and its last
     /// value, as `JSON.parse` does. Any value may stand at the top level; a UTF-8 byte-order mark
-    /// is skipped; nesting deeper than ``maxDepth`` is refused rather than overflowing the stack;
-    /// numbers beyond `Double`'s range are refused; a lone UTF-16 surrogate in a `\u` escape
-    /// becomes U+FFFD.
-    public static func parse<Bytes: Collection>(_ bytes: Bytes) -> JSONValue? where Bytes.Element == UInt8 {
-        let parsed = bytes.withContiguousStorageIfAvailable { parse(buffer: $0) }
-        if let parsed { return parsed }
-        return Array(bytes).withUnsafeBufferPointer { parse(buffer: $0) }
+    /// is skipped; numbers beyond `Double`'s range are refused; a lone UTF-16 surrogate in a `\u`
+    /// escape becomes U+FFFD. Time is linear in the input (repeated keys are found through a
+    /// hash table once an object grows past a few members).
+    public static func parse<Bytes: Collection>(_ bytes: Bytes, limits: JSONLimits = .trusted) -> JSONValue? where Bytes.Element == UInt8 {
+        try? parseOrThrow(bytes, limits: limits)
     }
 
     /// Parses JSON text held in a `String`.
     public static func parse(_ text: String) -> JSONValue? {
         var text = text
-        return text.withUTF8 { parse(buffer: $0) }
+        return text.withUTF8 { try? parse(buffer: $0, limits: .trusted) }
     }
 
-    /// The deepest nesting of arrays and objects ``parse(_:)-swift.type.method`` accepts.
-    public static let maxDepth = 512
+    /// Parses JSON text, saying why it was refused.
+    public static func parseOrThrow<Bytes: Collection>(_ bytes: Bytes, limits: JSONLimits) throws(JSONParseError) -> JSONValue where Bytes.Element == UInt8 {
+        let parsed: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(JSONParseError) { return .success(try parse(buffer: buffer, limits: limits)) } catch { return .failure(error) }
+        }
+        if let parsed { return try parsed.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer throws(JSONParseError) in try parse(buffer: buffer, limits: limits) }
+    }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>) -> JSONValue? {
-        var parser = JSONParser(bytes: buffer)
+    /// The deepest nesting of arrays and objects ``parse(_:limits:)`` accepts by default.
+    public static let maxDepth = JSONLimits.trusted.maxDepth
+
+    static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: JSONLimits) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: buffer, limits: limits)
         if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { parser.index = 3 }
         do {
             let value = try parser.value(depth: 0)
             parser.skipWhitespace()
-            guard parser.index == buffer.count else { return nil }
+            guard parser.index == buffer.count else { throw JSONParser.Invalid() }
             return value
         } catch {
-            return nil
+            throw parser.failure ?? .invalid(offset: parser.index)
         }
     }
 }
@@ -44,9 +95,20 @@ private struct JSONParser {
     struct Invalid: Error {}
 
     let bytes: UnsafeBufferPointer<UInt8>
+    let limits: JSONLimits
     var index = 0
+    /// Set when a limit (rather than the syntax) ended the parse.
+    var failure: JSONParseError?
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, limits: JSONLimits) {
+        self.bytes = bytes
+        self.limits = limits
+    }
+
+    mutating func refuse(_ error: JSONParseError) -> Invalid {
+        failure = error
+        return Invalid()
+    }
 
     mutating func skipWhitespace() {
         while index < bytes.count {
@@ -81,9 +143,11 @@ private struct JSONParser {
     }
 
     mutating func object(depth: Int) throws(Invalid) -> JSONValue {
-        guard depth <= JSONValue.maxDepth else { throw Invalid() }
+        guard depth <= limits.maxDepth else { throw refuse(.tooDeep(limit: limits.maxDepth)) }
         index += 1   // {
         var pairs: [(String, JSONValue)] = []
+        var positions: [String: Int] = [:]   // key → index in `pairs`, once there are more than a few
+        var members = 0
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(pairs) }
         while true {
@@ -94,7 +158,9 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Invalid() }
             index += 1
             let item = try value(depth: depth)
-            if let existing = pairs.firstIndex(where: { $0.0 == key }) { pairs[existing].1 = item } else { pairs.append((key, item)) }
+            members += 1
+            guard members <= limits.maxMembers else { throw refuse(.tooManyMembers(limit: limits.maxMembers)) }
+            if let existing = position(of: key, in: pairs, index: &positions) { pairs[existing].1 = item } else { pairs.append((key, item)) }
             skipWhitespace()
             guard index < bytes.count else { throw Invalid() }
             switch bytes[index] {
@@ -105,13 +171,25 @@ private struct JSONParser {
         }
     }
 
+    /// Where `key` already stands in `pairs`: a linear look for small objects, a hash table
+    /// (built on first need) for larger ones, so many keys cost linear time, not quadratic.
+    func position(of key: String, in pairs: [(String, JSONValue)], index table: inout [String: Int]) -> Int? {
+        let small = 8
+        if pairs.count <= small { return pairs.firstIndex(where: { $0.0 == key }) }
+        if table.isEmpty { for (i, pair) in pairs.enumerated() { table[pair.0] = i } }
+        if let found = table[key] { return found }
+        table[key] = pairs.count   // it is appended next
+        return nil
+    }
+
     mutating func array(depth: Int) throws(Invalid) -> JSONValue {
-        guard depth <= JSONValue.maxDepth else { throw Invalid() }
+        guard depth <= limits.maxDepth else { throw refuse(.tooDeep(limit: limits.maxDepth)) }
         index += 1   // [
         var items: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
         while true {
+            guard items.count < limits.maxElements else { throw refuse(.tooManyElements(limit: limits.maxElements)) }
             items.append(try value(depth: depth))
             skipWhitespace()
             guard index < bytes.count else { throw Invalid() }
@@ -127,9 +205,11 @@ private struct JSONParser {
     /// (checked as UTF-8); escapes are decoded one by one.
     mutating func string() throws(Invalid) -> String {
         index += 1   // "
+        let start = index
         var runStart = index
         var result: String? = nil   // only built when the string holds an escape
         while index < bytes.count {
+            if index - start > limits.maxStringBytes { throw refuse(.stringTooLong(limit: limits.maxStringBytes)) }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let run = try text(runStart..<index)

@@ -37,6 +37,10 @@ public struct StoaConfiguration: Sendable {
     public var disableOriginCheck: Bool = false
     public var jwt = JWTSettings()
     public var assistant = AssistantSettings()
+    public var server = ServerLimits()
+    /// Whether a password reset signs the user out everywhere and voids their other reset
+    /// links (`STOA_REVOKE_SESSIONS_ON_RESET`, on; Better Auth's default is off).
+    public var revokeSessionsOnReset: Bool = true
 
     public init() {}
 
@@ -79,8 +83,24 @@ public struct RateLimitSettings: Sendable {
     /// Default window and maximum for paths without a special rule.
     public var window: Int = 10
     public var max: Int = 100
+    /// Chat turns and MCP tool calls per user per minute (`STOA_USER_RATE_LIMIT`; 0 = no limit).
+    public var userTurnsPerMinute: Int = 30
     /// Peers whose `X-Forwarded-For` is believed. `loopback` (default) trusts 127.0.0.0/8 and ::1.
     public var trustedProxies: [String] = ["loopback"]
+    public init() {}
+}
+
+/// The HTTP server's bounds on connections (`STOA_HEADER_TIMEOUT`, `STOA_IDLE_TIMEOUT`,
+/// `STOA_MAX_CONNECTIONS`, `STOA_MAX_HEADER_BYTES`).
+public struct ServerLimits: Sendable {
+    /// Seconds a new connection (or the next request on a kept-alive one) has to send its headers.
+    public var headerTimeout: Int = 10
+    /// Seconds a connection may stay open with nothing to read or write.
+    public var idleTimeout: Int = 60
+    /// Open connections at most; more are closed at once (with a log line).
+    public var maxConnections: Int = 4_096
+    /// The largest request head (request line and headers), in bytes; more gets `431`.
+    public var maxHeaderBytes: Int = 16 << 10
     public init() {}
 }
 
@@ -224,6 +244,12 @@ extension StoaConfiguration {
         }
         if let window = try int("STOA_RATE_LIMIT_WINDOW", 1...86_400) { config.rateLimit.window = window }
         if let max = try int("STOA_RATE_LIMIT_MAX", 1...1_000_000) { config.rateLimit.max = max }
+        if let turns = try int("STOA_USER_RATE_LIMIT", 0...1_000_000) { config.rateLimit.userTurnsPerMinute = turns }
+        if let revoke = try bool("STOA_REVOKE_SESSIONS_ON_RESET") { config.revokeSessionsOnReset = revoke }
+        if let v = try int("STOA_HEADER_TIMEOUT", 1...3_600) { config.server.headerTimeout = v }
+        if let v = try int("STOA_IDLE_TIMEOUT", 1...86_400) { config.server.idleTimeout = v }
+        if let v = try int("STOA_MAX_CONNECTIONS", 1...1_000_000) { config.server.maxConnections = v }
+        if let v = try int("STOA_MAX_HEADER_BYTES", 1_024...1_048_576) { config.server.maxHeaderBytes = v }
         if let proxies = value("STOA_TRUSTED_PROXIES") {
             config.rateLimit.trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }

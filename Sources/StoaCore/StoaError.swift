@@ -30,6 +30,11 @@ public struct StoaError: Error, Sendable, Equatable {
     public static func forbidden(_ code: String, _ message: String) -> StoaError { .init(status: 403, code: code, message: message) }
     /// Better Auth's answer to an unknown route: 404 with an empty body.
     public static let notFoundEmpty = StoaError(status: 404, code: nil, message: nil, emptyBody: true)
+    /// A user's chat turns or tool calls over `STOA_USER_RATE_LIMIT`.
+    public static func tooManyTurns(retryAfter: Int) -> StoaError {
+        .init(status: 429, code: "RATE_LIMITED", message: "Too many messages at once. Please wait \(retryAfter) s and try again.",
+              headers: [("Retry-After", String(retryAfter))])
+    }
     public static func unavailable(_ message: String, retryAfter: Int) -> StoaError {
         .init(status: 503, code: "UNAVAILABLE", message: message, headers: [("Retry-After", String(retryAfter))])
     }

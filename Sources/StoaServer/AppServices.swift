@@ -17,6 +17,8 @@ public struct AppServices: Sendable {
     public let cookies: AuthCookies
     public let origins: OriginPolicy
     public let rateLimiter: RateLimiter?
+    /// Chat turns and MCP tool calls per user (nil when `STOA_USER_RATE_LIMIT=0`).
+    public let userTurnLimiter: UserTurnLimiter?
     public let clientAddress: ClientAddress
     public let hashingPool: HashingPool
     public let clock: any StoaClock
@@ -51,16 +53,17 @@ public struct AppServices: Sendable {
         let pool = HashingPool(threads: configuration.hashThreads, queueLimit: configuration.hashQueueLimit)
         let passwords = PasswordService(pool: pool)
         let store = SQLAuthStore(database: database, sessionCacheAge: .seconds(configuration.session.cacheAge))
-        let auth = AuthService(store: store, passwords: passwords, clock: clock, settings: configuration.session,
+        var auth = AuthService(store: store, passwords: passwords, clock: clock, settings: configuration.session,
                                mailer: mailer ?? LogMailer(logger: logger), logger: logger)
+        auth.revokeSessionsOnReset = configuration.revokeSessionsOnReset
         let cookies = AuthCookies(prefix: configuration.cookiePrefix, secure: configuration.usesSecureCookies,
                                   signer: CookieSigner(secret: configuration.currentSecret), sessionMaxAge: configuration.session.expiresIn)
-        var limiter: RateLimiter? = nil
-        if configuration.rateLimit.enabled {
-            let storage: any RateLimitStorage = configuration.rateLimit.storage == .database
-                ? DatabaseRateLimitStorage(database: database) : MemoryRateLimitStorage()
-            limiter = RateLimiter(storage: storage, window: configuration.rateLimit.window, max: configuration.rateLimit.max, clock: clock)
-        }
+        let limits = configuration.rateLimit
+        let limitStorage: any RateLimitStorage = limits.storage == .database
+            ? DatabaseRateLimitStorage(database: database, longestWindow: limits.window) : MemoryRateLimitStorage()
+        let limiter = limits.enabled ? RateLimiter(storage: limitStorage, window: limits.window, max: limits.max, clock: clock) : nil
+        let turnLimiter = limits.userTurnsPerMinute > 0
+            ? UserTurnLimiter(storage: limitStorage, perMinute: limits.userTurnsPerMinute, clock: clock) : nil
         var issuer: AccessTokenIssuer? = nil
         let source: any JWKSSource
         if configuration.role.servesAuth {
@@ -78,7 +81,7 @@ public struct AppServices: Sendable {
         return AppServices(
             configuration: configuration, database: database, auth: auth, cookies: cookies,
             origins: OriginPolicy(baseURL: configuration.baseURL, trustedOrigins: configuration.trustedOrigins),
-            rateLimiter: limiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
+            rateLimiter: limiter, userTurnLimiter: turnLimiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
             hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier,
             conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database),
             documents: documents, documentSearch: makeDocumentSearch(documents, configuration.assistant, logger: logger),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import StoaCore
 import Storage
@@ -11,8 +12,16 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
     let mcpSessions = MCPSessions(clock: services.clock, logger: services.logger)
     let router = buildRouter(services: services, mcpSessions: mcpSessions)
     let config = services.configuration
+    let limits = config.server
+    let counter = ConnectionCounter(limit: limits.maxConnections)
+    let logger = services.logger
+    var http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuard(headerTimeout: .seconds(Int64(limits.headerTimeout)), counter: counter, logger: logger)],
+        idleTimeout: .seconds(Int64(limits.idleTimeout)))
+    http1.httpDecoder = .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 200)
     return Application(
         router: router,
+        server: .http1(configuration: http1),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoa"),
         services: config.role.servesAPI ? [mcpSessions] : [],
         logger: services.logger)
@@ -24,8 +33,9 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
 public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ServerTimingMiddleware())
-    router.add(middleware: ErrorMiddleware(logger: services.logger))
+    // CORS outside the error middleware, so errors reach browser apps on trusted origins too.
     router.add(middleware: CORSMiddleware(origins: services.origins, trusted: services.configuration.trustedOrigins))
+    router.add(middleware: ErrorMiddleware(logger: services.logger))
     if services.configuration.role.servesAuth {
         router.add(middleware: AuthRouter(services: services))
     }

@@ -43,13 +43,13 @@ import Testing
         #expect(limiter.rule(for: "/sign-in/email") == .init(window: 10, max: 3))
         #expect(limiter.rule(for: "/request-password-reset") == .init(window: 60, max: 3))
         #expect(limiter.rule(for: "/get-session") == .init(window: 10, max: 100))
-        for _ in 0..<3 { #expect(try await limiter.check(ip: "1.2.3.4", path: "/sign-in/email") == .allowed) }
+        for _ in 0..<3 { #expect(try await limiter.check(ip: "1.2.3.4", route: "/sign-in/email") == .allowed) }
         clock.advance(by: 4)
-        #expect(try await limiter.check(ip: "1.2.3.4", path: "/sign-in/email") == .denied(retryAfter: 6))
-        #expect(try await limiter.check(ip: "1.2.3.5", path: "/sign-in/email") == .allowed)
-        #expect(try await limiter.check(ip: "1.2.3.4", path: "/sign-up/email") == .allowed)
+        #expect(try await limiter.check(ip: "1.2.3.4", route: "/sign-in/email") == .denied(retryAfter: 6))
+        #expect(try await limiter.check(ip: "1.2.3.5", route: "/sign-in/email") == .allowed)
+        #expect(try await limiter.check(ip: "1.2.3.4", route: "/sign-up/email") == .allowed)
         clock.advance(by: 7)
-        #expect(try await limiter.check(ip: "1.2.3.4", path: "/sign-in/email") == .allowed)
+        #expect(try await limiter.check(ip: "1.2.3.4", route: "/sign-in/email") == .allowed)
     }
 
     @Test("email validation follows zod") func emails() {

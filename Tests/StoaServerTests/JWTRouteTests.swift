@@ -9,7 +9,7 @@ import Testing
     static func decode(_ part: Substring) -> JSONValue? {
         var s = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s).flatMap(JSONValue.parse)
+        return Data(base64Encoded: s).flatMap { JSONValue.parse($0) }
     }
 
     @Test("19. /jwks, set-auth-jwt on get-session, /token needs a session") func check19() async throws {

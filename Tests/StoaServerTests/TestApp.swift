@@ -11,7 +11,8 @@ import StoaTestSupport
 import Storage
 
 /// Builds Stoa against a throwaway database the way contract §11 sets it up:
-/// base URL `http://localhost:3000`, a known secret, rate limiting off, a manual clock.
+/// base URL `http://localhost:3000`, a known secret, rate limiting off (the per-user turn
+/// limit too), a manual clock.
 struct TestApp {
     static let secret = "better-auth-secret-12345678901234567890"
     static let origin = "http://localhost:3000"
@@ -26,6 +27,7 @@ struct TestApp {
         config.baseURL = origin
         config.secrets = [secret]
         config.rateLimit.enabled = false
+        config.rateLimit.userTurnsPerMinute = 0
         config.hashThreads = 2
         config.hashQueueLimit = 256
         modify(&config)

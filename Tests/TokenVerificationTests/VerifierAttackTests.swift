@@ -59,7 +59,7 @@ import Testing
     static func decode(_ part: String) -> JSONValue? {
         var s = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s).flatMap(JSONValue.parse)
+        return Data(base64Encoded: s).flatMap { JSONValue.parse($0) }
     }
 
     @Test("valid tokens verify for every algorithm; header and claims are Better Auth's", arguments: SigningAlgorithm.allCases)

@@ -11,6 +11,9 @@ public struct AuthService: Sendable {
     public let settings: SessionSettings
     public let mailer: any Mailer
     public let logger: Logger
+    /// A completed reset signs the user out everywhere and voids their other reset links
+    /// (Stoa's default; Better Auth keeps both unless told otherwise).
+    public var revokeSessionsOnReset = true
 
     public init(store: any AuthStore, passwords: PasswordService, clock: any StoaClock, settings: SessionSettings, mailer: any Mailer, logger: Logger) {
         self.store = store
@@ -138,16 +141,22 @@ public struct AuthService: Sendable {
     /// Starts a reset for `email` when such a user exists; answers the same either way.
     /// - Parameter linkBase: Stoa's auth base URL (`…/api/auth`).
     public func requestPasswordReset(email: String, redirectTo: String?, linkBase: String) async throws {
-        guard let user = try await store.user(email: email.lowercased()) else {
-            // Spend a little time so that a missing user is not obviously faster.
-            try? await Task.sleep(for: .milliseconds(Int.random(in: 5...20)))
-            return
-        }
+        // Known and unknown addresses do the same work (a lookup and a token row) and answer in
+        // the same time; a row for an unknown address names no user and can never reset anything.
+        let user = try await store.user(email: email.lowercased())
         let token = RandomID.generate(24)
         let now = clock.now()
-        try await store.createVerification(identifier: "reset-password:\(token)", value: user.id, expiresAt: now.addingTimeInterval(Self.resetLifetime), at: now)
+        try await store.createVerification(identifier: "reset-password:\(token)", value: user?.id ?? "", expiresAt: now.addingTimeInterval(Self.resetLifetime), at: now)
+        guard let user else { return }
         let callback = URIComponent.encode(redirectTo ?? "/")
-        try await mailer.sendPasswordReset(to: user.email, userID: user.id, url: "\(linkBase)/reset-password/\(token)?callbackURL=\(callback)")
+        let url = "\(linkBase)/reset-password/\(token)?callbackURL=\(callback)"
+        // Sent off the request path, so the mail transport's time does not tell who has an account.
+        let mailer = self.mailer, logger = self.logger
+        Task.detached {
+            do { try await mailer.sendPasswordReset(to: user.email, userID: user.id, url: url) } catch {
+                logger.error("password reset mail failed", metadata: ["user": "\(user.id)", "error": "\(String(reflecting: type(of: error)))"])
+            }
+        }
     }
 
     /// Whether a reset token exists and has not expired (without using it up).
@@ -156,16 +165,17 @@ public struct AuthService: Sendable {
         try await store.peekVerification(identifier: "reset-password:\(token)", now: clock.now()) != nil
     }
 
-    /// Sets a new password with a reset token; the token works once.
+    /// Sets a new password with a reset token; the token works once. With
+    /// ``revokeSessionsOnReset`` the user's sessions and other reset links end in the same transaction.
     public func resetPassword(token: String, newPassword: String) async throws {
         try passwords.checkLength(newPassword)
-        guard let userID = try await store.consumeVerification(identifier: "reset-password:\(token)", now: clock.now()) else {
+        guard let userID = try await store.consumeVerification(identifier: "reset-password:\(token)", now: clock.now()), !userID.isEmpty else {
             throw StoaError.badRequest("INVALID_TOKEN", "Invalid token")
         }
         guard try await store.credentialAccount(userID: userID) != nil else {
             throw StoaError.badRequest("USER_NOT_FOUND", "User not found")
         }
         let hash = try await passwords.hash(newPassword)
-        try await store.updatePassword(userID: userID, hash: hash, at: clock.now())
+        try await store.resetPassword(userID: userID, hash: hash, at: clock.now(), revokeSessions: revokeSessionsOnReset)
     }
 }

@@ -26,4 +26,12 @@ public actor MemoryMailer: Mailer {
     public func sendPasswordReset(to email: String, userID: String, url: String) async throws {
         sent.append(Sent(email: email, userID: userID, url: url))
     }
+
+    /// The mails sent so far, once there are at least `count` (mail goes out off the request
+    /// path), or what there is after `timeout`.
+    public func sent(atLeast count: Int, timeout: Duration = .seconds(5)) async -> [Sent] {
+        let deadline = ContinuousClock.now + timeout
+        while sent.count < count, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        return sent
+    }
 }

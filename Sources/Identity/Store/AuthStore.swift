@@ -12,6 +12,9 @@ public protocol AuthStore: Sendable {
     /// Applies the given changes; `image` is `.some(nil)` to clear it.
     func updateUser(id: String, name: String?, image: String??, at: Date) async throws -> User?
     func updatePassword(userID: String, hash: String, at: Date) async throws
+    /// Sets the password after a reset; with `revokeSessions`, in the same transaction, deletes
+    /// every session of the user and every other reset token naming them.
+    func resetPassword(userID: String, hash: String, at: Date, revokeSessions: Bool) async throws
     /// Deletes the user and, through `ON DELETE CASCADE`, everything they own — in one transaction.
     func deleteUser(id: String) async throws
 

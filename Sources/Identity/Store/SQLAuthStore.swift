@@ -66,6 +66,17 @@ public struct SQLAuthStore: AuthStore {
             #"UPDATE "account" SET "password" = ?, "updatedAt" = ? WHERE "userId" = ? AND "providerId" = 'credential'"#, hash, at, userID)
     }
 
+    public func resetPassword(userID: String, hash: String, at: Date, revokeSessions: Bool) async throws {
+        defer { if revokeSessions { recentSessions.removeAll() } }
+        try await db.transaction { tx in
+            try await tx.execute(
+                #"UPDATE "account" SET "password" = ?, "updatedAt" = ? WHERE "userId" = ? AND "providerId" = 'credential'"#, hash, at, userID)
+            guard revokeSessions else { return }
+            try await tx.execute(#"DELETE FROM "session" WHERE "userId" = ?"#, userID)
+            try await tx.execute(#"DELETE FROM "verification" WHERE "identifier" LIKE 'reset-password:%' AND "value" = ?"#, userID)
+        }
+    }
+
     public func deleteUser(id: String) async throws {
         defer { recentSessions.removeAll() }
         try await db.transaction { tx in

@@ -5,7 +5,7 @@ import NIOCore
 import StoaCore
 
 /// A JSON request body for `/api` routes, read strictly: only `application/json`, at most
-/// 1 MiB, an object, no fields the route does not know. Errors name the field.
+/// 1 MiB within ``JSONLimits/request``, an object, no fields the route does not know. Errors name the field.
 struct APIBody {
     let fields: [(String, JSONValue)]
 
@@ -14,7 +14,8 @@ struct APIBody {
         guard request.mediaType == "application/json" else {
             throw StoaError(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json.")
         }
-        guard let value = JSONValue.parse(bytes) else { throw StoaError.validation("the body is not valid JSON") }
+        let value: JSONValue
+        do { value = try JSONValue.parseOrThrow(bytes, limits: .request) } catch { throw StoaError.validation(error.description) }
         guard case .object(let fields) = value else { throw StoaError.validation("the body must be a JSON object") }
         if let unknown = fields.first(where: { !allowed.contains($0.0) }) {
             throw StoaError.validation("\(String(unknown.0.prefix(40))) is not a field of this request")

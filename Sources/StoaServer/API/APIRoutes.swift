@@ -16,7 +16,7 @@ struct APIRoutes: Sendable {
         TaskRoutes(store: services.tasks, clock: services.clock).register(on: api)
         DocumentRoutes(store: services.documents, search: services.documentSearch).register(on: api)
         ChatRoutes(conversations: services.conversations, toolbox: { [services] in services.toolbox(userID: $0) }, model: services.chatModel,
-                   clock: services.clock, logger: services.logger,
+                   turnLimiter: services.userTurnLimiter, clock: services.clock, logger: services.logger,
                    contextBudget: services.configuration.assistant.contextBudget).register(on: api)
     }
 

@@ -3,6 +3,7 @@ import Conversations
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Identity
 import Logging
 import NIOCore
 import StoaCore
@@ -17,6 +18,8 @@ struct ChatRoutes: Sendable {
     /// The tools of one verified user (``AppServices/toolbox(userID:)``).
     let toolbox: @Sendable (String) -> UserToolbox
     let model: any ChatModel
+    /// Turns per user per minute (nil: no limit).
+    let turnLimiter: UserTurnLimiter?
     let clock: any StoaClock
     let logger: Logger
     /// How much recent history (characters) goes to the model; the newest message always does.
@@ -35,6 +38,7 @@ struct ChatRoutes: Sendable {
         let id = try request.uuidParameter(context, notFound: ConversationRoutes.notFound)
         let body = try await APIBody.read(request, allowed: ["content"])
         guard let content = try body.string("content", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("content is required") }
+        try await checkTurnLimit(context.user.id)
         var phases = PhaseTimer()
         // The message is saved and the context read (side by side on PostgreSQL); the saved
         // message then joins the context as the newest turn.
@@ -68,7 +72,9 @@ struct ChatRoutes: Sendable {
             guard let query = try body.string("query", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("query is required") }
             content = query
         }
-        let conversationID = try await resolveConversation(userID: context.user.id, sessionID: try body.string("session_id", maxLength: 64))
+        let sessionID = try body.string("session_id", maxLength: 64)
+        try await checkTurnLimit(context.user.id)
+        let conversationID = try await resolveConversation(userID: context.user.id, sessionID: sessionID)
         guard try await conversations.append(userID: context.user.id, conversationID: conversationID, role: .user, content: content,
                                              sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) != nil else {
             throw ConversationRoutes.notFound
@@ -78,6 +84,12 @@ struct ChatRoutes: Sendable {
         let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
         return .json(.object([("response", .string(assistant.content)), ("session_id", .string(conversationID)),
                               ("message_id", .string(assistant.id)), ("sources", assistant.sources)]))
+    }
+
+    /// Refuses a turn over the user's per-minute limit before anything is saved.
+    func checkTurnLimit(_ userID: String) async throws {
+        guard let turnLimiter, case .denied(let retryAfter) = try await turnLimiter.check(userID: userID) else { return }
+        throw StoaError.tooManyTurns(retryAfter: retryAfter)
     }
 
     /// `session_id` absent → new conversation; an unused UUID → a new conversation with that id;
@@ -145,6 +157,8 @@ struct ChatRoutes: Sendable {
             }
         } catch {
             logger.warning("assistant failed", metadata: ["model": "\(model.name)", "error": "\(error)"])
+            // What was said before the failure is kept, marked as cut short.
+            if !text.isEmpty || !records.isEmpty { _ = try await saveReply(turn, text: text, records: records, truncated: true) }
             throw Self.upstreamError
         }
         return (text, records)

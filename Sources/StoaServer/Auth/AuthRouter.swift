@@ -57,10 +57,12 @@ struct AuthRouter: RouterMiddleware {
         let path = String(rawPath.dropFirst(Self.basePath.count))
         let key = "\(request.method.rawValue) \(path)"
         var route = Self.routes[key]
+        var pattern = path   // the route pattern: rate-limit keys never hold a raw token
         if route == nil, request.method == .get, path.hasPrefix("/reset-password/") {
             let token = path.dropFirst("/reset-password/".count)
             if !token.isEmpty, !token.contains("/") {
                 route = ({ endpoints, call in try await endpoints.resetPasswordRedirect(call, token: String(token)) }, false)
+                pattern = "/reset-password/:token"
             }
         }
         guard let route else { return .error(.notFoundEmpty) }
@@ -69,7 +71,7 @@ struct AuthRouter: RouterMiddleware {
             ipAddress: services.clientAddress.resolve(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor]),
             userAgent: request.headers[.userAgent])
         if let limiter = services.rateLimiter {
-            if case .denied(let retryAfter) = try await limiter.check(ip: client.ipAddress, path: path) {
+            if case .denied(let retryAfter) = try await limiter.check(ip: client.ipAddress, route: pattern) {
                 var response = Response.json(.object([("message", .string("Too many requests. Please try again later."))]), status: .tooManyRequests)
                 response.headers[.xRetryAfter] = String(retryAfter)
                 return response
@@ -91,17 +93,24 @@ struct AuthRouter: RouterMiddleware {
         guard let bytes = try await request.collectBodyData() else { return [] }
         switch request.mediaType {
         case "application/json":
-            guard let value = JSONValue.parse(bytes) else {
+            let value: JSONValue
+            do {
+                value = try JSONValue.parseOrThrow(bytes, limits: .request)
+            } catch .invalid {
                 throw StoaError(status: 400, code: "BAD_REQUEST", message: "Invalid JSON in request body")
+            } catch {
+                throw StoaError(status: 400, code: "BAD_REQUEST", message: "Invalid request body: \(error)")
             }
             guard case .object(let pairs) = value else {
                 throw StoaError(status: 400, code: "BODY_MUST_BE_AN_OBJECT", message: "Body must be an object")
             }
             return pairs
         case "application/x-www-form-urlencoded" where acceptsForm:
-            var components = URLComponents()
-            components.percentEncodedQuery = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
-            return (components.queryItems ?? []).map { ($0.name, .string($0.value ?? "")) }
+            do {
+                return try FormURLEncoded.parse(bytes).map { ($0.0, .string($0.1)) }
+            } catch {
+                throw StoaError(status: 400, code: "BAD_REQUEST", message: "Invalid request body: more than \(error.limit) fields")
+            }
         default:
             let allowed = acceptsForm ? "application/json, application/x-www-form-urlencoded" : "application/json"
             throw StoaError(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Unsupported media type. Allowed types: \(allowed)")

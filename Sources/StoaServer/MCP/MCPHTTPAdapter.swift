@@ -60,8 +60,16 @@ enum MCPHTTPAdapter {
 
     /// Whether `body` is a JSON-RPC `initialize` request (which opens a session).
     static func isInitializeRequest(_ body: Data?) -> Bool {
-        guard let body, let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return false }
-        return object["method"] as? String == "initialize" && object["id"] != nil
+        guard let body, let object = JSONValue.parse(body, limits: .request), object.isObject else { return false }
+        return object["method"]?.stringValue == "initialize" && object["id"] != nil
+    }
+
+    /// How many `tools/call` requests a body holds (one message or a batch); 0 when it is not JSON.
+    static func toolCallCount(_ body: Data?) -> Int {
+        guard let body, let value = JSONValue.parse(body, limits: .request) else { return 0 }
+        let messages: [JSONValue]
+        if case .array(let items) = value { messages = items } else { messages = [value] }
+        return messages.filter { $0["method"]?.stringValue == "tools/call" }.count
     }
 }
 

@@ -35,6 +35,14 @@ struct MCPRoutes: Sendable {
 
     func handle(_ request: Hummingbird.Request, _ context: UserRequestContext) async throws -> Hummingbird.Response {
         let body = request.method == .post ? try await request.collectBodyData() : nil
+        // Tool calls count against the user's turn limit (`STOA_USER_RATE_LIMIT`), like chat turns.
+        if let limiter = services.userTurnLimiter {
+            for _ in 0..<MCPHTTPAdapter.toolCallCount(body) {
+                if case .denied(let retryAfter) = try await limiter.check(userID: context.user.id) {
+                    throw StoaError.tooManyTurns(retryAfter: retryAfter)
+                }
+            }
+        }
         let mcpRequest = MCPHTTPAdapter.request(request, body: body)
         guard let sessionID = request.headers[.mcpSessionID] else {
             guard request.method == .post, MCPHTTPAdapter.isInitializeRequest(body) else {

@@ -5,8 +5,11 @@ import Hummingbird
 /// Adds `Server-Timing: app;dur=<ms>` to every response: Stoa's own time for the request, from
 /// routing to the response (for streamed bodies, until the headers are ready). Browsers show
 /// it in their developer tools; `scripts/bench` reads it to separate Stoa's time from the client's.
+/// Never on `/api/auth/*`: there timings would tell a known email from an unknown one, or a
+/// right password from a wrong one.
 struct ServerTimingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path.hasPrefix("/api/auth") { return try await next(request, context) }
         let start = ContinuousClock.now
         var response = try await next(request, context)
         let app = "app;dur=" + (ContinuousClock.now - start).milliseconds.twoDecimals

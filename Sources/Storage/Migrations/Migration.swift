@@ -5,17 +5,21 @@ public struct Migration: Sendable {
     public let name: String
     public let up: [SQLDialect: [String]]
     public let down: [SQLDialect: [String]]
+    /// Data that SQL alone cannot fill, written after `up` in the same transaction.
+    public let fill: (@Sendable (any SQLExecutor) async throws -> Void)?
 
-    public init(version: Int, name: String, up: [SQLDialect: [String]], down: [SQLDialect: [String]]) {
+    public init(version: Int, name: String, up: [SQLDialect: [String]], down: [SQLDialect: [String]],
+                fill: (@Sendable (any SQLExecutor) async throws -> Void)? = nil) {
         self.version = version
         self.name = name
         self.up = up
         self.down = down
+        self.fill = fill
     }
 
     /// The same statements in both dialects.
-    public init(version: Int, name: String, up: [String], down: [String]) {
-        self.init(version: version, name: name, up: [.sqlite: up, .postgres: up], down: [.sqlite: down, .postgres: down])
+    public init(version: Int, name: String, up: [String], down: [String], fill: (@Sendable (any SQLExecutor) async throws -> Void)? = nil) {
+        self.init(version: version, name: name, up: [.sqlite: up, .postgres: up], down: [.sqlite: down, .postgres: down], fill: fill)
     }
 }
 
@@ -26,5 +30,6 @@ extension Migration {
         .conversations,
         .documents,
         .embeddings,
+        .messageHTML,
     ]
 }

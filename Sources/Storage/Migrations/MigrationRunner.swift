@@ -45,6 +45,7 @@ public struct MigrationRunner: Sendable {
                 let statements = migration.up[session.dialect] ?? []
                 try await session.transaction { tx in
                     for statement in statements { _ = try await tx.query(statement, []) }
+                    try await migration.fill?(tx)
                     _ = try await tx.query(
                         #"INSERT INTO "stoa_migration" ("version", "name", "appliedAt") VALUES (?, ?, ?)"#,
                         [.int(Int64(migration.version)), .text(migration.name), .date(Date())])

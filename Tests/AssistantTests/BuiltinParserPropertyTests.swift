@@ -1,0 +1,60 @@
+@testable import Assistant
+import Foundation
+import Testing
+
+/// The built-in assistant's message parser under generated hostile input (a seeded property
+/// test: the parser is tangled with the model's types, so it is not a standalone libFuzzer target).
+/// Properties: it always returns; whitespace runs do not change the reading; messages longer than
+/// the bound are not read as commands at all.
+@Suite struct BuiltinParserPropertyTests {
+    /// A small deterministic generator (SplitMix64), so a failure names its seed.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let pieces = ["add", "mark", "done", "not done", "task", "number", "#", "to", "as", "the", "my", "list", "show", "delete",
+                         "remind me to", "rename", "reschedule", "due", "tomorrow", "next tuesday", "at 6pm", "2031-06-01", "with note",
+                         " - ", ":", "\"", "'", "“", "”", "milk", "é", "🙂", "\u{0}", "\u{200B}", ".", "?", "!", "(", ")", "[", "*", "\\"]
+
+    static func message(_ rng: inout Generator) -> String {
+        var text = ""
+        for _ in 0..<Int.random(in: 1...12, using: &rng) {
+            text += pieces.randomElement(using: &rng)!
+            let gap = Int.random(in: 0...20, using: &rng) == 0 ? Int.random(in: 2...3_000, using: &rng) : 1
+            text += String(repeating: [" ", "\t", "\n", "\u{00A0}"].randomElement(using: &rng)!, count: gap)
+        }
+        return text
+    }
+
+    static let context = ModelContext(now: Date(timeIntervalSince1970: 1_900_000_000), timeZone: TimeZone(identifier: "UTC")!)
+
+    @Test("2,000 generated messages: whitespace runs never change the reading", arguments: [UInt64(17), 4_242])
+    func whitespaceInvariant(seed: UInt64) {
+        var rng = Generator(state: seed)
+        for _ in 0..<1_000 {
+            let text = Self.message(&rng)
+            let collapsed = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            #expect(BuiltinModel.parse(text, context: Self.context) == BuiltinModel.parse(collapsed, context: Self.context),
+                    "seed \(seed): \(collapsed.prefix(120))")
+        }
+    }
+
+    @Test("pathological messages are read in bounded time (they finish; the e2e suite times them)") func pathological() {
+        let inputs = ["add x" + String(repeating: " ", count: 8_000) + "y", "add " + String(repeating: " ", count: 30_000),
+                      "mark " + String(repeating: "a ", count: 15_000) + "done", String(repeating: "add task to ", count: 2_000),
+                      "rename " + String(repeating: "x to ", count: 80) + "y", "remind me to " + String(repeating: "\"", count: 390),
+                      String(repeating: "mark task number #", count: 20) + " as done"]
+        for input in inputs { _ = BuiltinModel.parse(input, context: Self.context) }
+        #expect(BuiltinModel.parse("add x" + String(repeating: " ", count: 8_000) + "y", context: Self.context)
+                == .add(title: "X y", description: nil, due: nil))
+        #expect(BuiltinModel.parse("add " + String(repeating: "a", count: 401), context: Self.context) == .unknown)
+        #expect(BuiltinModel.parse("add " + String(repeating: "a", count: 300), context: Self.context) != .unknown)
+    }
+}
