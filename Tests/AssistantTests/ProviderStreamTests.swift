@@ -51,7 +51,6 @@ import Testing
             if byte >= 0xC0 || (byte & 0xC0) == 0x80 && current.count > 1 { pieces.append(current); current = [] }
         }
         pieces.append(current)
-        #expect(pieces.count > 10)
         try await Self.server(pieces: pieces).test(.live) { client in
             let model = OpenAIModel(settings: .init(baseURL: "http://127.0.0.1:\(client.port!)/v1", apiKey: nil, model: "m"))
             let text = try await Self.collect(model)

@@ -30,7 +30,7 @@ import Testing
 
     @Test("JSON past the request limits: 400 with {code, message} on /api/auth and /api") func jsonLimits() async throws {
         try await TestApp.run { client, _ in
-            let manyKeys = "{" + (0..<130_000).map { "\"k\($0)\":1" }.joined(separator: ",") + "}"
+            let manyKeys = "{" + (0..<2_000).map { "\"k\($0)\":1" }.joined(separator: ",") + "}"
             let reply = try await client.post("/sign-out", manyKeys)
             #expect(reply.status == 400)
             #expect(reply.message?.contains("more than 1000 members") == true)
