@@ -37,7 +37,7 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
     router.add(middleware: CORSMiddleware(origins: services.origins, trusted: services.configuration.trustedOrigins))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     if services.configuration.role.servesAuth {
-        router.add(middleware: AuthRouter(services: services))
+        AuthRoutes(services: services).register(on: router)
     }
     HealthRoutes(database: services.database).register(on: router)
     if services.configuration.role.servesAPI {

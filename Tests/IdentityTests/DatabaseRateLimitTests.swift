@@ -43,7 +43,7 @@ import Testing
         try await TestDatabase.with { (db: any Database) async throws -> Void in
             let clock = ManualClock(Date(timeIntervalSince1970: 3_000_000))
             let limiter = RateLimiter(storage: DatabaseRateLimitStorage(database: db), window: 10, max: 100, clock: clock)
-            for route in ["/delete-user", "/change-password", "/reset-password", "/reset-password/:token"] {
+            for route in ["/delete-user", "/change-password", "/reset-password", "/reset-password/{token}"] {
                 #expect(limiter.rule(for: route) == .init(window: 10, max: 3), "\(route)")
             }
             for i in 0..<50 { _ = try await limiter.check(ip: "10.0.0.\(i)", route: "/get-session") }

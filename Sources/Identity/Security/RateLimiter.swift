@@ -7,7 +7,7 @@ import Synchronization
 /// runs from the last allowed request. Sign-in/up, and everything that checks a password or
 /// sets one (change-password, delete-user, reset-password), get 3 per 10 s; emails that go out
 /// (password reset, verification) 3 per 60 s; everything else the default rule. Keys hold the
-/// route pattern (`/reset-password/:token`), never the raw path, so their number is bounded.
+/// route pattern (`/reset-password/{token}`), never the raw path, so their number is bounded.
 public struct RateLimiter: Sendable {
     public struct Rule: Sendable, Equatable {
         public let window: Int
@@ -44,7 +44,7 @@ public struct RateLimiter: Sendable {
     }
 
     /// Counts a request from `ip` (nil when no trusted address is known) to `route`, a route
-    /// pattern such as `/sign-in/email` or `/reset-password/:token`.
+    /// pattern such as `/sign-in/email` or `/reset-password/{token}`.
     public func check(ip: String?, route: String) async throws -> Decision {
         try await check(key: "\(ip ?? "no-trusted-ip")|\(route)", rule: rule(for: route))
     }

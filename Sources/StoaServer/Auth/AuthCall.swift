@@ -8,6 +8,8 @@ struct AuthCall: Sendable {
     let method: HTTPRequest.Method
     /// The path below `/api/auth`, e.g. `/sign-in/email`.
     let path: String
+    /// Path parameters by name (`token` of `/reset-password/{token}`).
+    let parameters: [String: String]
     let query: [String: String]
     let headers: HTTPFields
     let cookies: [String: String]

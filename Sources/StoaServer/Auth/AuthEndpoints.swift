@@ -191,7 +191,9 @@ struct AuthEndpoints: Sendable {
         ]))
     }
 
-    func resetPasswordRedirect(_ call: AuthCall, token: String) async throws -> AuthReply {
+    /// `GET /reset-password/{token}`: the link in the reset mail, redirected to `callbackURL`.
+    func resetPasswordRedirect(_ call: AuthCall) async throws -> AuthReply {
+        let token = call.parameters["token"] ?? ""
         guard let callbackURL = call.query["callbackURL"], !callbackURL.isEmpty else {
             throw StoaError.validation("[query.callbackURL] Invalid input: expected string, received undefined")
         }

@@ -6,14 +6,29 @@ import Logging
 import NIOCore
 import StoaCore
 
-/// Serves `/api/auth/*` with Better Auth's routing rules: exact paths per method, anything
-/// else (unknown path, wrong method, trailing slash, `//`) is 404 with an empty body. Before
-/// an endpoint runs: rate limit, body parsing (415, invalid JSON), bearer → session token,
-/// origin/CSRF checks. After: the bearer plugin's `set-auth-token` header.
-struct AuthRouter: RouterMiddleware {
-    typealias Context = AppRequestContext
+/// One route of `/api/auth`: its method, its path below `/api/auth` (Hummingbird's pattern
+/// syntax, `{token}` for a parameter), whether it also takes form posts, and its handler.
+struct AuthRoute: Sendable {
     typealias Handler = @Sendable (AuthEndpoints, AuthCall) async throws -> AuthReply
+    let method: HTTPRequest.Method
+    let path: String
+    let acceptsForm: Bool
+    let handler: Handler
 
+    init(_ method: HTTPRequest.Method, _ path: String, acceptsForm: Bool = false, _ handler: @escaping Handler) {
+        self.method = method
+        self.path = path
+        self.acceptsForm = acceptsForm
+        self.handler = handler
+    }
+}
+
+/// Registers `/api/auth/*` on Hummingbird's router, one route per Better Auth endpoint, with
+/// Better Auth's routing rules: exact paths per method; anything else (unknown path, wrong
+/// method, `HEAD`, trailing slash, `//`) is 404 with an empty body. Before an endpoint runs:
+/// rate limit (keyed by route pattern), body parsing (415, invalid JSON), bearer → session
+/// token, origin/CSRF checks. After: the bearer plugin's `set-auth-token` header.
+struct AuthRoutes: Sendable {
     let services: AppServices
     let endpoints: AuthEndpoints
     static let basePath = "/api/auth"
@@ -23,50 +38,45 @@ struct AuthRouter: RouterMiddleware {
         self.endpoints = AuthEndpoints(services: services)
     }
 
-    /// Endpoints by method and exact path. `acceptsForm` marks the two that also take form posts.
-    static let routes: [String: (handler: Handler, acceptsForm: Bool)] = [
-        "POST /sign-up/email": ({ try await $0.signUp($1) }, true),
-        "POST /sign-in/email": ({ try await $0.signIn($1) }, true),
-        "POST /sign-out": ({ try await $0.signOut($1) }, false),
-        "GET /get-session": ({ try await $0.getSession($1) }, false),
-        "POST /get-session": ({ _, _ in throw StoaError(status: 405, code: "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
-                                                          message: "POST method requires deferSessionRefresh to be enabled in session config") }, false),
-        "GET /list-sessions": ({ try await $0.listSessions($1) }, false),
-        "POST /revoke-session": ({ try await $0.revokeSession($1) }, false),
-        "POST /revoke-sessions": ({ try await $0.revokeSessions($1) }, false),
-        "POST /revoke-other-sessions": ({ try await $0.revokeOtherSessions($1) }, false),
-        "POST /update-user": ({ try await $0.updateUser($1) }, false),
-        "POST /change-password": ({ try await $0.changePassword($1) }, false),
-        "POST /delete-user": ({ try await $0.deleteUser($1) }, false),
-        "POST /request-password-reset": ({ try await $0.requestPasswordReset($1) }, false),
-        "POST /reset-password": ({ try await $0.resetPassword($1) }, false),
-        "GET /ok": ({ _, _ in AuthReply(.object([("ok", .bool(true))])) }, false),
-        "GET /jwks": ({ try await $0.jwks($1) }, false),
-        "GET /token": ({ try await $0.token($1) }, false),
-        "GET /error": ({ try await $0.errorPage($1) }, false),
+    /// Every endpoint. The OpenAPI description and the route tests read this list too.
+    static let routes: [AuthRoute] = [
+        AuthRoute(.post, "sign-up/email", acceptsForm: true) { try await $0.signUp($1) },
+        AuthRoute(.post, "sign-in/email", acceptsForm: true) { try await $0.signIn($1) },
+        AuthRoute(.post, "sign-out") { try await $0.signOut($1) },
+        AuthRoute(.get, "get-session") { try await $0.getSession($1) },
+        AuthRoute(.post, "get-session") { _, _ in
+            throw StoaError(status: 405, code: "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
+                            message: "POST method requires deferSessionRefresh to be enabled in session config")
+        },
+        AuthRoute(.get, "list-sessions") { try await $0.listSessions($1) },
+        AuthRoute(.post, "revoke-session") { try await $0.revokeSession($1) },
+        AuthRoute(.post, "revoke-sessions") { try await $0.revokeSessions($1) },
+        AuthRoute(.post, "revoke-other-sessions") { try await $0.revokeOtherSessions($1) },
+        AuthRoute(.post, "update-user") { try await $0.updateUser($1) },
+        AuthRoute(.post, "change-password") { try await $0.changePassword($1) },
+        AuthRoute(.post, "delete-user") { try await $0.deleteUser($1) },
+        AuthRoute(.post, "request-password-reset") { try await $0.requestPasswordReset($1) },
+        AuthRoute(.get, "reset-password/{token}") { try await $0.resetPasswordRedirect($1) },
+        AuthRoute(.post, "reset-password") { try await $0.resetPassword($1) },
+        AuthRoute(.get, "ok") { _, _ in AuthReply(.object([("ok", .bool(true))])) },
+        AuthRoute(.get, "jwks") { try await $0.jwks($1) },
+        AuthRoute(.get, "token") { try await $0.token($1) },
+        AuthRoute(.get, "error") { try await $0.errorPage($1) },
     ]
 
-    /// Every auth route, for documentation and tests.
-    static var routeKeys: [String] { routes.keys.sorted() + ["GET /reset-password/:token"] }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let rawPath = request.uri.path
-        guard rawPath == Self.basePath || rawPath.hasPrefix(Self.basePath + "/") else {
-            return try await next(request, context)
-        }
-        let path = String(rawPath.dropFirst(Self.basePath.count))
-        let key = "\(request.method.rawValue) \(path)"
-        var route = Self.routes[key]
-        var pattern = path   // the route pattern: rate-limit keys never hold a raw token
-        if route == nil, request.method == .get, path.hasPrefix("/reset-password/") {
-            let token = path.dropFirst("/reset-password/".count)
-            if !token.isEmpty, !token.contains("/") {
-                route = ({ endpoints, call in try await endpoints.resetPasswordRedirect(call, token: String(token)) }, false)
-                pattern = "/reset-password/:token"
+    func register(on router: Router<AppRequestContext>) {
+        let group = router.group(RouterPath(String(Self.basePath.dropFirst()))).add(middleware: BetterAuthPathRules())
+        for route in Self.routes {
+            group.on(RouterPath(route.path), method: route.method) { request, context in
+                try await respond(request, context: context, route: route)
             }
         }
-        guard let route else { return .error(.notFoundEmpty) }
+    }
 
+    func respond(_ request: Request, context: AppRequestContext, route: AuthRoute) async throws -> Response {
+        // The route pattern (`/reset-password/{token}`), never the raw path: rate-limit keys
+        // never hold a token and their number is bounded.
+        let pattern = "/" + route.path
         let client = AuthService.Client(
             ipAddress: services.clientAddress.resolve(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor]),
             userAgent: request.headers[.userAgent])
@@ -79,7 +89,9 @@ struct AuthRouter: RouterMiddleware {
         }
 
         let body = try await readBody(request, acceptsForm: route.acceptsForm)
-        let call = makeCall(request, path: path, body: body, client: client)
+        var parameters: [String: String] = [:]
+        for (name, value) in context.parameters { parameters[String(name)] = String(value) }
+        let call = makeCall(request, path: String(request.uri.path.dropFirst(Self.basePath.count)), parameters: parameters, body: body, client: client)
         try OriginCheck(policy: services.origins, disabled: services.configuration.disableOriginCheck).check(call)
 
         let reply = try await route.handler(endpoints, call)
@@ -117,7 +129,7 @@ struct AuthRouter: RouterMiddleware {
         }
     }
 
-    func makeCall(_ request: Request, path: String, body: [(String, JSONValue)], client: AuthService.Client) -> AuthCall {
+    func makeCall(_ request: Request, path: String, parameters: [String: String], body: [(String, JSONValue)], client: AuthService.Client) -> AuthCall {
         let cookies = request.headers[.cookie].map(AuthCookies.parse) ?? [:]
         var token = services.cookies.sessionToken(from: cookies)
         // Bearer plugin: a valid bearer value stands in for the session cookie; an invalid one is ignored.
@@ -132,7 +144,7 @@ struct AuthRouter: RouterMiddleware {
         }
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        return AuthCall(method: request.method, path: path, query: query, headers: request.headers, cookies: cookies,
+        return AuthCall(method: request.method, path: path, parameters: parameters, query: query, headers: request.headers, cookies: cookies,
                         sessionToken: token, dontRemember: services.cookies.dontRemember(from: cookies), body: body, client: client)
     }
 
@@ -156,6 +168,19 @@ struct AuthRouter: RouterMiddleware {
         }
         guard let body = reply.body else { return Response(status: reply.status, headers: headers) }
         return .json(body, status: reply.status, headers: headers)
+    }
+}
+
+/// Better Auth matches paths exactly, where Hummingbird's router forgives: a trailing slash,
+/// an empty segment (`//`) or a `HEAD` for a `GET` route would reach the endpoint. Here they
+/// are 404 with an empty body, as from Better Auth.
+struct BetterAuthPathRules: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if request.method == .head || path.hasSuffix("/") || path.contains("//") { return .error(.notFoundEmpty) }
+        return try await next(request, context)
     }
 }
 
