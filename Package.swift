@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "StoaCoreTests", dependencies: ["StoaCore"]),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "AssistantTests", dependencies: [
-            "Assistant", "Tasks", "StoaCore", "Storage", "StoaTestSupport",
+            "Assistant", "Tasks", "Knowledge", "StoaCore", "Storage", "StoaTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
         .testTarget(name: "TokenVerificationTests", dependencies: ["TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport"]),
         .testTarget(name: "StoaServerTests", dependencies: [
-            "StoaServer", "Identity", "Storage", "StoaCore", "StoaTestSupport", "Conversations", "Tasks",
+            "StoaServer", "Identity", "Storage", "StoaCore", "StoaTestSupport", "Conversations", "Tasks", "Assistant",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

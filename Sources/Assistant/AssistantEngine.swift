@@ -24,17 +24,17 @@ public struct AssistantEngine: Sendable {
         """
 
     var systemPrompt: String {
-        definitions.contains { $0.name == ToolDefinition.searchDocuments.name } ? Self.systemPrompt + Self.documentsPrompt : Self.systemPrompt
+        definitions.contains { $0.name == AssistantTool.searchDocuments.name } ? Self.systemPrompt + Self.documentsPrompt : Self.systemPrompt
     }
 
     let model: any ChatModel
     let tools: UserToolbox
-    let definitions: [ToolDefinition]
+    let definitions: [AssistantTool]
 
     public init(model: any ChatModel, tools: UserToolbox) {
         self.model = model
         self.tools = tools
-        self.definitions = tools.definitions
+        self.definitions = tools.tools
     }
 
     /// Runs one assistant turn over `history` (oldest first, ending with the user's message).

@@ -8,10 +8,10 @@ extension BuiltinModel {
     /// answer with the best passages, numbered like the citations the client shows.
     func answerFromDocuments(_ userText: String, records: [ToolRecord]) -> [ModelEvent] {
         let (selection, question) = Self.splitSelection(userText)
-        guard let search = records.last(where: { $0.name == ToolDefinition.searchDocuments.name }) else {
+        guard let search = records.last(where: { $0.name == AssistantTool.searchDocuments.name }) else {
             // The question's words first: they decide the search; the selection adds context.
             let query = String((question + (selection.map { " " + $0 } ?? "")).prefix(500))
-            return [call(ToolDefinition.searchDocuments.name, [("query", .string(query)), ("limit", .number(3))])]
+            return [call(AssistantTool.searchDocuments.name, [("query", .string(query)), ("limit", .number(3))])]
         }
         var lines: [String] = []
         if let selection {

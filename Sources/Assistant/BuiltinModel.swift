@@ -12,8 +12,8 @@ public struct BuiltinModel: ChatModel {
     /// list it showed; ten exchanges back is as far as such a reference reasonably reaches.
     public var historyLimit: Int? { 20 }
 
-    public func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
-        let events = plan(conversation, context: context, canSearch: tools.contains { $0.name == ToolDefinition.searchDocuments.name })
+    public func respond(to conversation: [ChatTurn], tools: [AssistantTool], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+        let events = plan(conversation, context: context, canSearch: tools.contains { $0.name == AssistantTool.searchDocuments.name })
         return AsyncThrowingStream { continuation in
             for event in events { continuation.yield(event) }
             continuation.finish()
@@ -61,45 +61,45 @@ public struct BuiltinModel: ChatModel {
         if let error = last?.result["error"]?.stringValue { return say("Sorry, that didn't work: \(error)") }
         switch intent {
         case .add(let title, let description, let due):
-            if let task = last?.result["task"], last?.name == "add_task" {
+            if let task = last?.result["task"], last?.name == AssistantTool.addTask.name {
                 let dueText = task["dueAt"]?.stringValue.flatMap { ISO8601.date(from: $0) }.map { " (due \(Self.day($0)))" } ?? ""
                 return say("Added task: \(task["title"]?.stringValue ?? title)\(dueText)")
             }
             var args: [(String, JSONValue)] = [("title", .string(title))]
             if let description { args.append(("description", .string(description))) }
             if let due { args.append(("due_at", .date(due))) }
-            return [call("add_task", args)]
+            return [call(AssistantTool.addTask.name, args)]
         case .list(let status, let query):
-            if let last, last.name == "list_tasks" { return say(Self.describeList(last.result, status: status, query: query)) }
+            if let last, last.name == AssistantTool.listTasks.name { return say(Self.describeList(last.result, status: status, query: query)) }
             var args: [(String, JSONValue)] = [("status", .string(status))]
             if let query { args.append(("q", .string(query))) }
-            return [call("list_tasks", args)]
+            return [call(AssistantTool.listTasks.name, args)]
         case .complete(let reference):
             return act(on: reference, records: records, history: history, status: "open") { id in
-                call("complete_task", [("task_id", .string(id))])
+                call(AssistantTool.completeTask.name, [("task_id", .string(id))])
             } done: { task in "Marked done: \(task["title"]?.stringValue ?? "the task")" }
         case .reopen(let reference):
             return act(on: reference, records: records, history: history, status: "done") { id in
-                call("update_task", [("task_id", .string(id)), ("completed", .bool(false))])
+                call(AssistantTool.updateTask.name, [("task_id", .string(id)), ("completed", .bool(false))])
             } done: { task in "Reopened: \(task["title"]?.stringValue ?? "the task")" }
         case .rename(let reference, let title):
             return act(on: reference, records: records, history: history, status: "all") { id in
-                call("update_task", [("task_id", .string(id)), ("title", .string(title))])
+                call(AssistantTool.updateTask.name, [("task_id", .string(id)), ("title", .string(title))])
             } done: { task in "Renamed to: \(task["title"]?.stringValue ?? title)" }
         case .setDue(let reference, let due):
             return act(on: reference, records: records, history: history, status: "all") { id in
-                call("update_task", [("task_id", .string(id)), ("due_at", due.map(JSONValue.date) ?? .null)])
+                call(AssistantTool.updateTask.name, [("task_id", .string(id)), ("due_at", due.map(JSONValue.date) ?? .null)])
             } done: { task in
                 let when = task["dueAt"]?.stringValue.flatMap { ISO8601.date(from: $0) }.map { "due \(Self.day($0))" } ?? "no due date"
                 return "Updated \(task["title"]?.stringValue ?? "the task"): \(when)"
             }
         case .describe(let reference, let text):
             return act(on: reference, records: records, history: history, status: "all") { id in
-                call("update_task", [("task_id", .string(id)), ("description", .string(text))])
+                call(AssistantTool.updateTask.name, [("task_id", .string(id)), ("description", .string(text))])
             } done: { task in "Updated the notes of \(task["title"]?.stringValue ?? "the task")" }
         case .delete(let reference):
             return act(on: reference, records: records, history: history, status: "all") { id in
-                call("delete_task", [("task_id", .string(id))])
+                call(AssistantTool.deleteTask.name, [("task_id", .string(id))])
             } done: { _ in "" }
         case .greeting:
             return say("Hello! I can keep your task list: try \"add a task to buy milk\", \"what's on my list\" or \"mark 1 done\".")
@@ -116,8 +116,8 @@ public struct BuiltinModel: ChatModel {
     /// then runs `make`; after the tool ran, answers with `done`.
     func act(on reference: Reference, records: [ToolRecord], history: [ChatTurn], status: String,
              make: (String) -> ModelEvent, done: (JSONValue) -> String) -> [ModelEvent] {
-        if let last = records.last, last.name != "list_tasks" {
-            if last.name == "delete_task", let title = last.result["deleted"]?["title"]?.stringValue { return say("Deleted: \(title)") }
+        if let last = records.last, last.name != AssistantTool.listTasks.name {
+            if last.name == AssistantTool.deleteTask.name, let title = last.result["deleted"]?["title"]?.stringValue { return say("Deleted: \(title)") }
             if let task = last.result["task"] { return say(done(task)) }
         }
         switch reference {
@@ -130,21 +130,21 @@ public struct BuiltinModel: ChatModel {
             }
             return [make(id)]
         case .words(let words):
-            if let search = records.last(where: { $0.name == "list_tasks" }) {
+            if let search = records.last(where: { $0.name == AssistantTool.listTasks.name }) {
                 guard case .array(let found)? = search.result["tasks"] else { return say("I couldn't search your tasks.") }
                 if found.count == 1, let id = found[0]["id"]?.stringValue { return [make(id)] }
                 if found.isEmpty { return say("I couldn't find a task matching \"\(words)\".") }
                 let titles = found.prefix(5).enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
                 return say("Several tasks match \"\(words)\":\n\(titles)\nWhich one? You can say its number.")
             }
-            return [call("list_tasks", [("status", .string(status)), ("q", .string(words))])]
+            return [call(AssistantTool.listTasks.name, [("status", .string(status)), ("q", .string(words))])]
         }
     }
 
     /// The numbered tasks of the most recent list shown to the user.
     static func lastShownList(_ history: [ChatTurn]) -> [JSONValue]? {
         for turn in history.reversed() {
-            for record in turn.toolRecords.reversed() where record.name == "list_tasks" {
+            for record in turn.toolRecords.reversed() where record.name == AssistantTool.listTasks.name {
                 if case .array(let tasks)? = record.result["tasks"] { return tasks }
             }
         }

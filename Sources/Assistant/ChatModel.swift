@@ -63,7 +63,7 @@ public protocol ChatModel: Sendable {
     var name: String { get }
     /// One round: given the conversation so far (ending with a user turn or tool results) and
     /// the tools it may call, stream text and/or tool calls.
-    func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error>
+    func respond(to conversation: [ChatTurn], tools: [AssistantTool], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error>
     /// The most recent messages this model can make use of, or `nil` for as many as the
     /// context budget holds. A turn reads no more than this from the database.
     var historyLimit: Int? { get }

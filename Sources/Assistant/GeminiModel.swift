@@ -24,7 +24,7 @@ public struct GeminiModel: ChatModel {
         self.client = client
     }
 
-    public func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+    public func respond(to conversation: [ChatTurn], tools: [AssistantTool], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
         modelEventStream { continuation in
             let url = settings.baseURL.trimmingSuffix("/") + "/models/\(settings.model):streamGenerateContent?alt=sse"
             let response = try await ProviderHTTP.send(client: client, url: url, headers: [("x-goog-api-key", settings.apiKey)],
@@ -49,7 +49,7 @@ public struct GeminiModel: ChatModel {
         }
     }
 
-    func requestBody(_ conversation: [ChatTurn], tools: [ToolDefinition]) -> JSONValue {
+    func requestBody(_ conversation: [ChatTurn], tools: [AssistantTool]) -> JSONValue {
         var system: [String] = []
         var contents: [JSONValue] = []
         func add(_ role: String, _ parts: [JSONValue]) {

@@ -27,7 +27,7 @@ public struct OpenAIModel: ChatModel {
         self.client = client
     }
 
-    public func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+    public func respond(to conversation: [ChatTurn], tools: [AssistantTool], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
         modelEventStream { continuation in
             let response = try await ProviderHTTP.send(client: client, url: settings.baseURL.trimmingSuffix("/") + "/chat/completions",
                                                        headers: settings.apiKey.map { [("Authorization", "Bearer \($0)")] } ?? [],
@@ -59,7 +59,7 @@ public struct OpenAIModel: ChatModel {
         }
     }
 
-    func requestBody(_ conversation: [ChatTurn], tools: [ToolDefinition]) -> JSONValue {
+    func requestBody(_ conversation: [ChatTurn], tools: [AssistantTool]) -> JSONValue {
         var messages: [JSONValue] = []
         for (index, turn) in conversation.enumerated() {
             switch turn.role {

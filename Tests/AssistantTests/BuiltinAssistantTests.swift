@@ -34,7 +34,7 @@ import Testing
 
         @discardableResult
         func say(_ text: String) async throws -> String {
-            let engine = AssistantEngine(model: BuiltinModel(), tools: UserToolbox(tasks: TaskTools(store: store, userID: userID, clock: clock)))
+            let engine = AssistantEngine(model: BuiltinModel(), tools: UserToolbox(scope: ToolScope(userID: userID, tasks: store, clock: clock)))
             history.append(ChatTurn(role: .user, content: text))
             var reply = ""
             var records: [ToolRecord] = []
@@ -170,7 +170,7 @@ import Testing
             let chat = try await Chat(db: db)
             let other = try await Chat(db: db)
             let theirs = try #require(try await other.task("Buy milk"))
-            let tools = TaskTools(store: chat.store, userID: chat.userID, clock: chat.clock)
+            let tools = UserToolbox(scope: ToolScope(userID: chat.userID, tasks: chat.store, clock: chat.clock))
             for (name, args) in [("complete_task", JSONValue.object([("task_id", .string(theirs.id))])),
                                  ("delete_task", .object([("task_id", .string("nope"))])), ("add_task", .object([])),
                                  ("add_task", .object([("title", .number(3))])), ("list_tasks", .object([("status", .string("later"))])),

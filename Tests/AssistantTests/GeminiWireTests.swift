@@ -55,7 +55,7 @@ import Testing
             try await OpenAIWireTests.withUser { tools, store, userID in
                 var settings = GeminiModel.Settings(apiKey: "g-key", model: "gemini-test")
                 settings.baseURL = "http://127.0.0.1:\(client.port!)/v1beta"
-                let (reply, records) = try await OpenAIWireTests.run(AssistantEngine(model: GeminiModel(settings: settings), tools: UserToolbox(tasks: tools)), "add a task to buy milk")
+                let (reply, records) = try await OpenAIWireTests.run(AssistantEngine(model: GeminiModel(settings: settings), tools: UserToolbox(scope: tools)), "add a task to buy milk")
                 #expect(reply == "Added it.", "requests: \(recorder.bodies.withLock { $0.count })")
                 #expect(records.map(\.name) == ["add_task"])
                 #expect(try await store.list(userID: userID, status: .all, query: nil, page: PageRequest()).items.map(\.title) == ["Buy milk"])
@@ -85,21 +85,21 @@ import Testing
                 settings.baseURL = "http://127.0.0.1:\(client.port!)/v1beta"
                 settings.retries = 1
                 do {
-                    _ = try await OpenAIWireTests.run(AssistantEngine(model: GeminiModel(settings: settings), tools: UserToolbox(tasks: tools)), "hi")
+                    _ = try await OpenAIWireTests.run(AssistantEngine(model: GeminiModel(settings: settings), tools: UserToolbox(scope: tools)), "hi")
                     Issue.record("no error")
                 } catch let error as ProviderError {
                     #expect(error.description.contains("429") && error.description.contains("exhausted"))
                 }
                 #expect(recorder.bodies.withLock { $0.count } == 2)
                 let fallback = FallbackModel([GeminiModel(settings: settings), BuiltinModel()], logger: Logger(label: "test"))
-                let (reply, _) = try await OpenAIWireTests.run(AssistantEngine(model: fallback, tools: UserToolbox(tasks: tools)), "add a task to buy milk")
+                let (reply, _) = try await OpenAIWireTests.run(AssistantEngine(model: fallback, tools: UserToolbox(scope: tools)), "add a task to buy milk")
                 #expect(reply == "Added task: Buy milk")
             }
         }
     }
 
     @Test("schemas are converted to Gemini's OpenAPI subset") func schema() {
-        let converted = GeminiModel.geminiSchema(ToolDefinition.taskTools.first { $0.name == "update_task" }!.parameters)
+        let converted = GeminiModel.geminiSchema(AssistantTool.updateTask.parameters)
         #expect(!converted.serialized.contains("additionalProperties"))
         #expect(converted["properties"]?["description"]?["type"] == .string("string"))
         #expect(converted["properties"]?["description"]?["nullable"] == .bool(true))

@@ -58,14 +58,14 @@ import Testing
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 
-    static func withUser(_ body: @escaping @Sendable (TaskTools, any TaskStore, String) async throws -> Void) async throws {
+    static func withUser(_ body: @escaping @Sendable (ToolScope, any TaskStore, String) async throws -> Void) async throws {
         try await TestDatabase.with { db in
             let userID = RandomID.generate()
             let now = Date()
             try await db.execute(#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)"#,
                                  userID, "T", "\(userID)@x.io", false, now, now)
             let store = SQLTaskStore(database: db)
-            try await body(TaskTools(store: store, userID: userID, clock: SystemClock()), store, userID)
+            try await body(ToolScope(userID: userID, tasks: store, clock: SystemClock()), store, userID)
         }
     }
 
@@ -87,7 +87,7 @@ import Testing
             let base = "http://127.0.0.1:\(client.port!)/v1"
             try await Self.withUser { tools, store, userID in
                 let model = OpenAIModel(settings: .init(baseURL: base, apiKey: "sk-test", model: "gpt-test"))
-                let (reply, records) = try await Self.run(AssistantEngine(model: model, tools: UserToolbox(tasks: tools)), "add a task to buy milk")
+                let (reply, records) = try await Self.run(AssistantEngine(model: model, tools: UserToolbox(scope: tools)), "add a task to buy milk")
                 #expect(reply == "Added it.")
                 #expect(records.map(\.name) == ["add_task"])
                 #expect(records.first?.arguments == .object([("title", .string("Buy milk"))]))
@@ -113,14 +113,14 @@ import Testing
             try await Self.withUser { tools, _, _ in
                 recorder.failuresLeft.withLock { $0 = 1 }
                 let model = OpenAIModel(settings: .init(baseURL: base, apiKey: nil, model: "m"))
-                let (reply, _) = try await Self.run(AssistantEngine(model: model, tools: UserToolbox(tasks: tools)), "add x")
+                let (reply, _) = try await Self.run(AssistantEngine(model: model, tools: UserToolbox(scope: tools)), "add x")
                 #expect(reply == "Added it.")
                 recorder.failuresLeft.withLock { $0 = 100 }
                 var settings = OpenAIModel.Settings(baseURL: base, apiKey: nil, model: "m")
                 settings.retries = 1
-                await #expect(throws: ProviderError.self) { _ = try await Self.run(AssistantEngine(model: OpenAIModel(settings: settings), tools: UserToolbox(tasks: tools)), "add x") }
+                await #expect(throws: ProviderError.self) { _ = try await Self.run(AssistantEngine(model: OpenAIModel(settings: settings), tools: UserToolbox(scope: tools)), "add x") }
                 let fallback = FallbackModel([OpenAIModel(settings: settings), BuiltinModel()], logger: Logger(label: "test"))
-                let (answer, records) = try await Self.run(AssistantEngine(model: fallback, tools: UserToolbox(tasks: tools)), "add a task to water plants")
+                let (answer, records) = try await Self.run(AssistantEngine(model: fallback, tools: UserToolbox(scope: tools)), "add a task to water plants")
                 #expect(answer == "Added task: Water plants")
                 #expect(records.map(\.name) == ["add_task"])
             }
@@ -132,7 +132,7 @@ import Testing
             var settings = OpenAIModel.Settings(baseURL: "http://127.0.0.1:9/v1", apiKey: nil, model: "m")
             settings.retries = 0
             let fallback = FallbackModel([OpenAIModel(settings: settings), BuiltinModel()], logger: Logger(label: "test"))
-            let (answer, _) = try await Self.run(AssistantEngine(model: fallback, tools: UserToolbox(tasks: tools)), "what's on my list")
+            let (answer, _) = try await Self.run(AssistantEngine(model: fallback, tools: UserToolbox(scope: tools)), "what's on my list")
             #expect(answer.contains("no open tasks"))
         }
     }

@@ -15,7 +15,7 @@ import Glibc
     struct FailingModel: ChatModel {
         let name = "failing"
         let partial: String?
-        func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+        func respond(to conversation: [ChatTurn], tools: [AssistantTool], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
             AsyncThrowingStream { continuation in
                 if let partial { continuation.yield(.textDelta(partial)) }
                 continuation.finish(throwing: URLError(.badServerResponse))
@@ -27,7 +27,7 @@ import Glibc
     final class SlowModel: ChatModel, @unchecked Sendable {
         let name = "slow"
         let produced = Atomic<Int>(0)
-        func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+        func respond(to conversation: [ChatTurn], tools: [AssistantTool], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
             AsyncThrowingStream { continuation in
                 let task = Task {
                     for i in 0..<100 {
@@ -49,7 +49,7 @@ import Glibc
         let historyLimit: Int?
         let seen = Mutex<[Int]>([])
         init(historyLimit: Int?) { self.historyLimit = historyLimit }
-        func respond(to conversation: [ChatTurn], tools: [ToolDefinition], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
+        func respond(to conversation: [ChatTurn], tools: [AssistantTool], context: ModelContext) -> AsyncThrowingStream<ModelEvent, Error> {
             seen.withLock { $0.append(conversation.filter { $0.role != .system }.count) }
             return AsyncThrowingStream { continuation in
                 continuation.yield(.textDelta("ok"))

@@ -1,3 +1,4 @@
+import Assistant
 import Foundation
 import HTTPTypes
 import StoaCore
@@ -38,7 +39,7 @@ import Testing
             #expect(session.count == 32)
             let mine = try await Self.post(a, Self.listTools, session: session, on: client)
             #expect(mine.status == 200)
-            #expect(mine.text.contains("\"add_task\""))
+            for tool in AssistantTool.all { #expect(mine.text.contains("\"\(tool.name)\""), "\(tool.name)") }
             let foreign = try await Self.post(b, Self.listTools, session: session, on: client)
             let unknown = try await Self.post(b, Self.listTools, session: String(repeating: "x", count: 32), on: client)
             #expect(foreign.status == 404)

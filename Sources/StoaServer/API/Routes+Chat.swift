@@ -231,8 +231,8 @@ struct ChatRoutes: Sendable {
     static func sources(_ records: [ToolRecord]) -> JSONValue {
         var seen = Set<String>()
         var items: [JSONValue] = []
-        for record in records where record.name == ToolDefinition.searchDocuments.name {
-            for item in DocumentTools.sources(fromResult: record.result) {
+        for record in records where record.name == AssistantTool.searchDocuments.name {
+            for item in AssistantTool.citationSources(fromResult: record.result) {
                 let key = [item["documentId"]?.stringValue ?? "", item["source"]?.stringValue ?? "", item["snippet"]?.stringValue ?? ""].joined(separator: "\u{1}")
                 if seen.insert(key).inserted { items.append(item) }
             }

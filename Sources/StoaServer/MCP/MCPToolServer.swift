@@ -6,7 +6,7 @@ import StoaCore
 /// Builds an MCP `Server` that offers one user's ``UserToolbox`` as MCP tools. Both transports
 /// use it: `POST /mcp` (one server per MCP session) and `stoa mcp` (stdio, one per process).
 ///
-/// The tool list is exactly `toolbox.definitions`; calls go through `toolbox.run`. A result of
+/// The tool list is exactly `toolbox.tools`; calls go through `toolbox.run`. A result of
 /// the shape `{"error": "…"}` becomes a tool error (`isError: true`), as do unknown tools and
 /// bad arguments — never a protocol error, so the calling model can read it and recover.
 public enum MCPToolServer {
@@ -23,7 +23,7 @@ public enum MCPToolServer {
     public static func make(toolbox: UserToolbox, logger: Logger) async -> Server {
         let server = Server(name: serverName, version: serverVersion, title: "Stoa", instructions: instructions,
                             capabilities: .init(tools: .init(listChanged: false)))
-        let tools = toolbox.definitions.map(tool(for:))
+        let tools = toolbox.tools.map(tool(for:))
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools) }
         await server.withMethodHandler(CallTool.self) { params in
             await call(params.name, arguments: params.arguments, toolbox: toolbox, logger: logger)
@@ -32,13 +32,13 @@ public enum MCPToolServer {
     }
 
     /// The MCP description of a tool definition: its JSON Schema becomes the input schema.
-    public static func tool(for definition: ToolDefinition) -> Tool {
+    public static func tool(for definition: AssistantTool) -> Tool {
         Tool(name: definition.name, description: definition.description, inputSchema: Value(definition.parameters))
     }
 
     /// Runs one `tools/call`. Database failures become a generic tool error (logged, not echoed).
     static func call(_ name: String, arguments: [String: Value]?, toolbox: UserToolbox, logger: Logger) async -> CallTool.Result {
-        guard toolbox.definitions.contains(where: { $0.name == name }) else {
+        guard toolbox.offers(name) else {
             return toolError("There is no tool called \(name.prefix(100)). Call tools/list for the available tools.")
         }
         let input = JSONValue.object((arguments ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, JSONValue($0.value)) })
@@ -49,7 +49,7 @@ public enum MCPToolServer {
             logger.error("MCP tool call failed", metadata: ["tool": "\(name)", "error": "\(String(reflecting: type(of: error)))"])
             return toolError("The tool could not run because the server failed. Try again later.")
         }
-        if let message = UserToolbox.errorMessage(of: result) {
+        if let message = AssistantTool.errorMessage(of: result) {
             return toolError(message)
         }
         let structured: Value? = Value(result)

@@ -1,0 +1,26 @@
+import StoaCore
+import Tasks
+
+extension AssistantTool {
+    /// `list_tasks` (api.md): up to 50 tasks, numbered so the user can say "task 2".
+    public static let listTasks = AssistantTool(
+        name: "list_tasks",
+        description: "List the user's tasks, newest first. Results are numbered so the user can refer to \"task 2\".",
+        parameters: schema([
+            ("status", .object([("type", .string("string")), ("enum", .array([.string("open"), .string("done"), .string("all")])),
+                               ("description", .string("Which tasks: open (default), done or all."))])),
+            ("q", string("Optional words that must appear in the title or description.")),
+        ], required: [])
+    ) { arguments, scope in
+        let statusText = try arguments.string("status", max: 10) ?? "open"
+        guard let status = TaskStatusFilter(rawValue: statusText) else { throw ToolArgumentError(message: "status must be open, done or all.") }
+        let q = try arguments.string("q", max: 200)
+        let page = try await scope.tasks.list(userID: scope.userID, status: status, query: q, page: PageRequest(limit: 50))
+        let items: [JSONValue] = page.items.enumerated().map { index, task in
+            guard case .object(var pairs) = task.json else { return task.json }
+            pairs.insert(("number", .number(Double(index + 1))), at: 0)
+            return .object(pairs)
+        }
+        return .object([("status", .string(status.rawValue)), ("tasks", .array(items)), ("more", .bool(page.nextCursor != nil))])
+    }
+}
