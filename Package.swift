@@ -24,10 +24,7 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
-        .target(name: "StoaCore", dependencies: [
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "StoaCore"),
         .target(name: "Storage", dependencies: [
             "StoaCore",
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -41,7 +38,7 @@ let package = Package(
             "StoaCore", "Storage",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
-            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -50,6 +47,9 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "Conversations", dependencies: ["StoaCore", "Storage"]),
         .target(name: "Tasks", dependencies: ["StoaCore", "Storage"]),
@@ -62,12 +62,15 @@ let package = Package(
             "StoaCore", "Tasks", "Knowledge",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "StoaServer", dependencies: [
             "StoaCore", "Storage", "Identity", "TokenVerification", "Conversations", "Tasks", "Knowledge", "Assistant",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -95,7 +98,9 @@ let package = Package(
         ]),
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", "StoaCore", "Storage", "StoaTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
-        .testTarget(name: "TokenVerificationTests", dependencies: ["TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport"]),
+        .testTarget(name: "TokenVerificationTests", dependencies: [
+            "TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport", .product(name: "JWTKit", package: "jwt-kit"),
+        ]),
         .testTarget(name: "StoaServerTests", dependencies: [
             "StoaServer", "Identity", "Storage", "StoaCore", "StoaTestSupport", "Conversations", "Tasks", "Assistant",
             .product(name: "Hummingbird", package: "hummingbird"),
