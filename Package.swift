@@ -77,7 +77,7 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "MCP", package: "swift-sdk"),
-        ], resources: [.copy("Web")]),
+        ], resources: [.copy("Web"), .copy("OpenAPI/openapi.json")]),
         .executableTarget(name: "stoa", dependencies: [
             "StoaServer", "StoaCore", "Storage", "Identity", "Knowledge",
             .product(name: "MCP", package: "swift-sdk"),

@@ -40,6 +40,7 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
         AuthRoutes(services: services).register(on: router)
     }
     HealthRoutes(database: services.database).register(on: router)
+    OpenAPIRoutes(role: services.configuration.role).register(on: router)
     if services.configuration.role.servesAPI {
         APIRoutes(services: services).register(on: router)
         MCPRoutes(services: services, sessions: mcpSessions ?? MCPSessions(clock: services.clock, logger: services.logger))
