@@ -27,27 +27,45 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
         logger: services.logger)
 }
 
-/// The router with every route and middleware of the configured role. `mcpSessions` is the
-/// session table of `/mcp` (a fresh one when not given; `buildApplication` also runs it as a
-/// service that sweeps idle sessions).
+/// The router with every route and middleware of the configured role: the composition root,
+/// where each controller gets exactly the services it uses. `mcpSessions` is the session table
+/// of `/mcp` (a fresh one when not given; `buildApplication` also runs it as a service that
+/// sweeps idle sessions).
 public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) -> Router<AppRequestContext> {
+    let config = services.configuration
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ServerTimingMiddleware())
     // CORS outside the error middleware, so errors reach browser apps on trusted origins too.
-    router.add(middleware: CORSMiddleware(origins: services.origins, trusted: services.configuration.trustedOrigins))
+    router.add(middleware: CORSMiddleware(origins: services.origins, trusted: config.trustedOrigins))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
-    if services.configuration.role.servesAuth {
-        AuthRoutes(services: services).register(on: router)
+    if config.role.servesAuth {
+        let endpoints = AuthEndpoints(auth: services.auth, cookies: services.cookies, origins: services.origins, tokenIssuer: services.tokenIssuer,
+                                      authBaseURL: services.authBaseURL, clock: services.clock, logger: services.logger)
+        AuthRoutes(endpoints: endpoints, rateLimiter: services.rateLimiter, clientAddress: services.clientAddress, origins: services.origins,
+                   disableOriginCheck: config.disableOriginCheck, cookies: services.cookies).register(on: router)
     }
     HealthRoutes(database: services.database).register(on: router)
-    OpenAPIRoutes(role: services.configuration.role).register(on: router)
-    if services.configuration.role.servesAPI {
-        APIRoutes(services: services).register(on: router)
-        MCPRoutes(services: services, sessions: mcpSessions ?? MCPSessions(clock: services.clock, logger: services.logger))
-            .register(on: router)
+    OpenAPIRoutes(role: config.role).register(on: router)
+    if config.role.servesAPI {
+        let authenticator = APIAuthMiddleware(verifier: services.tokenVerifier, sessions: config.role == .all ? services.auth : nil,
+                                              cookies: services.cookies, origins: services.origins, clock: services.clock)
+        let toolboxes = services.toolboxes
+        APIRoutes(
+            authenticator: authenticator,
+            users: services.auth.store,
+            conversations: ConversationRoutes(store: services.conversations, clock: services.clock),
+            tasks: TaskRoutes(store: services.tasks, clock: services.clock),
+            documents: DocumentRoutes(store: services.documents, search: services.documentSearch),
+            chat: ChatRoutes(conversations: services.conversations, toolboxes: toolboxes, model: services.chatModel,
+                             turnLimiter: services.userTurnLimiter, clock: services.clock, logger: services.logger,
+                             contextBudget: config.assistant.contextBudget)
+        ).register(on: router)
+        MCPRoutes(authenticator: authenticator, sessions: mcpSessions ?? MCPSessions(clock: services.clock, logger: services.logger),
+                  toolboxes: toolboxes, turnLimiter: services.userTurnLimiter, origins: services.origins,
+                  clock: services.clock, logger: services.logger).register(on: router)
     }
-    if services.configuration.role == .all {
-        WebRoutes(files: WebFiles(directory: services.configuration.webDirectory), services: services).register(on: router)
+    if config.role == .all {
+        WebRoutes(files: WebFiles(directory: config.webDirectory), sessions: services.auth, cookies: services.cookies).register(on: router)
     }
     return router
 }

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server, client
+from conftest import Server, clean_env, client
+from test_admin_cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "Sources" / "StoaServer" / "OpenAPI" / "openapi.json"
@@ -181,22 +182,44 @@ def run_schemathesis(server: Server, bearer: str, workdir: Path, capsys, *extra:
     return output
 
 
-def test_schemathesis_conformance(start_server, tmp_path, capsys):
+def ingest_documents(stoa_bin: str, workdir: Path, home: Path, tmp_path: Path) -> None:
+    """A few documents, so that the document list, search hits and cited sources are checked too
+    (one folder with a public URL, one without: `source` is null there)."""
+    published = tmp_path / "docs"
+    (published / "guide").mkdir(parents=True)
+    (published / "guide" / "install.md").write_text(
+        "---\ntitle: Installing Stoa\n---\n# Installing Stoa\n\n## Requirements\n\n"
+        "Stoa runs on SQLite or PostgreSQL.\n\n## Start\n\nRun stoa serve to install and start the server.\n")
+    (published / "tasks.md").write_text("# Tasks\n\nThe assistant adds, lists and completes your tasks.\n")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "releases.md").write_text("# Release notes\n\nVersion 1 describes the API in OpenAPI.\n")
+    env = clean_env(home)
+    run(stoa_bin, workdir, env, "docs", "ingest", str(published), "--base-url", "https://docs.example/stoa", "--quiet")
+    run(stoa_bin, workdir, env, "docs", "ingest", str(notes), "--quiet")
+
+
+def test_schemathesis_conformance(start_server, stoa_bin, workdir, home, tmp_path, capsys):
     """Every operation, every phase, signed in with an access JWT. Nothing is excluded: the
     routes that could hurt the test user (delete-user, revoke-sessions, sign-out) do not take a
     JWT as a session (the bearer plugin of /api/auth wants a session token), so they only
     ever refuse or act on other, fuzzer-made sessions."""
+    ingest_documents(stoa_bin, workdir, home, tmp_path)
     server = start_server(env=SERVER_ENV)
     _, jwt = sign_up(server, "fuzz")
-    output = run_schemathesis(server, jwt, tmp_path, capsys, "--phases", "examples,coverage,fuzzing,stateful")
+    report_dir = tmp_path / "schemathesis"
+    report_dir.mkdir()
+    output = run_schemathesis(server, jwt, report_dir, capsys, "--phases", "examples,coverage,fuzzing,stateful")
     assert re.search(r"Operations:\s+(\d+) selected / \1 total", output), "schemathesis skipped operations:\n" + output
 
 
 # The /api/auth routes that need a session, driven with a session token (the bearer plugin) so
-# that their success answers are checked too. Left out: delete-user (it would delete the test
-# user), revoke-sessions and sign-out (they end the session the rest of the run signs in with).
-SESSION_OPERATIONS = ("getSession", "listSessions", "getToken", "updateUser", "changePassword", "revokeSession",
-                      "revokeOtherSessions")
+# that their success answers are checked too (the run above only sees them refuse a JWT).
+# Left out, because each would end what the rest of the run signs in with: delete-user (deletes
+# the test user), revoke-sessions and sign-out (end the session), and revoke-session
+# (schemathesis reuses values it saw in responses, so it sends the session's own token, which
+# list-sessions and get-session return).
+SESSION_OPERATIONS = ("getSession", "listSessions", "getToken", "updateUser", "changePassword", "revokeOtherSessions")
 
 
 def test_schemathesis_auth_session_routes(start_server, tmp_path, capsys):

@@ -11,7 +11,13 @@ import TokenVerification
 /// ``UserRequestContext``. The user id only ever comes from the verified credential.
 struct APIAuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let services: AppServices
+    let verifier: TokenVerifier
+    /// The session store, in the all-in-one role only: then sessions (bearer or cookie) are
+    /// accepted too, and a revoked session's access tokens stop working at once.
+    let sessions: AuthService?
+    let cookies: AuthCookies
+    let origins: OriginPolicy
+    let clock: any StoaClock
 
     static func unauthorized(_ code: String, _ message: String) -> StoaError {
         StoaError(status: 401, code: code, message: message, headers: [("WWW-Authenticate", #"Bearer error="invalid_token""#)])
@@ -19,7 +25,7 @@ struct APIAuthMiddleware: RouterMiddleware {
     static let invalid = unauthorized("INVALID_TOKEN", "The access token is not valid.")
     static let expired = unauthorized("TOKEN_EXPIRED", "The access token has expired. Get a new one from /api/auth/token.")
 
-    var acceptsSessions: Bool { services.configuration.role == .all }
+    var acceptsSessions: Bool { sessions != nil }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -28,10 +34,10 @@ struct APIAuthMiddleware: RouterMiddleware {
             let credential = authorization.dropFirst(7).trimmingWhitespace
             context.identity = try await identify(bearer: credential)
         } else if acceptsSessions, let cookie = request.headers[.cookie],
-                  let token = services.cookies.sessionToken(from: AuthCookies.parse(cookie)) {
+                  let token = cookies.sessionToken(from: AuthCookies.parse(cookie)) {
             if request.method != .get && request.method != .head {
                 // A cookie rides along on cross-site requests: writes need a trusted Origin.
-                guard let origin = request.headers[.origin] ?? request.headers[.referer], services.origins.isTrusted(url: origin) else {
+                guard let origin = request.headers[.origin] ?? request.headers[.referer], origins.isTrusted(url: origin) else {
                     throw StoaError.forbidden("FORBIDDEN", "This request's origin is not trusted.")
                 }
             }
@@ -46,27 +52,27 @@ struct APIAuthMiddleware: RouterMiddleware {
         if looksLikeJWT {
             let verified: VerifiedToken
             do {
-                verified = try await services.tokenVerifier.verify(credential)
+                verified = try await verifier.verify(credential)
             } catch .expired {
                 throw Self.expired
             } catch {
                 throw Self.invalid
             }
-            if acceptsSessions, let sid = verified.sessionID {
+            if let sessions, let sid = verified.sessionID {
                 // All-in-one mode sees the session store: a revoked session's tokens stop working.
-                guard let session = try await services.auth.store.session(id: sid), session.expiresAt > services.clock.now(),
+                guard let session = try await sessions.store.session(id: sid), session.expiresAt > clock.now(),
                       session.userId == verified.subject else { throw Self.invalid }
             }
             return AuthenticatedUser(id: verified.subject, sessionID: verified.sessionID, credential: .accessToken)
         }
         guard acceptsSessions else { throw Self.invalid }
-        let token = credential.contains(".") ? services.cookies.signer.unsign(credential) : credential
+        let token = credential.contains(".") ? cookies.signer.unsign(credential) : credential
         guard let token else { throw Self.invalid }
         return try await identify(sessionToken: token)
     }
 
     func identify(sessionToken: String) async throws -> AuthenticatedUser {
-        guard sessionToken.count <= 256, let current = try await services.auth.currentSession(token: sessionToken, refresh: false) else {
+        guard sessionToken.count <= 256, let current = try await sessions?.currentSession(token: sessionToken, refresh: false) else {
             throw Self.invalid
         }
         return AuthenticatedUser(id: current.user.id, sessionID: current.session.id, credential: .session)

@@ -15,8 +15,8 @@ import Tasks
 /// is called, so a provider failure never loses it.
 struct ChatRoutes: Sendable {
     let conversations: any ConversationStore
-    /// The tools of one verified user (``AppServices/toolbox(userID:)``).
-    let toolbox: @Sendable (String) -> UserToolbox
+    /// Makes the tools of one verified user.
+    let toolboxes: Toolboxes
     let model: any ChatModel
     /// Turns per user per minute (nil: no limit).
     let turnLimiter: UserTurnLimiter?
@@ -141,7 +141,7 @@ struct ChatRoutes: Sendable {
                      toolRecords: { if case .array(let items) = message.toolCalls { return items.compactMap(ToolRecord.init(json:)) } else { return [] } }())
         }
         let zone = request.headers[.xTimezone].flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC")!
-        let engine = AssistantEngine(model: model, tools: toolbox(userID))
+        let engine = AssistantEngine(model: model, tools: toolboxes.toolbox(userID: userID))
         return Turn(userID: userID, conversationID: conversationID, engine: engine, history: history, context: ModelContext(now: clock.now(), timeZone: zone))
     }
 

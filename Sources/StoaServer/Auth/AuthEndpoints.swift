@@ -1,13 +1,20 @@
 import Foundation
 import HTTPTypes
 import Identity
+import Logging
 import StoaCore
 
 /// The handlers of `/api/auth/*`. Each takes a parsed ``AuthCall`` and answers an ``AuthReply``.
 struct AuthEndpoints: Sendable {
-    let services: AppServices
-    var auth: AuthService { services.auth }
-    var cookies: AuthCookies { services.cookies }
+    let auth: AuthService
+    let cookies: AuthCookies
+    let origins: OriginPolicy
+    /// Signs access JWTs (`get-session`'s `set-auth-jwt`, `/token`, `/jwks`); nil without keys.
+    let tokenIssuer: AccessTokenIssuer?
+    /// Better Auth's base URL with its base path (reset links point here).
+    let authBaseURL: String
+    let clock: any StoaClock
+    let logger: Logger
 
     /// Better Auth's `sessionMiddleware`: the caller's live session or 401.
     func requireSession(_ call: AuthCall) async throws -> AuthService.CurrentSession {
@@ -81,7 +88,7 @@ struct AuthEndpoints: Sendable {
         }
         var reply = AuthReply(.object([("session", current.session.json), ("user", current.user.json)]))
         reply.headers.append((.cacheControl, "no-store"))
-        if let issuer = services.tokenIssuer {
+        if let issuer = tokenIssuer {
             // Signed from the cached key set: no database read per call (contract §12).
             reply.headers.append((.setAuthJWT, try await issuer.issue(for: current.user, sessionID: current.session.id)))
         }
@@ -92,7 +99,7 @@ struct AuthEndpoints: Sendable {
     func listSessions(_ call: AuthCall) async throws -> AuthReply {
         let current = try await requireSession(call)
         guard auth.isFresh(current.session) else { throw StoaError.forbidden("SESSION_NOT_FRESH", "Session is not fresh") }
-        let sessions = try await auth.store.activeSessions(userID: current.user.id, now: services.clock.now())
+        let sessions = try await auth.store.activeSessions(userID: current.user.id, now: clock.now())
         return AuthReply(.array(sessions.map(\.json)))
     }
 
@@ -133,7 +140,7 @@ struct AuthEndpoints: Sendable {
             throw StoaError.badRequest("FIELD_NOT_ALLOWED", "Field not allowed to be set")
         }
         guard name != nil || image != nil else { throw StoaError(status: 400, code: nil, message: "No fields to update") }
-        _ = try await auth.store.updateUser(id: current.user.id, name: name, image: image, at: services.clock.now())
+        _ = try await auth.store.updateUser(id: current.user.id, name: name, image: image, at: clock.now())
         let reply = AuthReply(.object([("status", .bool(true))]))
         return withSessionCookie(reply, token: current.session.token, remember: !call.dontRemember)
     }
@@ -171,7 +178,7 @@ struct AuthEndpoints: Sendable {
             throw StoaError.badRequest("SESSION_EXPIRED", "Session expired. Re-authenticate to perform this action.")
         }
         try await auth.store.deleteUser(id: current.user.id)
-        services.logger.notice("account deleted", metadata: ["user": "\(current.user.id)"])
+        logger.notice("account deleted", metadata: ["user": "\(current.user.id)"])
         var reply = AuthReply(.object([("success", .bool(true)), ("message", .string("User deleted"))]))
         reply.setCookies = cookies.clearSession()
         return reply
@@ -184,7 +191,7 @@ struct AuthEndpoints: Sendable {
         let email = fields.email("email")
         let redirectTo = fields.optionalString("redirectTo")
         try fields.finish()
-        try await auth.requestPasswordReset(email: email, redirectTo: redirectTo, linkBase: services.authBaseURL)
+        try await auth.requestPasswordReset(email: email, redirectTo: redirectTo, linkBase: authBaseURL)
         return AuthReply(.object([
             ("status", .bool(true)),
             ("message", .string("If this email exists in our system, check your email for the reset link")),
@@ -197,7 +204,7 @@ struct AuthEndpoints: Sendable {
         guard let callbackURL = call.query["callbackURL"], !callbackURL.isEmpty else {
             throw StoaError.validation("[query.callbackURL] Invalid input: expected string, received undefined")
         }
-        let absolute = callbackURL.hasPrefix("/") ? services.origins.baseOrigin + callbackURL : callbackURL
+        let absolute = callbackURL.hasPrefix("/") ? origins.baseOrigin + callbackURL : callbackURL
         let separator = absolute.contains("?") ? "&" : "?"
         guard try await auth.resetTokenIsValid(token) else {
             return .redirect("\(absolute)\(separator)error=INVALID_TOKEN")
@@ -220,14 +227,14 @@ struct AuthEndpoints: Sendable {
     // MARK: JWT
 
     func jwks(_ call: AuthCall) async throws -> AuthReply {
-        guard let issuer = services.tokenIssuer else { throw StoaError.notFoundEmpty }
+        guard let issuer = tokenIssuer else { throw StoaError.notFoundEmpty }
         var reply = AuthReply(try await issuer.keys.jwks())
         reply.headers.append((.cacheControl, "public, max-age=300"))
         return reply
     }
 
     func token(_ call: AuthCall) async throws -> AuthReply {
-        guard let issuer = services.tokenIssuer else { throw StoaError.notFoundEmpty }
+        guard let issuer = tokenIssuer else { throw StoaError.notFoundEmpty }
         let current = try await requireSession(call)
         return AuthReply(.object([("token", .string(try await issuer.issue(for: current.user, sessionID: current.session.id)))]))
     }

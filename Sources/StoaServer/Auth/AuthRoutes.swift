@@ -29,14 +29,16 @@ struct AuthRoute: Sendable {
 /// rate limit (keyed by route pattern), body parsing (415, invalid JSON), bearer → session
 /// token, origin/CSRF checks. After: the bearer plugin's `set-auth-token` header.
 struct AuthRoutes: Sendable {
-    let services: AppServices
     let endpoints: AuthEndpoints
+    /// Better Auth's rate limiter; nil when `STOA_RATE_LIMIT=off`.
+    let rateLimiter: RateLimiter?
+    /// The client's address from the socket or a trusted proxy's `X-Forwarded-For`.
+    let clientAddress: ClientAddress
+    let origins: OriginPolicy
+    /// `STOA_DISABLE_ORIGIN_CHECK`: skips the CSRF origin check (redirect targets stay checked).
+    let disableOriginCheck: Bool
+    let cookies: AuthCookies
     static let basePath = "/api/auth"
-
-    init(services: AppServices) {
-        self.services = services
-        self.endpoints = AuthEndpoints(services: services)
-    }
 
     /// Every endpoint. The OpenAPI description and the route tests read this list too.
     static let routes: [AuthRoute] = [
@@ -78,9 +80,9 @@ struct AuthRoutes: Sendable {
         // never hold a token and their number is bounded.
         let pattern = "/" + route.path
         let client = AuthService.Client(
-            ipAddress: services.clientAddress.resolve(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor]),
+            ipAddress: clientAddress.resolve(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor]),
             userAgent: request.headers[.userAgent])
-        if let limiter = services.rateLimiter {
+        if let limiter = rateLimiter {
             if case .denied(let retryAfter) = try await limiter.check(ip: client.ipAddress, route: pattern) {
                 var response = Response.json(.object([("message", .string("Too many requests. Please try again later."))]), status: .tooManyRequests)
                 response.headers[.xRetryAfter] = String(retryAfter)
@@ -92,7 +94,7 @@ struct AuthRoutes: Sendable {
         var parameters: [String: String] = [:]
         for (name, value) in context.parameters { parameters[String(name)] = String(value) }
         let call = makeCall(request, path: String(request.uri.path.dropFirst(Self.basePath.count)), parameters: parameters, body: body, client: client)
-        try OriginCheck(policy: services.origins, disabled: services.configuration.disableOriginCheck).check(call)
+        try OriginCheck(policy: origins, disabled: disableOriginCheck).check(call)
 
         let reply = try await route.handler(endpoints, call)
         return makeResponse(reply)
@@ -130,22 +132,22 @@ struct AuthRoutes: Sendable {
     }
 
     func makeCall(_ request: Request, path: String, parameters: [String: String], body: [(String, JSONValue)], client: AuthService.Client) -> AuthCall {
-        let cookies = request.headers[.cookie].map(AuthCookies.parse) ?? [:]
-        var token = services.cookies.sessionToken(from: cookies)
+        let sent = request.headers[.cookie].map(AuthCookies.parse) ?? [:]
+        var token = cookies.sessionToken(from: sent)
         // Bearer plugin: a valid bearer value stands in for the session cookie; an invalid one is ignored.
         if let authorization = request.headers[.authorization], authorization.count > 7,
            authorization.prefix(7).lowercased() == "bearer " {
             let value = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
             if value.contains(".") {
-                if let unsigned = services.cookies.signer.unsign(value) { token = unsigned }
+                if let unsigned = cookies.signer.unsign(value) { token = unsigned }
             } else if !value.isEmpty, value.count <= 256 {
                 token = value
             }
         }
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        return AuthCall(method: request.method, path: path, parameters: parameters, query: query, headers: request.headers, cookies: cookies,
-                        sessionToken: token, dontRemember: services.cookies.dontRemember(from: cookies), body: body, client: client)
+        return AuthCall(method: request.method, path: path, parameters: parameters, query: query, headers: request.headers, cookies: sent,
+                        sessionToken: token, dontRemember: cookies.dontRemember(from: sent), body: body, client: client)
     }
 
     // MARK: - Response
@@ -155,7 +157,7 @@ struct AuthRoutes: Sendable {
         for (name, value) in reply.headers { headers.append(HTTPField(name: name, value: value)) }
         for line in reply.setCookies { headers.append(HTTPField(name: .setCookie, value: line)) }
         if let token = reply.issuedSessionToken {
-            headers[.setAuthToken] = services.cookies.signer.signedValue(token)
+            headers[.setAuthToken] = cookies.signer.signedValue(token)
         }
         if reply.issuedSessionToken != nil || reply.headers.contains(where: { $0.0 == .setAuthJWT }) {
             headers[.accessControlExposeHeaders] = [reply.issuedSessionToken != nil ? "set-auth-token" : nil,

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Identity
 import Hummingbird
 import Logging
 import MCP
@@ -13,13 +14,18 @@ import StoaCore
 /// reach it only with a credential of the same user — anyone else gets the 404 of an unknown
 /// session. `GET` opens the session's server-to-client event stream; `DELETE` ends the session.
 struct MCPRoutes: Sendable {
-    let services: AppServices
+    let authenticator: APIAuthMiddleware
     let sessions: MCPSessions
+    let toolboxes: Toolboxes
+    let turnLimiter: UserTurnLimiter?
+    let origins: OriginPolicy
+    let clock: any StoaClock
+    let logger: Logger
 
     func register(on router: Router<AppRequestContext>) {
         let mcp = router.group("mcp")
             .add(middleware: MCPBearerRequired())
-            .add(middleware: APIAuthMiddleware(services: services))
+            .add(middleware: authenticator)
             .group(context: UserRequestContext.self)
         mcp.post { request, context in try await handle(request, context) }
         mcp.get { request, context in try await handle(request, context) }
@@ -36,7 +42,7 @@ struct MCPRoutes: Sendable {
     func handle(_ request: Hummingbird.Request, _ context: UserRequestContext) async throws -> Hummingbird.Response {
         let body = request.method == .post ? try await request.collectBodyData() : nil
         // Tool calls count against the user's turn limit (`STOA_USER_RATE_LIMIT`), like chat turns.
-        if let limiter = services.userTurnLimiter {
+        if let limiter = turnLimiter {
             for _ in 0..<MCPHTTPAdapter.toolCallCount(body) {
                 if case .denied(let retryAfter) = try await limiter.check(userID: context.user.id) {
                     throw StoaError.tooManyTurns(retryAfter: retryAfter)
@@ -56,7 +62,7 @@ struct MCPRoutes: Sendable {
         let response = await session.transport.handleRequest(mcpRequest)
         if request.method == .delete, response.statusCode == 200 {
             await sessions.close(sessions.remove(id: sessionID))
-            services.logger.info("MCP session ended", metadata: ["mcpSession": "\(sessionID.prefix(8))", "user": "\(context.user.id)"])
+            logger.info("MCP session ended", metadata: ["mcpSession": "\(sessionID.prefix(8))", "user": "\(context.user.id)"])
         }
         return MCPHTTPAdapter.response(response, endOnShutdown: request.method == .get)
     }
@@ -69,26 +75,26 @@ struct MCPRoutes: Sendable {
         let transport = StatefulHTTPServerTransport(
             sessionIDGenerator: MCPFixedSessionID(id: id),
             validationPipeline: StandardValidationPipeline(validators: [
-                MCPOriginValidator(origins: services.origins),
+                MCPOriginValidator(origins: origins),
                 AcceptHeaderValidator(mode: .sseRequired),
                 ContentTypeValidator(),
                 ProtocolVersionValidator(),
                 SessionValidator(),
             ]))
-        let server = await MCPToolServer.make(toolbox: services.toolbox(userID: userID), logger: services.logger)
+        let server = await MCPToolServer.make(toolbox: toolboxes.toolbox(userID: userID), logger: logger)
         do {
             try await server.start(transport: transport)
         } catch {
             await sessions.cancel(id: id)
             throw error
         }
-        let now = services.clock.now()
+        let now = clock.now()
         await sessions.open(.init(id: id, userID: userID, transport: transport, server: server, createdAt: now, lastUsed: now))
         let response = await transport.handleRequest(mcpRequest)
         if case .error = response {
             await sessions.close(sessions.remove(id: id))
         } else {
-            services.logger.info("MCP session opened", metadata: ["mcpSession": "\(id.prefix(8))", "user": "\(userID)"])
+            logger.info("MCP session opened", metadata: ["mcpSession": "\(id.prefix(8))", "user": "\(userID)"])
         }
         return MCPHTTPAdapter.response(response)
     }

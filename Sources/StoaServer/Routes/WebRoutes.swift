@@ -24,7 +24,9 @@ struct WebRoutes: Sendable {
     ]
 
     let files: WebFiles
-    let services: AppServices
+    /// Answers whether a request's session cookie is live (protected pages redirect otherwise).
+    let sessions: AuthService
+    let cookies: AuthCookies
 
     func register(on router: Router<AppRequestContext>) {
         for page in Self.pages {
@@ -65,9 +67,9 @@ struct WebRoutes: Sendable {
 
     /// Whether the request carries a live session cookie (no refresh: the page's own API calls do that).
     func signedIn(_ request: Request) async throws -> Bool {
-        guard let cookie = request.headers[.cookie], let token = services.cookies.sessionToken(from: AuthCookies.parse(cookie)),
+        guard let cookie = request.headers[.cookie], let token = cookies.sessionToken(from: AuthCookies.parse(cookie)),
               token.count <= 256 else { return false }
-        return try await services.auth.currentSession(token: token, refresh: false) != nil
+        return try await sessions.currentSession(token: token, refresh: false) != nil
     }
 }
 
