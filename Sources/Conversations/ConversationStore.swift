@@ -78,7 +78,7 @@ public struct SQLConversationStore: ConversationStore {
         }
         if let cursor = page.cursor {
             guard cursor.values.count == 3, let pinned = Bool(cursor.values[0]), let updated = cursor.date(1) else {
-                throw StoaError.validation("cursor is not a cursor from a previous page")
+                throw InvalidInput.badCursor
             }
             sql += #" AND (c."pinned" < ? OR (c."pinned" = ? AND (c."updated_at" < ? OR (c."updated_at" = ? AND c."id" < ?))))"#
             binds += [.bool(pinned), .bool(pinned), .date(updated), .date(updated), .text(cursor.values[2])]

@@ -62,12 +62,12 @@ public struct DocumentIngester: Sendable {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw StoaError(status: 400, code: "NOT_FOUND", message: "\(path): no such file or folder")
+                throw IngestError.noSuchPath(path)
             }
             let root = URL(fileURLWithPath: path).standardizedFileURL
             if !isDirectory.boolValue {
                 guard let format = DocumentFormat(pathExtension: root.pathExtension) else {
-                    throw StoaError(status: 400, code: "UNSUPPORTED_FILE", message: "\(path): not a Markdown, MDX, text or HTML file")
+                    throw IngestError.unsupportedFile(path)
                 }
                 out.append(SourceFile(url: root, key: root.lastPathComponent, format: format))
                 continue

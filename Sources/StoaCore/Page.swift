@@ -10,19 +10,19 @@ public struct PageRequest: Sendable {
         self.cursor = cursor
     }
 
-    /// Parses `limit` and `cursor` query values. Out-of-range or undecodable values are a
-    /// `400 VALIDATION_ERROR` naming the parameter (never clamped silently).
-    public static func parse(limit: String?, cursor: String?) throws(StoaError) -> PageRequest {
+    /// Parses `limit` and `cursor` query values. Out-of-range or undecodable values are
+    /// ``InvalidInput`` naming the parameter (never clamped silently).
+    public static func parse(limit: String?, cursor: String?) throws(InvalidInput) -> PageRequest {
         var parsedLimit = 20
         if let limit {
             guard let value = Int(limit), (1...100).contains(value) else {
-                throw StoaError.validation("limit must be a whole number from 1 to 100")
+                throw InvalidInput("limit must be a whole number from 1 to 100")
             }
             parsedLimit = value
         }
         var parsedCursor: PageCursor? = nil
         if let cursor {
-            guard let decoded = PageCursor(encoded: cursor) else { throw StoaError.validation("cursor is not a cursor from a previous page") }
+            guard let decoded = PageCursor(encoded: cursor) else { throw .badCursor }
             parsedCursor = decoded
         }
         return PageRequest(limit: parsedLimit, cursor: parsedCursor)

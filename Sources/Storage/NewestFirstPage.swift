@@ -6,9 +6,9 @@ import StoaCore
 public enum NewestFirstPage {
     /// Appends the cursor condition, the order and the limit (one row more than the page, to
     /// know whether another page follows).
-    public static func finish(_ sql: inout String, _ binds: inout [DatabaseValue], page: PageRequest) throws(StoaError) {
+    public static func finish(_ sql: inout String, _ binds: inout [DatabaseValue], page: PageRequest) throws(InvalidInput) {
         if let cursor = page.cursor {
-            guard cursor.values.count == 2, let created = cursor.date(0) else { throw StoaError.validation("cursor is not a cursor from a previous page") }
+            guard cursor.values.count == 2, let created = cursor.date(0) else { throw .badCursor }
             sql += #" AND ("created_at" < ? OR ("created_at" = ? AND "id" < ?))"#
             binds += [.date(created), .date(created), .text(cursor.values[1])]
         }

@@ -32,7 +32,7 @@ struct Docs: AsyncParsableCommand {
 
         func run() async throws {
             let files: [DocumentIngester.SourceFile]
-            do { files = try DocumentIngester.files(in: paths) } catch let error as StoaError { CLI.fail(error.message ?? "cannot read the paths") }
+            do { files = try DocumentIngester.files(in: paths) } catch let error as IngestError { CLI.fail(error.message) }
             if files.isEmpty { CLI.fail("no Markdown, MDX, text or HTML files under \(paths.joined(separator: ", "))") }
             try await Admin.withDatabase { db, config in
                 let embedder = AppServices.makeEmbedder(config.assistant)

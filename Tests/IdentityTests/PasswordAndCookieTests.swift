@@ -37,12 +37,12 @@ import Testing
 
     @Test("password length rules count UTF-16 units") func lengths() throws {
         let service = PasswordService(pool: HashingPool(threads: 1, queueLimit: 1))
-        #expect(throws: StoaError.self) { try service.checkLength("1234567") }
+        #expect(throws: AuthError.passwordTooShort) { try service.checkLength("1234567") }
         try service.checkLength("12345678")
         try service.checkLength(String(repeating: "x", count: 128))
-        #expect(throws: StoaError.self) { try service.checkLength(String(repeating: "x", count: 129)) }
+        #expect(throws: AuthError.passwordTooLong) { try service.checkLength(String(repeating: "x", count: 129)) }
         // 64 emoji are 128 UTF-16 units: allowed; 65 are not.
         try service.checkLength(String(repeating: "😀", count: 64))
-        #expect(throws: StoaError.self) { try service.checkLength(String(repeating: "😀", count: 65)) }
+        #expect(throws: AuthError.passwordTooLong) { try service.checkLength(String(repeating: "😀", count: 65)) }
     }
 }

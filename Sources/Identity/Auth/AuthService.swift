@@ -38,7 +38,7 @@ public struct AuthService: Sendable {
         try passwords.checkLength(password)
         let email = email.lowercased()
         if try await store.user(email: email) != nil {
-            throw StoaError(status: 422, code: "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", message: "User already exists. Use another email.")
+            throw AuthError.emailTaken
         }
         let hash = try await passwords.hash(password)
         let now = clock.now()
@@ -48,7 +48,7 @@ public struct AuthService: Sendable {
         do {
             try await store.createUser(user, account: account)
         } catch AuthStoreError.emailTaken {
-            throw StoaError(status: 422, code: "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", message: "User already exists. Use another email.")
+            throw AuthError.emailTaken
         }
         let session = try await createSession(userID: user.id, remember: remember, client: client)
         return (user, session)
@@ -57,7 +57,7 @@ public struct AuthService: Sendable {
     /// Checks email and password. Unknown users, missing credentials and wrong passwords all
     /// fail the same way after the same amount of hashing.
     public func signIn(email: String, password: String, remember: Bool, client: Client) async throws -> (User, Session) {
-        let invalid = StoaError(status: 401, code: "INVALID_EMAIL_OR_PASSWORD", message: "Invalid email or password")
+        let invalid = AuthError.wrongEmailOrPassword
         guard let user = try await store.user(email: email.lowercased()) else {
             try await passwords.burn(password)
             throw invalid
@@ -122,10 +122,10 @@ public struct AuthService: Sendable {
     public func changePassword(user: User, current: String, new: String, revokeOthers: Bool, client: Client) async throws -> Session? {
         try passwords.checkLength(new)
         guard let account = try await store.credentialAccount(userID: user.id), let hash = account.password else {
-            throw StoaError.badRequest("CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
+            throw AuthError.noCredentialAccount
         }
         guard try await passwords.verify(current, hash: hash) else {
-            throw StoaError.badRequest("INVALID_PASSWORD", "Invalid password")
+            throw AuthError.wrongPassword
         }
         let newHash = try await passwords.hash(new)
         try await store.updatePassword(userID: user.id, hash: newHash, at: clock.now())
@@ -170,10 +170,10 @@ public struct AuthService: Sendable {
     public func resetPassword(token: String, newPassword: String) async throws {
         try passwords.checkLength(newPassword)
         guard let userID = try await store.consumeVerification(identifier: "reset-password:\(token)", now: clock.now()), !userID.isEmpty else {
-            throw StoaError.badRequest("INVALID_TOKEN", "Invalid token")
+            throw AuthError.invalidResetToken
         }
         guard try await store.credentialAccount(userID: userID) != nil else {
-            throw StoaError.badRequest("USER_NOT_FOUND", "User not found")
+            throw AuthError.userNotFound
         }
         let hash = try await passwords.hash(newPassword)
         try await store.resetPassword(userID: userID, hash: hash, at: clock.now(), revokeSessions: revokeSessionsOnReset)

@@ -10,10 +10,10 @@ public struct PasswordService: Sendable {
     public init(pool: HashingPool) { self.pool = pool }
 
     /// Better Auth counts length in UTF-16 units, before normalisation.
-    public func checkLength(_ password: String) throws(StoaError) {
+    public func checkLength(_ password: String) throws(AuthError) {
         let length = password.utf16.count
-        if length < Self.minLength { throw .badRequest("PASSWORD_TOO_SHORT", "Password too short") }
-        if length > Self.maxLength { throw .badRequest("PASSWORD_TOO_LONG", "Password too long") }
+        if length < Self.minLength { throw .passwordTooShort }
+        if length > Self.maxLength { throw .passwordTooLong }
     }
 
     public func hash(_ password: String) async throws -> String {
@@ -25,7 +25,7 @@ public struct PasswordService: Sendable {
         let hasher = self.hasher
         return try await runPooled {
             do { return try hasher.verify(password, hash: hash) } catch is ScryptPasswordHasher.MalformedHash {
-                throw StoaError(status: 500, code: nil, message: nil, emptyBody: true)
+                throw AuthError.storedHashMalformed
             }
         }
     }
@@ -40,7 +40,7 @@ public struct PasswordService: Sendable {
         do {
             return try await pool.run(work)
         } catch is HashingPool.Busy {
-            throw StoaError.unavailable("The server is busy. Please try again in a moment.", retryAfter: 1)
+            throw AuthError.hashingBusy
         }
     }
 }

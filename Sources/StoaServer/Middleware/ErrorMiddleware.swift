@@ -3,7 +3,8 @@ import Logging
 import StoaCore
 import Storage
 
-/// Turns thrown errors into `{message, code}` answers. Unexpected errors are logged (without
+/// Turns thrown errors into `{message, code}` answers: ``StoaError`` as it is, domain errors
+/// through `StoaError+Domain.swift`. Unexpected errors are logged (without
 /// request data) and become a 500 with no details; database outages become 503.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -12,8 +13,6 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as StoaError {
-            return .error(error)
         } catch let error as HTTPError {
             switch error.status.code {
             case 404 where request.uri.path.hasPrefix("/api/auth"):
@@ -30,6 +29,7 @@ struct ErrorMiddleware: RouterMiddleware {
             logger.error("database error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return internalError(request)
         } catch {
+            if let answer = StoaError.from(domain: error) { return .error(answer) }
             logger.error("unhandled error", metadata: ["error": "\(String(describing: type(of: error)))", "path": "\(request.uri.path)"])
             return internalError(request)
         }
