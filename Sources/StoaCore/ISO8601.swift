@@ -29,6 +29,15 @@ public enum ISO8601 {
         return string.withUTF8 { date(utf8: $0) }
     }
 
+    /// Days in `month` (1–12) of `year` in the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
     static func date(utf8 all: UnsafeBufferPointer<UInt8>) -> Date? {
         var start = 0, end = all.count
         while start < end, all[start] == 32 || all[start] == 9 { start += 1 }
@@ -48,8 +57,8 @@ public enum ISO8601 {
         guard let year = num(0, 4), bytes[4] == 45, let month = num(5, 2), bytes[7] == 45, let day = num(8, 2),
               bytes[10] == 84 || bytes[10] == 32 || bytes[10] == 116,
               let hour = num(11, 2), bytes[13] == 58, let minute = num(14, 2), bytes[16] == 58, let second = num(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour <= 24, minute <= 59, second <= 60
-        else { return nil }
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour <= 23, minute <= 59, second <= 59
+        else { return nil }   // no 30 February, no 24:00, no leap second: JavaScript's Date refuses them too
         var index = 19
         var fraction = 0.0
         if index < bytes.count, bytes[index] == 46 {
@@ -67,11 +76,12 @@ public enum ISO8601 {
             case 90, 122: index += 1
             case 43, 45:
                 let sign = bytes[index] == 45 ? -1 : 1
-                guard let oh = num(index + 1, 2) else { return nil }
+                guard let oh = num(index + 1, 2), oh <= 23 else { return nil }
                 var om = 0
                 if index + 3 < bytes.count {
                     let minuteStart = bytes[index + 3] == 58 ? index + 4 : index + 3
-                    om = num(minuteStart, 2) ?? 0
+                    guard let minutes = num(minuteStart, 2), minutes <= 59, minuteStart + 2 == bytes.count else { return nil }
+                    om = minutes
                 }
                 offset = sign * (oh * 3600 + om * 60)
                 index = bytes.count

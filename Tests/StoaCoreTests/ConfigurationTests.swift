@@ -69,6 +69,15 @@ import Testing
         #expect(ISO8601.date(from: "2026-01-02 03:04:05")?.timeIntervalSince1970 == 1_767_323_045)
         #expect(ISO8601.date(from: "2026-01-02T04:04:05+01:00")?.timeIntervalSince1970 == 1_767_323_045)
         #expect(ISO8601.date(from: "garbage") == nil)
+        // Impossible dates are refused, never shifted into the next month or day.
+        for impossible in ["2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-01-01T24:00:00Z",
+                           "2026-01-01T00:00:60Z", "2026-01-01T00:00:00+99:99", "2026-01-01T00:00:00+01:xx", "2026-13-01T00:00:00Z"] {
+            #expect(ISO8601.date(from: impossible) == nil, "\(impossible)")
+        }
+        #expect(ISO8601.date(from: "2028-02-29T00:00:00Z") != nil)   // a leap year
+        #expect(ISO8601.date(from: "2000-02-29T00:00:00Z") != nil)
+        #expect(ISO8601.date(from: "2100-02-29T00:00:00Z") == nil)
+        #expect(ISO8601.date(from: "2026-01-02T03:04:05.678+00")?.timeIntervalSince1970 == 1_767_323_045.678)
     }
 
     @Test("the generated secret file is private") func secretFile() throws {

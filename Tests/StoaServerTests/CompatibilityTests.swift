@@ -122,4 +122,18 @@ import Testing
             #expect(reply.status == 200)
         }
     }
+
+    @Test("an empty callbackURL or redirectTo is no redirect: accepted, as Better Auth skips it") func emptyRedirects() async throws {
+        try await TestApp.run { client, _ in
+            _ = try await client.signUp()
+            let signed = try await client.signIn(extra: #","callbackURL":"""#)
+            #expect(signed.reply.status == 200)
+            #expect(signed.reply.json?["redirect"] == .bool(false))
+            #expect(signed.reply.headers[.location] == nil)
+            let reset = try await client.post("/request-password-reset", #"{"email":"a@x.io","redirectTo":""}"#)
+            #expect(reset.status == 200)
+            let evil = try await client.post("/request-password-reset", #"{"email":"a@x.io","redirectTo":"https://evil.com"}"#)
+            #expect(evil.status == 403)
+        }
+    }
 }

@@ -57,11 +57,13 @@ struct AuthEndpoints: Sendable {
         try fields.finish()
         guard EmailAddress.isValid(email) else { throw StoaError.badRequest("INVALID_EMAIL", "Invalid email") }
         let (user, session) = try await auth.signIn(email: email, password: password, remember: remember, client: call.client)
-        var pairs: [(String, JSONValue)] = [("redirect", .bool(callbackURL != nil)), ("token", .string(session.token))]
+        // Better Auth: `redirect: !!callbackURL`, and `url` echoes whatever was sent.
+        let redirects = callbackURL.map { !$0.isEmpty } ?? false
+        var pairs: [(String, JSONValue)] = [("redirect", .bool(redirects)), ("token", .string(session.token))]
         if let callbackURL { pairs.append(("url", .string(callbackURL))) }
         pairs.append(("user", user.json))
         var reply = AuthReply(.object(pairs))
-        if let callbackURL { reply.headers.append((.location, callbackURL)) }
+        if redirects, let callbackURL { reply.headers.append((.location, callbackURL)) }
         return withSessionCookie(reply, token: session.token, remember: remember)
     }
 

@@ -19,7 +19,8 @@ struct OriginCheck {
         // Redirect targets are checked with or without cookies: an open redirect is never fine.
         for (field, code, message) in Self.redirectFields {
             let values = [call.bodyValue(field)?.stringValue, call.query[field]].compactMap { $0 }
-            for value in values where !policy.isSafeRedirect(value) {
+            // An empty value is no redirect at all (Better Auth skips it too).
+            for value in values where !value.isEmpty && !policy.isSafeRedirect(value) {
                 throw StoaError.forbidden(code, message)
             }
         }
