@@ -1,8 +1,8 @@
 import Foundation
 import StoaCore
-// The SQLite amalgamation that sqlite-nio vendors (its C functions are prefixed `sqlite_nio_`).
+// SQLite's C API from the system library (Debian's libsqlite3-dev; see the CSQLite target).
 // Stoa calls it directly: see ``SQLiteDatabase`` for why.
-import VaporCSQLite
+import CSQLite
 
 /// One open `sqlite3` connection with a cache of prepared statements. Not thread-safe: its
 /// owner (``SQLiteDatabase``) runs one statement at a time.
@@ -24,19 +24,19 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
     init(path: String) throws {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
-        let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
-            let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(status)"
-            sqlite_nio_sqlite3_close_v2(handle)
+            let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(status)"
+            sqlite3_close_v2(handle)
             throw DatabaseError.unavailable("cannot open the SQLite database at \(path): \(message)")
         }
         db = handle
-        sqlite_nio_sqlite3_extended_result_codes(handle, 1)
+        sqlite3_extended_result_codes(handle, 1)
     }
 
     /// Waits up to `milliseconds` for another process's lock (0: fail at once with ``Busy``).
     func setBusyTimeout(milliseconds: Int32) {
-        sqlite_nio_sqlite3_busy_timeout(db, milliseconds)
+        sqlite3_busy_timeout(db, milliseconds)
     }
 
     /// Runs one statement (or, rarely, a script of several: the rows of the last one return).
@@ -48,10 +48,10 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
         var tail: UnsafePointer<CChar>? = nil
         let prepared = try sql.withCString { text -> CachedStatement? in
             var handle: OpaquePointer?
-            let status = sqlite_nio_sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, &tail)
+            let status = sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, &tail)
             guard status == SQLITE_OK else { throw error(status) }
             if let rest = tail, !String(cString: rest).allSatisfy(\.isWhitespace) {
-                sqlite_nio_sqlite3_finalize(handle)
+                sqlite3_finalize(handle)
                 return nil
             }
             guard let handle else { return nil }   // only whitespace or a comment
@@ -71,11 +71,11 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
             while let current = next, current.pointee != 0 {
                 var handle: OpaquePointer?
                 var tail: UnsafePointer<CChar>? = nil
-                let status = sqlite_nio_sqlite3_prepare_v2(db, current, -1, &handle, &tail)
+                let status = sqlite3_prepare_v2(db, current, -1, &handle, &tail)
                 guard status == SQLITE_OK else { throw error(status) }
                 next = tail
                 guard let handle else { continue }
-                defer { sqlite_nio_sqlite3_finalize(handle) }
+                defer { sqlite3_finalize(handle) }
                 rows = try execute(CachedStatement(handle: handle, columns: Self.columnNames(handle)), binds)
             }
             return rows
@@ -85,10 +85,10 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
     private func execute(_ statement: CachedStatement, _ binds: [DatabaseValue]) throws -> [DatabaseRow] {
         let handle = statement.handle
         defer {
-            sqlite_nio_sqlite3_reset(handle)
-            sqlite_nio_sqlite3_clear_bindings(handle)
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
         }
-        let parameterCount = Int(sqlite_nio_sqlite3_bind_parameter_count(handle))
+        let parameterCount = Int(sqlite3_bind_parameter_count(handle))
         guard parameterCount == binds.count else {
             throw DatabaseError.query("the statement takes \(parameterCount) values, \(binds.count) given")
         }
@@ -96,10 +96,10 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
             let index = Int32(offset + 1)
             let status: Int32
             switch value {
-            case .null: status = sqlite_nio_sqlite3_bind_null(handle, index)
-            case .int(let i): status = sqlite_nio_sqlite3_bind_int64(handle, index, i)
-            case .double(let d): status = sqlite_nio_sqlite3_bind_double(handle, index, d)
-            case .bool(let b): status = sqlite_nio_sqlite3_bind_int64(handle, index, b ? 1 : 0)
+            case .null: status = sqlite3_bind_null(handle, index)
+            case .int(let i): status = sqlite3_bind_int64(handle, index, i)
+            case .double(let d): status = sqlite3_bind_double(handle, index, d)
+            case .bool(let b): status = sqlite3_bind_int64(handle, index, b ? 1 : 0)
             case .text(let s): status = Self.bindText(s, handle, index)
             case .date(let d): status = Self.bindText(ISO8601.string(from: d), handle, index)
             }
@@ -107,20 +107,20 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
         }
         var rows: [DatabaseRow] = []
         while true {
-            let status = sqlite_nio_sqlite3_step(handle)
+            let status = sqlite3_step(handle)
             if status == SQLITE_DONE { return rows }
             guard status == SQLITE_ROW else { throw error(status) }
             var values: [String: DatabaseValue] = Dictionary(minimumCapacity: statement.columns.count)
             for (offset, name) in statement.columns.enumerated() {
                 let column = Int32(offset)
-                switch sqlite_nio_sqlite3_column_type(handle, column) {
-                case SQLITE_INTEGER: values[name] = .int(sqlite_nio_sqlite3_column_int64(handle, column))
-                case SQLITE_FLOAT: values[name] = .double(sqlite_nio_sqlite3_column_double(handle, column))
+                switch sqlite3_column_type(handle, column) {
+                case SQLITE_INTEGER: values[name] = .int(sqlite3_column_int64(handle, column))
+                case SQLITE_FLOAT: values[name] = .double(sqlite3_column_double(handle, column))
                 case SQLITE_NULL: values[name] = .null
                 default:   // text, or a blob read as UTF-8 text
                     // The pointer first, then its length (SQLite's documented order).
-                    let bytes = sqlite_nio_sqlite3_column_blob(handle, column)
-                    let count = Int(sqlite_nio_sqlite3_column_bytes(handle, column))
+                    let bytes = sqlite3_column_blob(handle, column)
+                    let count = Int(sqlite3_column_bytes(handle, column))
                     if let bytes, count > 0 {
                         values[name] = .text(String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self))
                     } else {
@@ -138,34 +138,34 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
         var text = text
         return text.withUTF8 { bytes in
             guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                return sqlite_nio_sqlite3_bind_text64(handle, index, "", 0, transient, UInt8(SQLITE_UTF8))   // "" is not NULL
+                return sqlite3_bind_text64(handle, index, "", 0, transient, UInt8(SQLITE_UTF8))   // "" is not NULL
             }
             return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
-                sqlite_nio_sqlite3_bind_text64(handle, index, chars, UInt64(bytes.count), transient, UInt8(SQLITE_UTF8))
+                sqlite3_bind_text64(handle, index, chars, UInt64(bytes.count), transient, UInt8(SQLITE_UTF8))
             }
         }
     }
 
     private static func columnNames(_ handle: OpaquePointer) -> [String] {
-        (0..<sqlite_nio_sqlite3_column_count(handle)).map { String(cString: sqlite_nio_sqlite3_column_name(handle, $0)) }
+        (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
     }
 
     private func error(_ status: Int32) -> Error {
         let primary = status & 0xFF
         if primary == SQLITE_BUSY || primary == SQLITE_LOCKED { return Busy() }
-        let message = sqlite_nio_sqlite3_errmsg(db).map { String(cString: $0) } ?? "SQLite error \(status)"
+        let message = sqlite3_errmsg(db).map { String(cString: $0) } ?? "SQLite error \(status)"
         if message.contains("UNIQUE constraint failed") { return DatabaseError.uniqueViolation }
         return DatabaseError.query(message)
     }
 
     private func clearStatements() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.handle) }
+        for statement in statements.values { sqlite3_finalize(statement.handle) }
         statements.removeAll()
     }
 
     func close() {
         clearStatements()
-        sqlite_nio_sqlite3_close_v2(db)
+        sqlite3_close_v2(db)
         db = nil
     }
 
