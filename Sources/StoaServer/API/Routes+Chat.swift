@@ -36,8 +36,7 @@ struct ChatRoutes: Sendable {
 
     func post(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: ConversationRoutes.notFound)
-        let body = try await APIBody.read(request, allowed: ["content"])
-        guard let content = try body.string("content", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("content is required") }
+        let content = try await request.decode(as: NewMessageBody.self, context: context).content
         try await checkTurnLimit(context.user.id)
         var phases = PhaseTimer()
         // The message is saved and the context read (side by side on PostgreSQL); the saved
@@ -62,17 +61,17 @@ struct ChatRoutes: Sendable {
     }
 
     func chat(_ request: Request, _ context: UserRequestContext, selection: Bool) async throws -> Response {
-        let body = try await APIBody.read(request, allowed: selection ? ["selection", "question", "session_id"] : ["query", "session_id"])
-        var content: String
+        let content: String
+        let sessionID: String?
         if selection {
-            guard let selected = try body.string("selection", required: true, maxLength: Self.maxContent / 2),
-                  let question = try body.string("question", required: true, maxLength: 4000) else { throw StoaError.validation("selection and question are required") }
-            content = "About this selected text:\n\n> \(selected.replacingOccurrences(of: "\n", with: "\n> "))\n\n\(question)"
+            let body = try await request.decode(as: AskSelectionBody.self, context: context)
+            content = "About this selected text:\n\n> \(body.selection.replacingOccurrences(of: "\n", with: "\n> "))\n\n\(body.question)"
+            sessionID = body.session
         } else {
-            guard let query = try body.string("query", required: true, maxLength: Self.maxContent) else { throw StoaError.validation("query is required") }
-            content = query
+            let body = try await request.decode(as: ChatBody.self, context: context)
+            content = body.query
+            sessionID = body.session
         }
-        let sessionID = try body.string("session_id", maxLength: 64)
         try await checkTurnLimit(context.user.id)
         let conversationID = try await resolveConversation(userID: context.user.id, sessionID: sessionID)
         guard try await conversations.append(userID: context.user.id, conversationID: conversationID, role: .user, content: content,

@@ -35,9 +35,8 @@ struct ConversationRoutes: Sendable {
     }
 
     func create(_ request: Request, _ context: UserRequestContext) async throws -> Response {
-        let body = try await APIBody.read(request, allowed: ["title"])
-        let title = try body.string("title", allowEmpty: true, maxLength: 200) ?? ""
-        let conversation = try await store.create(userID: context.user.id, id: nil, title: title, at: clock.now())
+        let body = try await request.decode(as: NewConversationBody.self, context: context)
+        let conversation = try await store.create(userID: context.user.id, id: nil, title: body.cleanTitle, at: clock.now())
         return .json(conversation.json, status: .created)
     }
 
@@ -49,12 +48,9 @@ struct ConversationRoutes: Sendable {
 
     func update(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: Self.notFound)
-        let body = try await APIBody.read(request, allowed: ["title", "pinned", "archived"])
-        let title = try body.string("title", allowEmpty: true, maxLength: 200)
-        let pinned = try body.bool("pinned")
-        let archived = try body.bool("archived")
-        guard let conversation = try await store.update(userID: context.user.id, id: id, title: title, pinned: pinned,
-                                                        archived: archived, at: clock.now()) else { throw Self.notFound }
+        let body = try await request.decode(as: ConversationPatchBody.self, context: context)
+        guard let conversation = try await store.update(userID: context.user.id, id: id, title: body.newTitle, pinned: body.newPinned,
+                                                        archived: body.newArchived, at: clock.now()) else { throw Self.notFound }
         return .json(conversation.json)
     }
 
@@ -95,14 +91,12 @@ struct ConversationRoutes: Sendable {
     }
 
     func feedback(_ request: Request, _ context: UserRequestContext) async throws -> Response {
-        let body = try await APIBody.read(request, allowed: ["message_id", "rating", "comment"])
-        guard let messageID = try body.string("message_id", required: true, maxLength: 64) else { throw StoaError.validation("message_id is required") }
-        let rating = try body.string("rating", required: true, maxLength: 10)
-        guard rating == "up" || rating == "down" else { throw StoaError.validation("rating must be \"up\" or \"down\"") }
-        let comment = try body.string("comment", allowEmpty: true, maxLength: 4000)
+        let body = try await request.decode(as: FeedbackBody.self, context: context)
+        guard body.rating == "up" || body.rating == "down" else { throw StoaError.validation("rating must be \"up\" or \"down\"") }
         let notFound = StoaError.notFound("Message")
-        guard UUIDv7.isValid(messageID),
-              let id = try await store.addFeedback(userID: context.user.id, messageID: messageID.lowercased(), rating: rating ?? "up",
+        let comment = body.cleanComment
+        guard UUIDv7.isValid(body.messageID),
+              let id = try await store.addFeedback(userID: context.user.id, messageID: body.messageID.lowercased(), rating: body.rating,
                                                    comment: comment?.isEmpty == true ? nil : comment, at: clock.now()) else { throw notFound }
         return .json(.object([("id", .string(id))]), status: .created)
     }

@@ -30,11 +30,8 @@ struct TaskRoutes: Sendable {
     }
 
     func create(_ request: Request, _ context: UserRequestContext) async throws -> Response {
-        let body = try await APIBody.read(request, allowed: ["title", "description", "dueAt"])
-        guard let title = try body.string("title", required: true, maxLength: 500) else { throw StoaError.validation("title is required") }
-        let description = try body.nullableString("description", maxLength: 10_000) ?? nil
-        let dueAt = try body.date("dueAt") ?? nil
-        let task = try await store.create(userID: context.user.id, title: title, description: description, dueAt: dueAt, at: clock.now())
+        let body = try await request.decode(as: NewTaskBody.self, context: context)
+        let task = try await store.create(userID: context.user.id, title: body.title, description: body.cleanDescription, dueAt: body.due, at: clock.now())
         return .json(task.json, status: .created)
     }
 
@@ -46,13 +43,9 @@ struct TaskRoutes: Sendable {
 
     func update(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: Self.notFound)
-        let body = try await APIBody.read(request, allowed: ["title", "description", "completed", "dueAt"])
-        let title = try body.string("title", maxLength: 500)
-        let description = try body.nullableString("description", maxLength: 10_000)
-        let completed = try body.bool("completed")
-        let dueAt = try body.date("dueAt")
-        guard let task = try await store.update(userID: context.user.id, id: id, title: title, description: description,
-                                                completed: completed, dueAt: dueAt, at: clock.now()) else { throw Self.notFound }
+        let body = try await request.decode(as: TaskPatchBody.self, context: context)
+        guard let task = try await store.update(userID: context.user.id, id: id, title: body.newTitle, description: body.newDescription,
+                                                completed: body.newCompleted, dueAt: body.newDue, at: clock.now()) else { throw Self.notFound }
         return .json(task.json)
     }
 

@@ -22,4 +22,7 @@ public struct UserRequestContext: ChildRequestContext {
     }
 
     public var maxUploadSize: Int { 1 << 20 }
+
+    /// JSON bodies go through ``APIRequestDecoder`` (limits, unknown fields, field-named errors).
+    public var requestDecoder: some RequestDecoder { APIRequestDecoder() }
 }
