@@ -27,18 +27,8 @@ public struct Conversation: Sendable, Equatable {
         lhs.id == rhs.id && lhs.title == rhs.title && lhs.pinned == rhs.pinned && lhs.archived == rhs.archived
             && lhs.createdAt == rhs.createdAt && lhs.updatedAt == rhs.updatedAt && lhs.messageCount == rhs.messageCount
     }
-
-    /// api.md's JSON for a conversation.
-    public var json: JSONValue {
-        .object([
-            ("id", .string(id)), ("title", .string(title)), ("pinned", .bool(pinned)), ("archived", .bool(archived)),
-            ("createdAt", .date(createdAt)), ("updatedAt", .date(updatedAt)), ("messageCount", .number(Double(messageCount))),
-            ("lastMessage", lastMessage.map { .object([("role", .string($0.role.rawValue)), ("preview", .string($0.preview))]) } ?? .null),
-        ])
-    }
 }
 
-/// A message row. `sources` and `toolCalls` are JSON arrays kept as given.
 /// A message as the assistant's context needs it: who said what, and the tools it called.
 /// Read with four columns instead of eight (a turn reads up to a hundred of these).
 public struct ContextMessage: Sendable, Equatable {
@@ -52,6 +42,7 @@ public struct ContextMessage: Sendable, Equatable {
     }
 }
 
+/// A message row. `sources` and `toolCalls` are JSON arrays kept as given.
 public struct Message: Sendable {
     public let id: String
     public let conversationId: String
@@ -74,15 +65,4 @@ public struct Message: Sendable {
 
     /// This message as context for the assistant.
     public var context: ContextMessage { ContextMessage(id: id, role: role, content: content, toolCalls: toolCalls) }
-
-    /// api.md's JSON for a message; `html` is the stored rendering of the content.
-    public var json: JSONValue {
-        var pairs: [(String, JSONValue)] = [
-            ("id", .string(id)), ("conversationId", .string(conversationId)), ("role", .string(role.rawValue)),
-            ("content", .string(content)), ("html", .string(html)),
-            ("sources", sources), ("toolCalls", toolCalls), ("createdAt", .date(createdAt)),
-        ]
-        if truncated { pairs.append(("truncated", .bool(true))) }
-        return .object(pairs)
-    }
 }

@@ -21,10 +21,3 @@ extension Request {
 extension StoaError {
     static func notFound(_ what: String) -> StoaError { StoaError(status: 404, code: "NOT_FOUND", message: "\(what) not found.") }
 }
-
-extension Response {
-    /// `{"items": […], "nextCursor": …}`.
-    static func page<Item>(_ page: Page<Item>, _ json: (Item) -> JSONValue) -> Response {
-        .json(.object([("items", .array(page.items.map(json))), ("nextCursor", page.nextCursor.map { .string($0.encoded) } ?? .null)]))
-    }
-}

@@ -30,9 +30,6 @@ struct APIRoutes: Sendable {
         guard let user = try await users.user(id: context.user.id) else {
             throw APIAuthMiddleware.unauthorized("INVALID_TOKEN", "The account for this token no longer exists.")
         }
-        return .json(.object([
-            ("id", .string(user.id)), ("name", .string(user.name)), ("email", .string(user.email)),
-            ("emailVerified", .bool(user.emailVerified)), ("image", .optional(user.image)), ("createdAt", .date(user.createdAt)),
-        ]))
+        return try .encoded(MeResponse(user))
     }
 }

@@ -55,7 +55,7 @@ struct ChatRoutes: Sendable {
         phases.end("assistant")
         let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
         phases.end("save")
-        let json = JSONValue.object([("userMessage", userMessage.json), ("assistantMessage", assistant.json)])
+        let json = try OrderedJSONEncoder.encode(ChatTurnResponse(userMessage: MessageResponse(userMessage), assistantMessage: MessageResponse(assistant)))
         phases.end("render")
         return .json(json, status: .created, headers: [.serverTiming: phases.header])
     }
@@ -81,8 +81,7 @@ struct ChatRoutes: Sendable {
         let turn = try await prepare(userID: context.user.id, conversationID: conversationID, request: request)
         let (text, records) = try await collect(turn)
         let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
-        return .json(.object([("response", .string(assistant.content)), ("session_id", .string(conversationID)),
-                              ("message_id", .string(assistant.id)), ("sources", assistant.sources)]))
+        return try .encoded(ChatReplyResponse(response: assistant.content, sessionID: conversationID, messageID: assistant.id, sources: assistant.sources))
     }
 
     /// Refuses a turn over the user's per-minute limit before anything is saved.
@@ -183,7 +182,7 @@ struct ChatRoutes: Sendable {
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         let body = ResponseBody { writer in
-            try await writer.write(Self.event("message", userMessage.json))
+            try await writer.write(Self.event("message", try OrderedJSONEncoder.encode(MessageResponse(userMessage))))
             var text = ""
             var records: [ToolRecord] = []
             var disconnected = false
@@ -218,7 +217,7 @@ struct ChatRoutes: Sendable {
             if failed {
                 try? await writer.write(Self.event("error", .object([("code", .string("UPSTREAM_ERROR")), ("message", .string(Self.upstreamError.message ?? ""))])))
             } else {
-                try? await writer.write(Self.event("done", saved.json))
+                if let done = try? OrderedJSONEncoder.encode(MessageResponse(saved)) { try? await writer.write(Self.event("done", done)) }
             }
             try await writer.finish(nil)
         }

@@ -31,19 +31,19 @@ struct ConversationRoutes: Sendable {
         }
         let q = request.query("q")
         if let q, q.count > 500 { throw StoaError.validation("q must be at most 500 characters") }
-        return .page(try await store.list(userID: context.user.id, archived: archived, query: q, page: page), \.json)
+        return try .encoded(PageResponse(try await store.list(userID: context.user.id, archived: archived, query: q, page: page), ConversationResponse.init))
     }
 
     func create(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let body = try await request.decode(as: NewConversationBody.self, context: context)
         let conversation = try await store.create(userID: context.user.id, id: nil, title: body.cleanTitle, at: clock.now())
-        return .json(conversation.json, status: .created)
+        return try .encoded(ConversationResponse(conversation), status: .created)
     }
 
     func get(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: Self.notFound)
         guard let conversation = try await store.get(userID: context.user.id, id: id) else { throw Self.notFound }
-        return .json(conversation.json)
+        return try .encoded(ConversationResponse(conversation))
     }
 
     func update(_ request: Request, _ context: UserRequestContext) async throws -> Response {
@@ -51,7 +51,7 @@ struct ConversationRoutes: Sendable {
         let body = try await request.decode(as: ConversationPatchBody.self, context: context)
         guard let conversation = try await store.update(userID: context.user.id, id: id, title: body.newTitle, pinned: body.newPinned,
                                                         archived: body.newArchived, at: clock.now()) else { throw Self.notFound }
-        return .json(conversation.json)
+        return try .encoded(ConversationResponse(conversation))
     }
 
     func delete(_ request: Request, _ context: UserRequestContext) async throws -> Response {
@@ -63,7 +63,7 @@ struct ConversationRoutes: Sendable {
     func messages(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: Self.notFound)
         guard let page = try await store.messages(userID: context.user.id, conversationID: id, page: try request.page()) else { throw Self.notFound }
-        return .page(page, \.json)
+        return try .encoded(PageResponse(page, MessageResponse.init))
     }
 
     func export(_ request: Request, _ context: UserRequestContext) async throws -> Response {
@@ -75,7 +75,7 @@ struct ConversationRoutes: Sendable {
         var headers = HTTPFields()
         headers[.contentDisposition] = #"attachment; filename="conversation-\#(id).\#(format)""#
         if format == "json" {
-            return .json(.object([("conversation", conversation.json), ("messages", .array(messages.map(\.json)))]), headers: headers)
+            return try .encoded(ExportResponse(conversation: ConversationResponse(conversation), messages: messages.map(MessageResponse.init)), headers: headers)
         }
         headers[.contentType] = "text/markdown; charset=utf-8"
         var text = "# \(conversation.title.isEmpty ? "Untitled conversation" : conversation.title)\n\n"
@@ -87,7 +87,7 @@ struct ConversationRoutes: Sendable {
     }
 
     func history(_ request: Request, _ context: UserRequestContext) async throws -> Response {
-        .page(try await store.history(userID: context.user.id, page: try request.page()), \.json)
+        try .encoded(PageResponse(try await store.history(userID: context.user.id, page: try request.page()), MessageResponse.init))
     }
 
     func feedback(_ request: Request, _ context: UserRequestContext) async throws -> Response {
@@ -98,6 +98,6 @@ struct ConversationRoutes: Sendable {
         guard UUIDv7.isValid(body.messageID),
               let id = try await store.addFeedback(userID: context.user.id, messageID: body.messageID.lowercased(), rating: body.rating,
                                                    comment: comment?.isEmpty == true ? nil : comment, at: clock.now()) else { throw notFound }
-        return .json(.object([("id", .string(id))]), status: .created)
+        return try .encoded(FeedbackResponse(id: id), status: .created)
     }
 }

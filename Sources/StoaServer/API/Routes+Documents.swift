@@ -16,7 +16,7 @@ struct DocumentRoutes: Sendable {
     }
 
     func list(_ request: Request) async throws -> Response {
-        .page(try await store.list(page: try request.page()), \.json)
+        try .encoded(PageResponse(try await store.list(page: try request.page()), DocumentResponse.init))
     }
 
     func search(_ request: Request) async throws -> Response {
@@ -31,11 +31,6 @@ struct DocumentRoutes: Sendable {
             }
             limit = n
         }
-        let hits = try await search.search(q, limit: limit)
-        return .json(.object([("items", .array(hits.map { hit in
-            .object([("documentId", .string(hit.documentID)), ("title", .string(hit.title)), ("source", .optional(hit.source)),
-                     ("section", .string(hit.headingPath.joined(separator: " › "))), ("snippet", .string(hit.snippet)),
-                     ("score", .number((hit.score * 10_000).rounded() / 10_000))])
-        }))]))
+        return try .encoded(SearchResponse(try await search.search(q, limit: limit)))
     }
 }

@@ -26,19 +26,19 @@ struct TaskRoutes: Sendable {
         }
         let q = request.query("q")
         if let q, q.count > 500 { throw StoaError.validation("q must be at most 500 characters") }
-        return .page(try await store.list(userID: context.user.id, status: status, query: q, page: page), \.json)
+        return try .encoded(PageResponse(try await store.list(userID: context.user.id, status: status, query: q, page: page), TaskResponse.init))
     }
 
     func create(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let body = try await request.decode(as: NewTaskBody.self, context: context)
         let task = try await store.create(userID: context.user.id, title: body.title, description: body.cleanDescription, dueAt: body.due, at: clock.now())
-        return .json(task.json, status: .created)
+        return try .encoded(TaskResponse(task), status: .created)
     }
 
     func get(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: Self.notFound)
         guard let task = try await store.get(userID: context.user.id, id: id) else { throw Self.notFound }
-        return .json(task.json)
+        return try .encoded(TaskResponse(task))
     }
 
     func update(_ request: Request, _ context: UserRequestContext) async throws -> Response {
@@ -46,7 +46,7 @@ struct TaskRoutes: Sendable {
         let body = try await request.decode(as: TaskPatchBody.self, context: context)
         guard let task = try await store.update(userID: context.user.id, id: id, title: body.newTitle, description: body.newDescription,
                                                 completed: body.newCompleted, dueAt: body.newDue, at: clock.now()) else { throw Self.notFound }
-        return .json(task.json)
+        return try .encoded(TaskResponse(task))
     }
 
     func delete(_ request: Request, _ context: UserRequestContext) async throws -> Response {
