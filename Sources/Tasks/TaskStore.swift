@@ -6,11 +6,25 @@ import Storage
 public protocol TaskStore: Sendable {
     func create(userID: String, title: String, description: String?, dueAt: Date?, at: Date) async throws -> TaskItem
     func get(userID: String, id: String) async throws -> TaskItem?
-    /// Newest first; `query` matches title or description, case-insensitively.
-    func list(userID: String, status: TaskStatusFilter, query: String?, page: PageRequest) async throws -> Page<TaskItem>
+    /// Newest first; `query` matches title or description, case-insensitively; `due` keeps the
+    /// tasks due inside it (and so only tasks with a due date).
+    func list(userID: String, status: TaskStatusFilter, query: String?, due: DueWindow?, page: PageRequest) async throws -> Page<TaskItem>
     /// `description`/`dueAt` are `.some(nil)` to clear them.
     func update(userID: String, id: String, title: String?, description: String??, completed: Bool?, dueAt: Date??, at: Date) async throws -> TaskItem?
     func delete(userID: String, id: String) async throws -> Bool
+}
+
+extension TaskStore {
+    public func list(userID: String, status: TaskStatusFilter, query: String?, page: PageRequest) async throws -> Page<TaskItem> {
+        try await list(userID: userID, status: status, query: query, due: nil, page: page)
+    }
+}
+
+/// Due dates from `from` (inclusive) up to `before` (exclusive); either end may be open.
+public struct DueWindow: Sendable, Equatable {
+    public var from: Date?
+    public var before: Date?
+    public init(from: Date? = nil, before: Date? = nil) { self.from = from; self.before = before }
 }
 
 /// ``TaskStore`` over SQLite or PostgreSQL.
@@ -37,7 +51,7 @@ public struct SQLTaskStore: TaskStore {
         try await db.first(#"SELECT \#(Self.columns) FROM "task" WHERE "id" = ? AND "user_id" = ?"#, id, userID).map(Self.task)
     }
 
-    public func list(userID: String, status: TaskStatusFilter, query: String?, page: PageRequest) async throws -> Page<TaskItem> {
+    public func list(userID: String, status: TaskStatusFilter, query: String?, due: DueWindow?, page: PageRequest) async throws -> Page<TaskItem> {
         var sql = #"SELECT \#(Self.columns) FROM "task" WHERE "user_id" = ?"#
         var binds: [DatabaseValue] = [.text(userID)]
         switch status {
@@ -49,6 +63,11 @@ public struct SQLTaskStore: TaskStore {
             let pattern = "%" + Self.escapeLike(query.lowercased()) + "%"
             sql += #" AND (LOWER("title") LIKE ? ESCAPE '\' OR LOWER(COALESCE("description", '')) LIKE ? ESCAPE '\')"#
             binds += [.text(pattern), .text(pattern)]
+        }
+        if let due {
+            sql += #" AND "due_at" IS NOT NULL"#
+            if let from = due.from { sql += #" AND "due_at" >= ?"#; binds.append(.date(from)) }
+            if let before = due.before { sql += #" AND "due_at" < ?"#; binds.append(.date(before)) }
         }
         try NewestFirstPage.finish(&sql, &binds, page: page)
         return NewestFirstPage.page(try await db.query(sql, binds).map(Self.task), page) { ($0.createdAt, $0.id) }

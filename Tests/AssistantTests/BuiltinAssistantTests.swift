@@ -97,7 +97,8 @@ import Testing
         Case(before: [], say: "add pay bills on Friday", tools: ["add_task"], check: due("Pay bills", "2026-11-20")),
         Case(before: [], say: "add submit report 2026-12-01", tools: ["add_task"], check: due("Submit report", "2026-12-01")),
         Case(before: [], say: "remind me to call grandma in 3 days", tools: ["add_task"], check: due("Call grandma", "2026-11-21")),
-        Case(before: [], say: "add a task to plan trip next monday", tools: ["add_task"], check: due("Plan trip", "2026-11-30")),
+        // "next monday" said on a Wednesday: the Monday of next week (issue 19's evaluation set reads it so).
+        Case(before: [], say: "add a task to plan trip next monday", tools: ["add_task"], check: due("Plan trip", "2026-11-23")),
         Case(before: [], say: "add buy gifts - for the whole family", tools: ["add_task"],
              check: { try await $0.task("Buy gifts")?.description == "for the whole family" }),
         Case(before: [], say: "Please add a task to wash the car please", tools: ["add_task"], check: exists("Wash the car")),
@@ -116,7 +117,7 @@ import Testing
         Case(before: ["what's on my list"], say: "check off 1", tools: ["complete_task"], check: done("Call mom")),
         Case(before: ["list my tasks"], say: "mark the first one as done", tools: ["complete_task"], check: done("Call mom")),
         Case(before: [], say: "complete buy milk", tools: ["list_tasks", "complete_task"], check: done("Buy milk")),
-        Case(before: [], say: "I finished calling mom", tools: ["list_tasks"], check: open("Call mom")),
+        Case(before: [], say: "I finished calling mom", tools: ["list_tasks", "complete_task"], check: done("Call mom")),
         Case(before: [], say: "done with call mom", tools: ["list_tasks", "complete_task"], check: done("Call mom")),
         Case(before: [], say: "mark milk as done", tools: ["list_tasks", "complete_task"], check: done("Buy milk")),
         Case(before: [], say: "mark 2 done", tools: [], check: { $0.lastText.contains("list your tasks first") }),

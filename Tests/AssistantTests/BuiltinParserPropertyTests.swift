@@ -1,5 +1,6 @@
 @testable import Assistant
 import Foundation
+import StoaCore
 import Testing
 
 /// The built-in assistant's message parser under generated hostile input (a seeded property
@@ -51,10 +52,21 @@ import Testing
                       "mark " + String(repeating: "a ", count: 15_000) + "done", String(repeating: "add task to ", count: 2_000),
                       "rename " + String(repeating: "x to ", count: 80) + "y", "remind me to " + String(repeating: "\"", count: 390),
                       String(repeating: "mark task number #", count: 20) + " as done"]
-        for input in inputs { _ = BuiltinModel.parse(input, context: Self.context) }
+        let more = [String(repeating: "'a' ", count: 100), String(repeating: ": ", count: 200), String(repeating: "next ", count: 80),
+                    String(repeating: "tommorow ", count: 44), "delete " + String(repeating: "dentst ", count: 56), String(repeating: "1st of december ", count: 25),
+                    String(repeating: "“", count: 399), String(repeating: "un-finish ", count: 40), String(repeating: "in 999 weeks ", count: 30)]
+        for input in inputs + more { _ = BuiltinModel.parse(input, context: Self.context) }
         #expect(BuiltinModel.parse("add x" + String(repeating: " ", count: 8_000) + "y", context: Self.context)
-                == .add(title: "X y", description: nil, due: nil))
+                == .add(BuiltinModel.NewTask(title: "X y", description: nil, due: nil)))
         #expect(BuiltinModel.parse("add " + String(repeating: "a", count: 401), context: Self.context) == .unknown)
         #expect(BuiltinModel.parse("add " + String(repeating: "a", count: 300), context: Self.context) != .unknown)
+    }
+
+    @Test("title matching is bounded: 50 long titles against a long reference") func matcherBounded() {
+        let title = String(repeating: "appointmnt dentist insurance ", count: 300)
+        let tasks = (0..<50).map { JSONValue.object([("id", .string("\($0)")), ("title", .string(title + "\($0)"))]) }
+        let words = Array(repeating: "appointment", count: 200) + ["zzzz"]
+        let ranked = TaskMatcher.rank(words, in: tasks)
+        #expect(ranked.full.count == 50)
     }
 }

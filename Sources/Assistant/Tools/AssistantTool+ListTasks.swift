@@ -10,12 +10,17 @@ extension AssistantTool {
             ("status", .object([("type", .string("string")), ("enum", .array([.string("open"), .string("done"), .string("all")])),
                                ("description", .string("Which tasks: open (default), done or all."))])),
             ("q", string("Optional words that must appear in the title or description.")),
+            ("due_after", string("Optional ISO-8601 date-time: only tasks due at or after it.")),
+            ("due_before", string("Optional ISO-8601 date-time: only tasks due before it (with due_after: a window; alone: e.g. overdue).")),
         ], required: [])
     ) { arguments, scope in
         let statusText = try arguments.string("status", max: 10) ?? "open"
         guard let status = TaskStatusFilter(rawValue: statusText) else { throw ToolArgumentError(message: "status must be open, done or all.") }
         let q = try arguments.string("q", max: 200)
-        let page = try await scope.tasks.list(userID: scope.userID, status: status, query: q, page: PageRequest(limit: 50))
+        let from = try arguments.date("due_after") ?? nil
+        let before = try arguments.date("due_before") ?? nil
+        let window = from == nil && before == nil ? nil : DueWindow(from: from, before: before)
+        let page = try await scope.tasks.list(userID: scope.userID, status: status, query: q, due: window, page: PageRequest(limit: 50))
         let items: [JSONValue] = page.items.enumerated().map { index, task in
             guard case .object(var pairs) = task.json else { return task.json }
             pairs.insert(("number", .number(Double(index + 1))), at: 0)

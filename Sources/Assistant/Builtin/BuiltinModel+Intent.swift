@@ -1,0 +1,94 @@
+import Foundation
+import StoaCore
+
+extension BuiltinModel {
+    /// What one user message asks for.
+    enum Intent: Equatable {
+        case add(NewTask)
+        case list(TaskFilter)
+        case act(TaskAction, Target)
+        /// "what's the note on it": a task's details, from what was shown.
+        case details(Target)
+        /// Take back the last change.
+        case undo
+        /// "never mind": change nothing.
+        case dismiss
+        /// A follow-up with no verb of its own ("and 4 too", "mom", "and buy eggs", "I meant in
+        /// 4 days"): it borrows the previous request's.
+        case fragment(Fragment)
+        case greeting
+        case thanks
+        case help
+        /// Not about tasks: a question for the documents.
+        case unknown
+    }
+
+    struct NewTask: Equatable {
+        var title: String
+        var description: String?
+        var due: Date?
+    }
+
+    /// Which tasks a list shows.
+    struct TaskFilter: Equatable {
+        var status: String = "open"
+        var query: String?
+        var dueFrom: Date?
+        var dueBefore: Date?
+        /// How the reply names the due filter ("due this week", "overdue").
+        var dueLabel: String?
+        /// Whether the user named the status (a keyword search without one covers done tasks too).
+        var statusSaid = false
+    }
+
+    enum TaskAction: Equatable {
+        case complete
+        case reopen
+        case delete
+        case update(TaskChange)
+    }
+
+    struct TaskChange: Equatable {
+        var title: String?
+        /// `.some(nil)` clears it.
+        var description: String??
+        var due: DueChange?
+    }
+
+    enum DueChange: Equatable {
+        case set(Date)
+        case clear
+        /// Days added to the current due date.
+        case shift(Int)
+        /// A new time of day on the current due date.
+        case time(hour: Int, minute: Int)
+        /// A new day, keeping the current time of day.
+        case day(Date)
+    }
+
+    /// How the user names the tasks meant.
+    enum Target: Equatable {
+        /// Numbers in the last list shown ("3", "the second one", "1 and 5"); -1 is the last.
+        case numbers([Int])
+        /// Every task of the last list or question ("both", "those").
+        case all
+        /// "it", "that one": the task just talked about; else the title words said elsewhere in
+        /// the message ("spoke to dad yesterday, that's done").
+        case pronoun([String])
+        /// Tasks already found (an answer to a clarifying question).
+        case tasks([JSONValue])
+        /// Words of a title ("the dentist", "invioce to acme").
+        case words([String])
+        case none
+    }
+
+    struct Fragment: Equatable {
+        var target: Target
+        var due: DueChange?
+        /// The fragment as typed (a title for a follow-up "and buy eggs").
+        var text: String
+        var status: String?
+        /// "I meant …": a correction of the previous request.
+        var correction = false
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import StoaCore
+
+extension BuiltinModel {
+    /// What the conversation so far says, read back from its saved messages and tool calls:
+    /// the last list shown (for "number 3"), the task just talked about (for "it"), a question
+    /// the assistant asked and is waiting on, and the last change (for "undo").
+    ///
+    /// The built-in model is deterministic, so an earlier message read again gives the reading
+    /// it had then; nothing beyond the messages needs to be stored.
+    struct Memory {
+        struct Exchange {
+            var user: String
+            var intent: Intent
+            var records: [ToolRecord]
+        }
+
+        /// A request the assistant could not carry out yet: it asked which task was meant
+        /// (`candidates`), or found none.
+        struct Pending {
+            var intent: Intent
+            var candidates: [JSONValue]
+        }
+
+        let exchanges: [Exchange]
+        let context: ModelContext
+
+        /// Reads at most the last ten exchanges.
+        init(history: [ChatTurn], context: ModelContext) {
+            var exchanges: [Exchange] = []
+            var user: String?
+            for turn in history {
+                switch turn.role {
+                case .user:
+                    user = turn.content
+                case .assistant:
+                    if let text = user {
+                        exchanges.append(Exchange(user: text, intent: .unknown, records: turn.toolRecords))
+                        user = nil
+                    } else if !exchanges.isEmpty {
+                        exchanges[exchanges.count - 1].records += turn.toolRecords
+                    }
+                default: break
+                }
+            }
+            self.context = context
+            self.exchanges = Array(exchanges.suffix(10)).map { exchange in
+                var read = exchange
+                read.intent = BuiltinModel.parseOnce(exchange.user, context: context)
+                return read
+            }
+        }
+
+        static let mutating: Set<String> = [AssistantTool.addTask.name, AssistantTool.updateTask.name, AssistantTool.completeTask.name,
+                                            AssistantTool.deleteTask.name]
+
+        /// The intent an earlier exchange was carried out with (fragments read against the one before).
+        func resolvedIntent(at index: Int, depth: Int = 0) -> Intent {
+            let intent = exchanges[index].intent
+            guard case .fragment(let fragment) = intent, depth < 3 else { return intent }
+            let before = index > 0 ? resolvedIntent(at: index - 1, depth: depth + 1) : nil
+            let pending = index > 0 ? self.pending(at: index - 1) : nil
+            return BuiltinModel.combine(fragment, previous: before, pending: pending)
+        }
+
+        /// The numbered tasks of the most recent list shown to the user.
+        var lastShownList: [JSONValue]? {
+            for index in exchanges.indices.reversed() {
+                let exchange = exchanges[index]
+                guard case .list = resolvedIntent(at: index), let record = exchange.records.last(where: { $0.name == AssistantTool.listTasks.name }),
+                      case .array(let tasks)? = record.result["tasks"] else { continue }
+                return tasks
+            }
+            return nil
+        }
+
+        /// The task the conversation is about: the one last changed, the only one of the last list
+        /// shown, or the one the last question was about.
+        var focus: JSONValue? {
+            for index in exchanges.indices.reversed() {
+                let exchange = exchanges[index]
+                if let last = exchange.records.last(where: { Self.mutating.contains($0.name) }) {
+                    if last.name == AssistantTool.deleteTask.name { return nil }
+                    return last.result["task"]
+                }
+                let intent = resolvedIntent(at: index)
+                if case .list = intent, let record = exchange.records.last(where: { $0.name == AssistantTool.listTasks.name }),
+                   case .array(let tasks)? = record.result["tasks"] {
+                    return tasks.count == 1 ? tasks[0] : nil
+                }
+                if case .details(let target) = intent, case .words(let words) = target,
+                   let lookup = exchange.records.last(where: { $0.name == AssistantTool.listTasks.name }),
+                   case .array(let tasks)? = lookup.result["tasks"] {
+                    let ranked = TaskMatcher.rank(words, in: tasks)
+                    return ranked.full.count == 1 ? ranked.full[0] : nil
+                }
+                if case .details = intent { continue }
+                if case .unknown = intent { continue }
+                if case .greeting = intent { continue }
+                if case .thanks = intent { continue }
+                return nil
+            }
+            return nil
+        }
+
+        /// The request of the last exchange, if it changed nothing because the task was unclear.
+        var pending: Pending? { exchanges.isEmpty ? nil : pending(at: exchanges.count - 1) }
+
+        func pending(at index: Int) -> Pending? {
+            let exchange = exchanges[index]
+            guard !exchange.records.contains(where: { Self.mutating.contains($0.name) }) else { return nil }
+            let intent = resolvedIntent(at: index)
+            guard case .act(_, let target) = intent else { return nil }
+            switch target {
+            case .words(let words):
+                guard let lookup = exchange.records.last(where: { $0.name == AssistantTool.listTasks.name }),
+                      case .array(let tasks)? = lookup.result["tasks"] else { return Pending(intent: intent, candidates: []) }
+                let ranked = TaskMatcher.rank(words, in: tasks)
+                return Pending(intent: intent, candidates: ranked.full.count > 1 ? ranked.full : ranked.partial)
+            case .pronoun, .none:
+                return Pending(intent: intent, candidates: [])
+            default:
+                return nil
+            }
+        }
+
+        /// The last change made in this conversation, and how to take it back.
+        var lastChange: ToolRecord? {
+            for exchange in exchanges.reversed() {
+                if let last = exchange.records.last(where: { Self.mutating.contains($0.name) }) { return last }
+            }
+            return nil
+        }
+    }
+
+    /// A follow-up with no verb, read against the previous request (or the question the
+    /// assistant asked): "mom" → the one with mom; "and 4 too" → the same change for 4;
+    /// "I meant in 4 days" → the same change with the new date.
+    static func combine(_ fragment: Fragment, previous: Intent?, pending: Memory.Pending?) -> Intent {
+        if let pending, case .act(let action, let target) = pending.intent {
+            var action = action
+            if let due = fragment.due, case .update(var change) = action { change.due = due; action = .update(change) }
+            switch fragment.target {
+            case .words(let words):
+                let ranked = TaskMatcher.rank(words, in: pending.candidates)
+                if ranked.full.count == 1 || !ranked.full.isEmpty && fragment.text.lowercased().hasPrefix("both") { return .act(action, .tasks(ranked.full)) }
+                return .act(action, .words(words))
+            case .all:
+                return pending.candidates.isEmpty ? .act(action, target) : .act(action, .tasks(pending.candidates))
+            case .numbers(let numbers) where !pending.candidates.isEmpty:
+                let chosen = numbers.compactMap { n -> JSONValue? in
+                    let index = n == -1 ? pending.candidates.count - 1 : n - 1
+                    return pending.candidates.indices.contains(index) ? pending.candidates[index] : nil
+                }
+                return chosen.isEmpty ? .act(action, .numbers(numbers)) : .act(action, .tasks(chosen))
+            case .none where fragment.due != nil:
+                return .act(action, target)
+            case .none where pending.candidates.count == 1 && ["yes", "yep", "yeah", "y", "sure", "ok", "okay", "correct", "right"].contains(fragment.text.lowercased()):
+                return .act(action, .tasks(pending.candidates))
+            default:
+                break
+            }
+        }
+        guard let previous else { return .unknown }
+        switch previous {
+        case .list(var filter):
+            if let status = fragment.status { filter.status = status; filter.statusSaid = true }
+            if case .words(let words) = fragment.target {
+                filter.query = words.map(TaskMatcher.stem).joined(separator: " ")
+                if fragment.status == nil { filter.status = "all"; filter.statusSaid = false }
+            } else if fragment.status != nil {
+                filter.query = nil
+            }
+            return .list(filter)
+        case .add(var task):
+            if fragment.text.isEmpty { return .unknown }
+            if case .words = fragment.target {
+                task.title = fragment.text
+                task.description = nil
+                return .add(task)
+            }
+            return .unknown
+        case .act(var action, let target):
+            if let due = fragment.due, case .update(var change) = action { change.due = due; action = .update(change) }
+            if fragment.target == .none || fragment.target == .pronoun([]) { return fragment.due != nil || fragment.correction ? .act(action, target) : .unknown }
+            return .act(action, fragment.target)
+        case .details:
+            return fragment.target == .none ? .unknown : .details(fragment.target)
+        default:
+            return .unknown
+        }
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+import StoaCore
+
+extension BuiltinModel {
+    /// One round of a turn: with the intent read, either the next tool call(s) or, once the
+    /// tools ran, the answer in words that says exactly what changed.
+    struct Turn {
+        let model: BuiltinModel
+        /// Tool results of this turn so far.
+        let records: [ToolRecord]
+        let memory: Memory
+        let context: ModelContext
+
+        var calendar: Calendar {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = context.timeZone
+            return calendar
+        }
+
+        func say(_ text: String) -> [ModelEvent] { model.say(text) }
+
+        func step(_ intent: Intent) -> [ModelEvent] {
+            if let error = records.last?.result["error"]?.stringValue { return say("Sorry, that didn't work: \(error)") }
+            switch intent {
+            case .add(let task):
+                if let added = records.last(where: { $0.name == AssistantTool.addTask.name })?.result["task"] {
+                    return say("Added task: \(added["title"]?.stringValue ?? task.title)\(dueText(added).isEmpty ? "" : " (\(dueText(added).dropFirst()))")\(noteText(added))")
+                }
+                var args: [(String, JSONValue)] = [("title", .string(task.title))]
+                if let description = task.description { args.append(("description", .string(description))) }
+                if let due = task.due { args.append(("due_at", .date(due))) }
+                return [model.call(AssistantTool.addTask.name, args)]
+            case .list(let filter):
+                if let last = records.last(where: { $0.name == AssistantTool.listTasks.name }) { return say(describeList(last.result, filter: filter)) }
+                var args: [(String, JSONValue)] = [("status", .string(filter.status))]
+                if let query = filter.query { args.append(("q", .string(query))) }
+                if let from = filter.dueFrom { args.append(("due_after", .date(from))) }
+                if let before = filter.dueBefore { args.append(("due_before", .date(before))) }
+                return [model.call(AssistantTool.listTasks.name, args)]
+            case .act(let action, let target):
+                return act(action, target)
+            case .details(let target):
+                switch resolve(target, action: nil) {
+                case .events(let events): return events
+                case .tasks(let tasks): return say(tasks.map(details).joined(separator: "\n"))
+                }
+            case .undo:
+                guard let change = memory.lastChange, let task = change.result["task"] ?? change.result["deleted"],
+                      let id = task["id"]?.stringValue else { return say("There's nothing I can undo in this conversation.") }
+                switch change.name {
+                case AssistantTool.completeTask.name: return act(.reopen, .tasks([task]))
+                case AssistantTool.addTask.name: return act(.delete, .tasks([task]))
+                case AssistantTool.updateTask.name where change.arguments["completed"] == .bool(false): return act(.complete, .tasks([task]))
+                default:
+                    _ = id
+                    return say("I can only undo marking a task done or reopening it, and adding a task. Tell me what to change instead.")
+                }
+            case .dismiss:
+                return say("OK, I've left everything as it is.")
+            case .thanks:
+                return say("You're welcome!")
+            case .greeting:
+                return say("Hello! I can keep your task list: try \"add a task to buy milk\", \"what's on my list\" or \"mark 1 done\".")
+            case .fragment, .help, .unknown:
+                return say("""
+                    I'm the built-in assistant and I only understand task commands, for example: "add a task to buy milk tomorrow", \
+                    "what's on my list", "show done tasks", "mark 2 done", "reopen 2", "rename 1 to Buy oat milk", "move 1 to Friday", \
+                    "delete the milk task". Connect a model (OPENAI_API_KEY or GEMINI_API_KEY) for open conversation.
+                    """)
+            }
+        }
+
+        // MARK: - Acting on tasks
+
+        enum Resolution {
+            case tasks([JSONValue])
+            case events([ModelEvent])
+        }
+
+        func act(_ action: TaskAction, _ target: Target) -> [ModelEvent] {
+            let done = records.filter { Memory.mutating.contains($0.name) }
+            if !done.isEmpty { return say(summary(done, action: action)) }
+            switch resolve(target, action: action) {
+            case .events(let events): return events
+            case .tasks(let tasks): return tasks.compactMap { call(action, on: $0) }
+            }
+        }
+
+        /// The tasks a target names, or what to do first (look them up) or say instead.
+        func resolve(_ target: Target, action: TaskAction?) -> Resolution {
+            switch target {
+            case .tasks(let tasks):
+                return .tasks(tasks)
+            case .numbers(let numbers):
+                let list = memory.pending.flatMap { $0.candidates.isEmpty ? nil : $0.candidates } ?? memory.lastShownList
+                guard let list else {
+                    return .events(say("I don't know which task \(numbers.map(String.init).joined(separator: " and ")) is yet. Ask me to list your tasks first."))
+                }
+                var tasks: [JSONValue] = []
+                for n in numbers {
+                    let index = n == -1 ? list.count - 1 : n - 1
+                    guard list.indices.contains(index) else {
+                        return .events(say("The last list I showed has \(list.count) task\(list.count == 1 ? "" : "s"); there is no number \(n)."))
+                    }
+                    tasks.append(list[index])
+                }
+                return .tasks(tasks)
+            case .all:
+                if let candidates = memory.pending?.candidates, !candidates.isEmpty { return .tasks(candidates) }
+                if let list = memory.lastShownList, !list.isEmpty { return .tasks(list) }
+                return .events(say("Which tasks do you mean? Ask me to list them first."))
+            case .pronoun(let fallback):
+                if let focus = memory.focus { return .tasks([focus]) }
+                if !fallback.isEmpty { return resolve(.words(fallback), action: action) }
+                return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
+            case .none:
+                return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
+            case .words(let words):
+                guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) else {
+                    return .events([model.call(AssistantTool.listTasks.name, [("status", .string("all"))])])
+                }
+                guard case .array(let all)? = lookup.result["tasks"] else { return .events(say("I couldn't read your tasks.")) }
+                let phrase = words.joined(separator: " ")
+                let ranked = TaskMatcher.rank(words, in: all)
+                var found = ranked.full
+                if found.count > 1, let action {
+                    // "call is done" with one call already done means the open one.
+                    let fitting = found.filter { task in
+                        switch action {
+                        case .complete: return task["completed"] == .bool(false)
+                        case .reopen: return task["completed"] == .bool(true)
+                        default: return true
+                        }
+                    }
+                    if fitting.count == 1 { found = fitting }
+                }
+                if found.count == 1 { return .tasks(found) }
+                if found.count > 1 {
+                    let lines = found.prefix(6).enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
+                    return .events(say("Several tasks match “\(phrase)”:\n\(lines)\nWhich one do you mean? You can say its number or a word of its title. Nothing has changed yet."))
+                }
+                if let guess = ranked.partial.first {
+                    let names = ranked.partial.prefix(3).map { "“\($0["title"]?.stringValue ?? "")”" }.joined(separator: " or ")
+                    _ = guess
+                    return .events(say("I couldn't find a task matching “\(phrase)”. Did you mean \(names)? Nothing has changed."))
+                }
+                return .events(say("I couldn't find a task matching “\(phrase)”. Nothing has changed; say “show my tasks” to see them all."))
+            }
+        }
+
+        /// The tool call that carries out `action` on `task`.
+        func call(_ action: TaskAction, on task: JSONValue) -> ModelEvent? {
+            guard let id = task["id"]?.stringValue else { return nil }
+            switch action {
+            case .complete:
+                return model.call(AssistantTool.completeTask.name, [("task_id", .string(id))])
+            case .reopen:
+                return model.call(AssistantTool.updateTask.name, [("task_id", .string(id)), ("completed", .bool(false))])
+            case .delete:
+                return model.call(AssistantTool.deleteTask.name, [("task_id", .string(id))])
+            case .update(let change):
+                var args: [(String, JSONValue)] = [("task_id", .string(id))]
+                if let title = change.title { args.append(("title", .string(title))) }
+                if let description = change.description { args.append(("description", description.map(JSONValue.string) ?? .null)) }
+                if let due = change.due { args.append(("due_at", newDue(due, current: task["dueAt"]?.stringValue.flatMap { ISO8601.date(from: $0) }).map(JSONValue.date) ?? .null)) }
+                return model.call(AssistantTool.updateTask.name, args)
+            }
+        }
+
+        /// The due date a change gives a task whose due date is `current`.
+        func newDue(_ change: DueChange, current: Date?) -> Date? {
+            let calendar = self.calendar
+            switch change {
+            case .set(let date): return date
+            case .clear: return nil
+            case .shift(let days):
+                let base = current ?? calendar.date(bySettingHour: 9, minute: 0, second: 0, of: context.now) ?? context.now
+                return calendar.date(byAdding: .day, value: days, to: base)
+            case .time(let hour, let minute):
+                let day = current ?? context.now
+                guard var due = calendar.date(bySettingHour: hour, minute: minute, second: 0, of: day) else { return current }
+                if current == nil, due <= context.now { due = calendar.date(byAdding: .day, value: 1, to: due) ?? due }
+                return due
+            case .day(let day):
+                let parts = current.map { calendar.dateComponents([.hour, .minute], from: $0) }
+                return calendar.date(bySettingHour: parts?.hour ?? 9, minute: parts?.minute ?? 0, second: 0, of: day)
+            }
+        }
+
+        // MARK: - Replies
+
+        func summary(_ done: [ToolRecord], action: TaskAction) -> String {
+            done.map { record -> String in
+                if let deleted = record.result["deleted"] { return "Deleted “\(deleted["title"]?.stringValue ?? "the task")”." }
+                guard let task = record.result["task"] else { return "Done." }
+                let title = "“\(task["title"]?.stringValue ?? "the task")”"
+                switch record.name {
+                case AssistantTool.completeTask.name: return "Marked done: \(task["title"]?.stringValue ?? "the task")"
+                case AssistantTool.addTask.name: return "Added \(title)\(dueText(task))."
+                default:
+                    if record.arguments["completed"] == .bool(false) { return "Reopened \(title): it's open again." }
+                    var parts: [String] = []
+                    if record.arguments["title"] != nil { parts.append("renamed it \(title)") }
+                    if let description = record.arguments["description"] {
+                        parts.append(description == .null ? "removed its note" : "set its note to “\(description.stringValue ?? "")”")
+                    }
+                    if record.arguments["due_at"] != nil {
+                        let due = dueText(task)
+                        parts.append(due.isEmpty ? "removed its due date" : "it's now" + due)
+                    }
+                    if record.arguments["completed"] == .bool(true) { parts.append("marked it done") }
+                    return "Updated \(title): " + (parts.isEmpty ? "no change." : parts.joined(separator: "; ") + ".")
+                }
+            }.joined(separator: "\n")
+        }
+
+        /// " due Fri 20 Nov" or " due Thu 19 Nov at 18:00", in the user's time zone.
+        func dueText(_ task: JSONValue) -> String {
+            guard let due = task["dueAt"]?.stringValue.flatMap({ ISO8601.date(from: $0) }) else { return "" }
+            return " due " + BuiltinModel.when(due, calendar: calendar)
+        }
+
+        func noteText(_ task: JSONValue) -> String {
+            guard let note = task["description"]?.stringValue, !note.isEmpty else { return "" }
+            return " (note: \(note))"
+        }
+
+        func details(_ task: JSONValue) -> String {
+            let title = task["title"]?.stringValue ?? ""
+            let state = task["completed"] == .bool(true) ? "done" : "open"
+            let due = dueText(task)
+            var line = "“\(title)” is \(state)\(due.isEmpty ? " and has no due date" : "," + due)."
+            if let note = task["description"]?.stringValue, !note.isEmpty { line += " Note: \(note)" } else { line += " It has no note." }
+            return line
+        }
+
+        func describeList(_ result: JSONValue, filter: TaskFilter) -> String {
+            guard case .array(let tasks)? = result["tasks"] else { return "I couldn't read your tasks." }
+            let kind = filter.status == "done" ? "done tasks" : filter.status == "all" ? "tasks" : "open tasks"
+            var about = filter.query.map { " matching “\($0)”" } ?? ""
+            if let label = filter.dueLabel { about += " " + label }
+            if tasks.isEmpty { return "You have no \(kind)\(about)." }
+            let lines = tasks.enumerated().map { index, task -> String in
+                let check = task["completed"] == .bool(true) ? "[x]" : "[ ]"
+                let note = task["description"]?.stringValue.map { $0.isEmpty ? "" : " — \($0)" } ?? ""
+                return "\(index + 1). \(check) \(task["title"]?.stringValue ?? "")\(dueText(task).isEmpty ? "" : " (\(dueText(task).dropFirst()))")\(note)"
+            }
+            return "Your \(kind)\(about):\n" + lines.joined(separator: "\n")
+        }
+    }
+
+    /// "Fri 20 Nov", with " at 18:00" when the time is not 09:00 (the time a bare day gets).
+    static func when(_ date: Date, calendar: Calendar) -> String {
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        let day = dayName(date, calendar: calendar)
+        if parts.hour == 9 && parts.minute == 0 { return day }
+        return day + String(format: " at %02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
+}

@@ -1,0 +1,581 @@
+import Foundation
+import Synchronization
+
+/// Reading a message: cues (verbs and their synonyms, question forms, negations) decide the
+/// intent; slots (title, due date, note) and references (numbers, "it", title words) are read
+/// around them. Politeness and filler are ignored. Every step is a linear pass over at most
+/// ``Utterance/maxCharacters`` characters.
+extension BuiltinModel {
+    static let filler: Set<String> = ["please", "kindly", "thanks", "thank", "hey", "hi", "hello", "ok", "okay", "oh", "so", "btw", "um", "uh",
+                                      "well", "just", "actually", "sorry", "yeah", "yes", "yep", "right", "now", "also", "and", "then", "can", "oops", "whoops",
+                                      "ugh", "argh", "meh", "damn", "wow", "finally", "ahh",
+                                      "could", "would", "will", "you", "me", "i", "really", "alright", "cool", "great", "hmm", "pls", "lol",
+                                      "wait", "ah", "thx", "again", "too", "as", "well", "already", "anyway", "anyways", "after", "all"]
+    static let pronouns: Set<String> = ["it", "that", "this", "those", "these", "them", "both", "its", "they", "which"]
+    static let doneWords: Set<String> = ["done", "finished", "complete", "completed", "ticked", "checked", "closed", "sorted", "handled"]
+    static let openWords: Set<String> = ["open", "left", "remaining", "pending", "outstanding", "unfinished", "incomplete", "undone", "todo"]
+    /// Words that never name a task: cues, status words, question words and glue.
+    static let functionWords: Set<String> = [
+        "the", "a", "an", "my", "mine", "to", "of", "for", "on", "in", "at", "with", "is", "are", "was", "were", "be", "been", "being", "am",
+        "has", "have", "had", "do", "does", "did", "not", "no", "task", "tasks", "one", "ones", "item", "items", "todo", "todos", "thing",
+        "things", "stuff", "list", "lists", "from", "about", "should", "say", "says", "called", "instead", "meant", "mean", "there", "what",
+        "which", "when", "where", "how", "it", "that", "this", "those", "these", "them", "both", "its", "they", "mark", "set", "make",
+        "change", "update", "move", "push", "postpone", "reschedule", "delay", "delete", "remove", "drop", "trash", "erase", "scrap", "ditch",
+        "get", "rid", "forget", "reopen", "unfinish", "uncheck", "untick", "undo", "rename", "retitle", "title", "name", "tick", "check",
+        "off", "cross", "due", "date", "deadline", "note", "notes", "description", "details", "show", "list", "display", "see", "view",
+        "give", "search", "find", "anything", "any", "something", "all", "everything", "need", "anymore", "longer", "go", "gone",
+        "actually", "after", "back", "up", "out", "over", "again", "until", "till", "wait", "put", "add", "create", "new", "own", "one's",
+        "want", "like", "by", "into", "as", "so", "but", "because", "yet", "still", "already", "just", "now", "then", "too", "also", "and",
+        "or", "if", "i", "me", "you", "we", "please", "thanks", "right", "oh", "ok", "okay", "yes", "yeah", "sorry", "hey", "hi", "pls",
+        "can", "could", "would", "will", "let", "us", "again", "really", "some", "more", "help", "done", "finished", "complete", "completed",
+        "ticked", "checked", "closed", "sorted", "handled", "open", "left", "remaining", "pending", "outstanding", "unfinished", "incomplete",
+        "undone", "tomorrow", "today", "morning", "afternoon", "evening", "yesterday", "last", "first", "second", "third", "number", "#",
+        "clear", "wipe", "care", "dealt", "taken", "took", "time", "same", "guess", "think", "ready", "good", "whole", "entire", "full",
+        "including", "incl", "every", "each", "other", ":", "bin", "kill", "nuke", "discard", "purge", "deleted", "removed", "moved",
+        "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
+        "wording", "got", "went", "gotta", "wrong", "mistake", "oops", "whoops", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
+    ]
+
+    /// Reads one message (the last few readings are cached: each round of a turn reads it again).
+    static func parseOnce(_ text: String, context: ModelContext) -> Intent {
+        let key = text + "\u{1}" + context.timeZone.identifier + "\u{1}" + String(Int(context.now.timeIntervalSince1970 / 60))
+        if let hit = recentIntents.withLock({ $0[key] }) { return hit }
+        let intent = parse(text, context: context)
+        recentIntents.withLock { cache in
+            if cache.count >= 256 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = intent
+        }
+        return intent
+    }
+
+    private static let recentIntents = Mutex<[String: Intent]>([:])
+
+    static func parse(_ raw: String, context: ModelContext) -> Intent {
+        // A question about a selected passage (`/api/ask-selection`) is always for the documents.
+        guard !raw.hasPrefix(selectionPrefix), let u = Utterance(raw) else { return .unknown }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = context.timeZone
+        return Reader(u: u, now: context.now, calendar: calendar).intent()
+    }
+
+    /// One message being read.
+    struct Reader {
+        let u: Utterance
+        let w: [String]
+        let now: Date
+        let calendar: Calendar
+        let date: DatePhrase
+
+        init(u: Utterance, now: Date, calendar: Calendar) {
+            self.u = u
+            self.w = u.lower
+            self.now = now
+            self.calendar = calendar
+            self.date = DatePhrase.find(in: u.lower, now: now, calendar: calendar)
+        }
+
+        func has(_ phrase: String) -> Bool { Utterance.contains(w, phrase) }
+        func hasAny(_ phrases: [String]) -> Bool { phrases.contains { has($0) } }
+        func index(_ phrase: String) -> Int? { Utterance.find(w, phrase) }
+        func firstIndex(_ phrases: [String]) -> Int? { phrases.compactMap { index($0) }.min() }
+
+        /// The words with leading filler skipped.
+        var core: [String] { w.filter { !BuiltinModel.filler.contains($0) && $0 != ":" } }
+
+        func intent() -> Intent {
+            if w.isEmpty { return .help }
+            let core = self.core
+            if core.isEmpty {
+                if w.contains(where: { ["hi", "hello", "hey"].contains($0) }) { return .greeting }
+                if w.contains(where: { ["thanks", "thank", "thx"].contains($0) }) { return .thanks }
+                return .dismiss
+            }
+            if hasAny(["never mind", "nevermind", "forget it", "leave it", "no thanks", "cancel that", "do not bother", "don't bother", "leave them"]) {
+                return .dismiss
+            }
+            if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
+            if ["good morning", "good evening", "good afternoon"].contains(core.joined(separator: " ")) || core == ["morning"] { return .greeting }
+            if isDocumentQuestion(core) { return .unknown }
+            // Cues from the most telling to the most general.
+            let readers: [(Reader) -> () -> Intent?] = [
+                Reader.undo, Reader.note, Reader.rename, Reader.reopen, Reader.listByVerb, Reader.add, Reader.delete, Reader.due,
+                Reader.question, Reader.complete, Reader.details, Reader.fragment,
+            ]
+            for read in readers {
+                if let intent = read(self)() { return intent }
+            }
+            return .unknown
+        }
+
+        // MARK: - Documents
+
+        static let commandVerbs: Set<String> = ["add", "create", "remind", "delete", "remove", "mark", "complete", "finish", "rename", "move", "push",
+                                                "postpone", "reschedule", "show", "list", "tick", "check", "reopen", "uncheck", "drop", "set",
+                                                "change", "put", "note", "trash", "cancel", "update", "display", "give", "find", "search"]
+
+        /// "what's due friday?", "anything overdue?", "do I have …": a question about the list.
+        var isQuestionForm: Bool {
+            let lead = w.drop { ["hey", "so", "and", "ok", "okay", "oh", "btw", "thanks", "thx", "um", "well", "then"].contains($0) }
+            guard let first = lead.first else { return false }
+            if ["what", "which", "anything", "any", "when", "whats"].contains(first) { return true }
+            if ["do", "is", "are", "have"].contains(first) { return !hasAny(["do not", "is not", "are not"]) }
+            return false
+        }
+
+        static let taskMarkers: Set<String> = ["task", "tasks", "todo", "todos", "list", "plate", "due", "overdue", "left", "pending",
+                                               "finished", "done", "completed", "remaining", "outstanding", "open", "agenda", "note", "notes",
+                                               "description", "deadline", "deadlines", "reminder", "reminders", "upcoming"]
+
+        /// "how do I configure SMTP?", "does stoa work with postgres": questions the documents answer.
+        func isDocumentQuestion(_ core: [String]) -> Bool {
+            let lead = w.drop { ["btw", "so", "and", "ok", "okay", "hey", "oh", "also", "but", "um", "quick", "question"].contains($0) }
+            guard let first = lead.first else { return false }
+            let second = lead.dropFirst().first ?? ""
+            let personal = w.contains { Self.taskMarkers.contains($0) } || has("do i") || has("did i") || has("have i") || has("what is on")
+                || has("i need") || has("i have") || has("coming up") || !date.isEmpty
+            switch first {
+            case "how": return second != "many"
+            case "why", "where", "who", "explain", "tell", "describe": return !personal || !w.contains("my")
+            case "what":
+                if ["does", "do"].contains(second) && !has("do i") { return true }
+                return !personal
+            case "can", "could", "would", "will":
+                if w.contains(where: { Self.commandVerbs.contains($0) || ["moved", "done", "finished", "deleted", "removed", "pushed"].contains($0) }) { return false }
+                return !personal
+            case "do":
+                return ["you", "stoa", "we"].contains(second) && !personal
+            case "does", "is", "are", "which", "should":
+                return !personal && !has("do i have") && !has("is anything") && second != "not"
+            default: return false
+            }
+        }
+
+        // MARK: - Intents
+
+        func undo() -> Intent? {
+            guard w.contains("undo") else { return nil }
+            let target = self.target(excluding: [])
+            if case .words = target { return .act(.reopen, target) }
+            if hasAny(["undo completing", "undo finishing", "undo marking"]) { return .act(.reopen, target) }
+            return .undo
+        }
+
+        /// Notes and descriptions: "add a note to the dentist: bring the card", "set its note to:
+        /// …", "gym membership description should be '…'", "remove the description from …".
+        func note() -> Intent? {
+            guard let noteIndex = w.firstIndex(where: { ["note", "notes", "description", "details", "desc", "comment"].contains($0) }),
+                  !hasAny(["note down", "note that i", "jot down", "write down", "make a note to", "note to self"]) else { return nil }
+            // "add a task 'X' with the note: Y" is an add with a note.
+            if let addIndex = firstIndex(["add", "create", "new task", "new todo"]), addIndex < noteIndex,
+               !hasAny(["add a note", "add note", "add notes", "add the note", "add a comment", "add details", "add a description"]) {
+                return nil
+            }
+            let clearing = w[..<noteIndex].contains { ["remove", "wipe", "clear", "delete", "drop", "erase", "empty"].contains($0) }
+            if clearing { return .act(.update(TaskChange(description: .some(nil))), target(excluding: [])) }
+            // The note's text: quoted, or after a colon, "to", "be", "say(ing)" or "that" following the cue.
+            var text: String?
+            var excluded: Set<Int> = []
+            if let quote = u.words.firstIndex(where: { $0.quote != nil }), quote > noteIndex {
+                text = u.quotes[u.words[quote].quote ?? 0]
+                excluded.insert(quote)
+            } else if let colon = w[noteIndex...].firstIndex(of: ":") ?? w.firstIndex(of: ":") {
+                text = u.rest(after: colon)
+                excluded.formUnion(colon..<w.count)
+            } else if let k = w[(noteIndex + 1)...].firstIndex(where: { ["to", "be", "saying", "says", "say", "that", "reading"].contains($0) }) {
+                text = u.rest(after: k)
+                excluded.formUnion(k..<w.count)
+            }
+            guard let text, !text.isEmpty else { return nil }
+            return .act(.update(TaskChange(description: .some(text))), target(excluding: excluded))
+        }
+
+        /// "rename X to Y", "change the title of X to 'Y'", "X should say 'Y'", "9 should be
+        /// called Y", "call the insurance task 'Y' instead".
+        func rename() -> Intent? {
+            var cue = firstIndex(["rename", "retitle", "title of", "the title", "should say", "should read", "should be called", "be called",
+                                  "should be named", "be renamed", "name of", "the name", "change the wording", "reword"])
+            if cue == nil, let should = index("should be"), !u.quotes.isEmpty, date.isEmpty { cue = should }
+            if cue == nil, let change = firstIndex(["change", "update", "edit", "fix"]), let to = w[change...].firstIndex(where: { ["to", "into"].contains($0) }),
+               date.indices.isDisjoint(with: to..<w.count), !w.contains(where: { ["note", "description", "details"].contains($0) }) {
+                cue = change
+            }
+            let callQuote = (w.first == "call" || has("can you call") || has("could you call")) && u.quotes.count == 1 && hasAny(["instead", "task"])
+            if cue == nil, !callQuote, let call = firstIndex(["call it", "name it", "call that", "title it", "make it say", "make it read"]),
+               call + 2 < w.count, date.isEmpty {
+                let title = BuiltinModel.cleanTitle(u.rest(after: call + 1))
+                if !title.isEmpty { return .act(.update(TaskChange(title: title)), .pronoun([])) }
+            }
+            guard cue != nil || callQuote else { return nil }
+            var newTitle: String?
+            var excluded: Set<Int> = []
+            let quoteIndices = u.words.indices.filter { u.words[$0].quote != nil }
+            if let quote = quoteIndices.last, cue.map({ quote > $0 }) ?? true || quoteIndices.count == 1 {
+                newTitle = u.quotes[u.words[quote].quote ?? 0]
+                excluded.insert(quote)
+            } else if let cue {
+                let after = w[cue...].firstIndex { ["to", "say", "called", "named", "read", "as", "into"].contains($0) }
+                    ?? (cue + 1 < w.count && ["called", "say"].contains(w[cue + 1]) ? cue + 1 : nil)
+                if let after {
+                    newTitle = u.rest(after: after)
+                    excluded.formUnion(after..<w.count)
+                } else if cue + 1 < w.count, BuiltinModel.pronouns.contains(w[cue + 1]) || Int(w[cue + 1]) != nil || BuiltinModel.ordinal(w[cue + 1]) != nil {
+                    var k = cue + 1
+                    if k + 1 < w.count, w[k + 1] == "one" { k += 1 }
+                    newTitle = u.rest(after: k)
+                    excluded.formUnion((k + 1)..<w.count)
+                }
+            }
+            guard let title = newTitle.map(BuiltinModel.cleanTitle), !title.isEmpty else { return nil }
+            if callQuote, let call = w.firstIndex(of: "call") { excluded.insert(call) }
+            return .act(.update(TaskChange(title: title)), target(excluding: excluded))
+        }
+
+        /// "reopen", "un-finish", "uncheck", "X is NOT done", "isn't paid", "back on my list",
+        /// "mark it open again".
+        func reopen() -> Intent? {
+            let verbs = ["reopen", "unfinish", "uncheck", "untick", "unmark", "uncomplete", "re-open"]
+            var cue = w.contains { verbs.contains($0) }
+            if !cue, let not = w.firstIndex(of: "not"), !hasAny(["do not let", "do not forget", "do not need", "not need", "not forget"]) {
+                let after = w[(not + 1)...].prefix(4)
+                cue = after.contains { BuiltinModel.doneWords.contains($0) || ["paid", "booked", "sent", "bought", "called", "renewed", "fixed"].contains($0) }
+            }
+            if !cue { cue = hasAny(["still need", "still needs", "still has to", "still have to", "open again", "back on", "back to open", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
+            if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
+            guard cue else { return nil }
+            return .act(.reopen, target(excluding: []))
+        }
+
+        /// Explicit list verbs at the start: "show …", "list …", "search my tasks for …".
+        func listByVerb() -> Intent? {
+            let verbs: Set<String> = ["show", "list", "display", "see", "view", "give", "search", "find", "lookup", "look", "print"]
+            let skip: Set<String> = ["can", "you", "could", "please", "pls"]
+            // "nothing else? ok, show everything": a later clause that starts with a list verb is read alone.
+            if u.clauseCount > 1 {
+                for clause in 1..<u.clauseCount {
+                    let indices = u.clause(clause)
+                    guard let lead = indices.first(where: { !BuiltinModel.filler.contains(w[$0]) && !skip.contains(w[$0]) }), verbs.contains(w[lead]),
+                          let last = indices.last, let part = Utterance(u.span(lead, last)) else { continue }
+                    let firstClauseHasVerb = u.clause(0).contains { Self.commandVerbs.contains(w[$0]) }
+                    if !firstClauseHasVerb { return Reader(u: part, now: now, calendar: calendar).listByVerb() }
+                }
+            }
+            let lead = w.drop { BuiltinModel.filler.contains($0) || skip.contains($0) }
+            guard let first = lead.first else { return nil }
+            let nouns: Set<String> = w.contains(":") ? [] : ["tasks", "todos", "todo", "list", "my"]
+            guard verbs.contains(first) || nouns.contains(first) && core.contains(where: { ["tasks", "todos", "todo", "list"].contains($0) }) && u.clauseCount <= 2
+                    && !w.contains(where: { Self.commandVerbs.contains($0) && !["list", "show"].contains($0) }) else { return nil }
+            if first == "list", lead.count > 1, !["my", "all", "the", "done", "open", "everything", "tasks", "todos", "finished", "completed", "what",
+                                                 "me", "of", "everything", "stuff", "things", "overdue", "due", "today", "tomorrow", "this", "next", "pending",
+                                                 "left", "remaining", "outstanding", "upcoming"].contains(lead.dropFirst().first ?? "") {
+                return nil
+            }
+            return .list(filter())
+        }
+
+        /// "add …", "remind me to …", "note down …", "put 'X' on my list", "don't let me forget …".
+        func add() -> Intent? {
+            let cues = ["add", "create", "new task", "new todo", "new reminder", "remind me to", "remind me", "note down", "jot down", "write down",
+                        "do not let me forget to", "do not let me forget", "do not forget to", "do not forget", "i need to", "i have to", "i must", "i should",
+                        "i gotta", "i want to", "need to", "remember to", "todo :", "new :", "task :", "reminder :", "set a reminder", "put", "stick",
+                        "schedule a", "schedule an"]
+            guard let (cueIndex, cueLength) = cues.lazy.compactMap({ cue in Utterance.find(self.w, cue).map { ($0, cue.split(separator: " ").count) } })
+                .min(by: { $0.0 < $1.0 }) else { return nil }
+            let cue = w[cueIndex]
+            if (cue == "put" || cue == "stick") && !(has("on my list") || has("on the list") || has("on my todo") || has("on my to") || has("to my list") || u.quotes.count == 1) { return nil }
+            if cue == "i" || cue == "need", cueIndex > 1 { return nil }
+            if cue == "add", cueIndex > 2, !(cueIndex > 0 && w[cueIndex - 1] == ":") && w[..<cueIndex].contains(where: { !BuiltinModel.filler.contains($0) && $0 != "to" && $0 != "please" }) {
+                return nil
+            }
+            var start = cueIndex + cueLength
+            // "add a new task to", "add task:", "create a todo called"
+            while start < w.count, ["a", "an", "new", "task", "todo", "reminder", "item", "to", ":", "-", "called", "named", "titled", "that", "for", "me"].contains(w[start]) {
+                if w[start] == "to" && !(start > 0 && ["task", "todo", "reminder", "add", "me"].contains(w[start - 1])) { break }
+                if w[start] == "for" && !(start > 0 && w[start - 1] == "me") { break }
+                start += 1
+            }
+            if let colon = w[start..<min(w.count, start + 5)].firstIndex(of: ":"),
+               w[start..<colon].allSatisfy({ ["a", "an", "new", "task", "todo", "to", "my", "list", "the", "reminder", "item", "please"].contains($0) }) {
+                start = colon + 1
+            }
+            while start < w.count, date.indices.contains(start) || ["to", "about", ":", "-"].contains(w[start]) { start += 1 }
+            guard start < w.count else { return .help }
+            // Note: "with the note: …", "note: …", "- …" after the title.
+            var end = w.count - 1
+            var description: String?
+            if let noteAt = (start..<w.count).first(where: { k in
+                (["note", "notes", "details", "description"].contains(w[k]) && (k + 1 < w.count && w[k + 1] == ":" || k > 0 && ["with", "the"].contains(w[k - 1])))
+            }) {
+                var k = noteAt
+                while k > start, ["with", "the", "a", "and"].contains(w[k - 1]) { k -= 1 }
+                description = u.rest(after: noteAt + (noteAt + 1 < w.count && w[noteAt + 1] == ":" ? 1 : 0))
+                end = k - 1
+            } else if let dash = (start..<w.count).first(where: { k in k > start && u.words[k].clause != u.words[k - 1].clause
+                                                               && u.text.unicodeScalars.count > u.words[k].start && isDashBefore(k) }) {
+                description = u.rest(after: dash - 1)
+                end = dash - 1
+            }
+            let titleSource: String
+            var dateIndices = date.indices
+            if let quote = (start...max(start, end)).first(where: { $0 < w.count && u.words[$0].quote != nil }) {
+                titleSource = u.quotes[u.words[quote].quote ?? 0]
+            } else {
+                // The title is the words from the cue to the end, less the date and the trailing "to my list".
+                var last = end
+                while last >= start, dateIndices.contains(last) || [",", "on", "to", "my", "list", "the", "todo", "for", "please", "due", "by"].contains(w[last])
+                    || BuiltinModel.filler.contains(w[last]) && last > start {
+                    last -= 1
+                }
+                guard last >= start else { return .help }
+                // Words of the date inside the title ("call grandma on sunday"): cut at the first date word after the title starts.
+                if let firstDate = dateIndices.filter({ $0 > start && $0 <= last }).min() {
+                    var cut = firstDate - 1
+                    while cut > start, ["on", "by", "due", "for", "at", "the", "in", "until", ","].contains(w[cut]) { cut -= 1 }
+                    last = cut
+                }
+                titleSource = u.span(start, last)
+                dateIndices = dateIndices.filter { $0 > last }
+            }
+            let title = BuiltinModel.cleanTitle(titleSource)
+            guard !title.isEmpty, !["task", "a task", "todo", "it"].contains(title.lowercased()) else { return .help }
+            return .add(NewTask(title: title, description: description, due: date.due(now: now, calendar: calendar)))
+        }
+
+        func isDashBefore(_ k: Int) -> Bool {
+            guard k > 0 else { return false }
+            let scalars = Array(u.text.unicodeScalars)
+            let between = scalars[u.words[k - 1].end..<u.words[k].start]
+            return between.contains("-") || between.contains("–") || between.contains("—")
+        }
+
+        func delete() -> Intent? {
+            var cue = w.contains { ["delete", "remove", "drop", "trash", "erase", "scrap", "ditch", "bin", "discard", "purge", "deleted", "removed",
+                                    "kill", "nuke", "dropped", "binned", "trashed", "wipe", "cancel"].contains($0) }
+            cue = cue || hasAny(["get rid of", "forget about", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
+                                 "no longer need", "throw away", "throw out", "cross out", "take off", "no need for", "off my list", "off the list",
+                                 "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off"])
+            guard cue else { return nil }
+            if hasAny(["due date", "deadline"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
+            return .act(.delete, target(excluding: []))
+        }
+
+        /// Due dates: "move the dentist to next tuesday", "postpone X by a week", "X can wait
+        /// until next week", "the acme invoice is due friday now", "make it 7pm".
+        func due() -> Intent? {
+            let verbs: Set<String> = ["move", "push", "postpone", "reschedule", "delay", "shift", "defer", "bump"]
+            let cue = w.contains { verbs.contains($0) }
+                || hasAny(["can wait", "change the date", "change the due", "set the due", "due date", "deadline", "make it", "put it for", "set it for",
+                           "bring forward", "bring it forward", "pull forward", "change it to", "move it", "is now", "now on", "is on", "instead",
+                           "should be on", "moved to", "forward", "extend", "change", "schedule", "plan"])
+                || w.contains { ["moved", "pushed", "postponed", "rescheduled", "delayed", "shifted"].contains($0) }
+                || (date.day != nil || date.hour != nil) && w.contains { ["put", "is", "now", "at", "are", "be"].contains($0) }
+                || (w.first == "set" || has("set") && !date.isEmpty)
+                || w.contains("due") && !date.isEmpty
+            guard cue, !date.isEmpty || hasAny(["no due", "without a due", "remove the due"]), !isQuestionForm else { return nil }
+            return .act(.update(TaskChange(due: dueChange())), target(excluding: []))
+        }
+
+        /// The due change the date phrase says.
+        func dueChange() -> DueChange {
+            if let shift = date.shiftDays, date.day == nil { return .shift(shift) }
+            if date.sameTime, let day = date.day { return .day(day) }
+            if date.day == nil, let hour = date.hour { return .time(hour: hour, minute: date.minute) }
+            if let due = date.due(now: now, calendar: calendar) { return .set(due) }
+            return .clear
+        }
+
+        /// Questions about the list: "what's due this week?", "anything about the car?", "do I
+        /// have anything left?", "when is the dentist?".
+        func question() -> Intent? {
+            let lead = w.drop { ["hey", "so", "and", "ok", "okay", "oh", "btw", "thanks", "thx", "um", "well", "then"].contains($0) }
+            guard let first = lead.first else { return nil }
+            let asks = ["what", "which", "anything", "any", "when", "is", "do", "are", "have", "how", "whats"].contains(first) && !hasAny(["do not", "is not", "are not", "have not"])
+                || u.text.hasSuffix("?")
+            guard asks else { return nil }
+            let target = self.target(excluding: [])
+            let aboutDetails = w.contains { ["note", "notes", "description", "details", "desc"].contains($0) }
+            if aboutDetails || first == "when" && date.isEmpty {
+                switch target {
+                case .pronoun, .numbers, .words: return .details(target)
+                default: break
+                }
+            }
+            return .list(filter())
+        }
+
+        /// "I've sent the invoice", "the insurance one is done", "tick off number 3", "bought the milk".
+        func complete() -> Intent? {
+            let cue = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete", "tick", "check", "cross"].contains($0) }
+                || hasAny(["taken care of", "took care", "dealt with", "got it done"])
+            let didIt = hasAny(["i did", "we did", "did the", "just did", "got the", "i got", "got it"])
+            let marked = w.contains("mark") && !w.contains { BuiltinModel.openWords.contains($0) }
+            let called = w.enumerated().contains { $1 == "called" && ($0 == 0 || !["be", "is", "was", "should", "been"].contains(w[$0 - 1])) }
+            let pastTense = didIt || marked || called || w.enumerated().contains { index, word in
+                guard !BuiltinModel.functionWords.contains(word) || ["sorted", "handled", "done"].contains(word) else { return false }
+                if TaskMatcher.irregular[word] != nil && !["mum", "mother", "father", "taxes", "appt", "flight", "talk", "phone", "ring", "renewal",
+                                                            "booking", "daddy", "mommy", "read"].contains(word) { return true }
+                return word.count > 4 && word.hasSuffix("ed") && !["need", "indeed", "speed", "seed", "feed", "hundred", "interested", "red", "bed",
+                                                                    "wed", "shed", "proceed", "succeed"].contains(word)
+            }
+            guard cue || pastTense else { return nil }
+            return .act(.complete, target(excluding: []))
+        }
+
+        /// "details of 3", "tell me more about the dentist".
+        func details() -> Intent? {
+            guard hasAny(["details of", "details on", "more about", "info on", "info about"]) else { return nil }
+            return .details(target(excluding: []))
+        }
+
+        /// A message with no verb of its own, read against the previous request.
+        func fragment() -> Intent? {
+            let content = w.filter { !BuiltinModel.functionWords.contains($0) && !date.indices.contains(w.firstIndex(of: $0) ?? -1) }
+            guard w.count <= 12 else { return nil }
+            let target = self.target(excluding: [])
+            var status: String?
+            if w.contains(where: { BuiltinModel.doneWords.contains($0) }) { status = "done" }
+            if w.contains(where: { BuiltinModel.openWords.contains($0) }) { status = "open" }
+            if w.contains(where: { ["all", "everything"].contains($0) }) { status = "all" }
+            let change: DueChange? = date.isEmpty ? nil : dueChange()
+            guard target != .none || change != nil || status != nil || !content.isEmpty else { return nil }
+            var start = 0
+            while start < w.count, BuiltinModel.filler.contains(w[start]) || ["i", "meant", "mean", "what", "about"].contains(w[start]) { start += 1 }
+            let text = start < w.count ? u.rest(after: start - 1) : ""
+            return .fragment(Fragment(target: target, due: change, text: BuiltinModel.cleanTitle(text), status: status,
+                                      correction: hasAny(["i meant", "i mean", "meant"])))
+        }
+
+        // MARK: - Slots
+
+        /// Which tasks a list shows: status words, a keyword, a due window.
+        func filter() -> TaskFilter {
+            var f = TaskFilter()
+            let done = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete", "did"].contains($0) }
+                && !hasAny(["to be done", "need to be done", "needs to be done", "to do"])
+            let open = w.contains { BuiltinModel.openWords.contains($0) || $0 == "still" } || hasAny(["need to", "have to", "to do", "got to", "should do"])
+            let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every"])
+            if done && (all || open) || all && !done && !open && hasAny(["everything", "all my", "all tasks", "all of", "full", "whole", "entire", "all the"]) {
+                f.status = "all"; f.statusSaid = true
+            } else if done {
+                f.status = "done"; f.statusSaid = true
+            } else if open {
+                f.statusSaid = true
+            }
+            if date.isEmpty, hasAny(["soon", "coming up", "upcoming", "next few days"]) {
+                f.dueFrom = calendar.startOfDay(for: now); f.dueBefore = calendar.date(byAdding: .day, value: 7, to: f.dueFrom ?? now)
+                f.dueLabel = "due in the next 7 days"; f.status = "open"
+            }
+            if date.overdue {
+                f.dueBefore = calendar.startOfDay(for: now); f.dueLabel = "overdue"; f.status = "open"; f.statusSaid = true
+            } else if let day = date.day {
+                if date.before {
+                    f.dueBefore = day; f.dueLabel = "due before \(BuiltinModel.dayName(day, calendar: calendar))"
+                } else {
+                    f.dueFrom = day
+                    f.dueBefore = calendar.date(byAdding: .day, value: date.spanDays, to: day)
+                    f.dueLabel = date.spanDays == 1 ? "due \(BuiltinModel.dayName(day, calendar: calendar))" : date.spanDays == 2 ? "due in the next two days from \(BuiltinModel.dayName(day, calendar: calendar))" : "due \(hasAny(["this week"]) ? "this week" : hasAny(["next week"]) ? "next week" : "from \(BuiltinModel.dayName(day, calendar: calendar))")"
+                }
+                if !f.statusSaid { f.status = "open" }
+            }
+            // A keyword: the content words left.
+            let keywords = w.enumerated().filter { index, word in
+                !date.indices.contains(index) && !BuiltinModel.functionWords.contains(word) && !BuiltinModel.filler.contains(word)
+                    && u.words[index].quote == nil && !["calls", "call"].contains(word) || ["calls", "call"].contains(word) && !hasAny(["call me"])
+            }.map(\.element).filter { !["make", "plate", "agenda", "week", "month", "earlier", "currently", "overdue", "late", "stoa", "gimme", "whats",
+                                        "got", "their", "them", "in", "with", "containing", "matching", "mention", "mentions", "mentioning", "related",
+                                        "regarding", "concerning", "involving", "anything", "tasks", "todo", "do", "did", "finish", "list", "complete", "forgot", "forget",
+                                        "miss", "missed", "soon", "upcoming", "coming",
+                                        "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
+                                        "which", "whats", "day", "week", "weekend", "month"].contains($0) }
+            let quoted = u.quotes.first
+            if let quoted { f.query = quoted } else if !keywords.isEmpty { f.query = keywords.map(TaskMatcher.stem).joined(separator: " ") }
+            if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
+            return f
+        }
+
+        /// The tasks meant: numbers or ordinals, "both"/"those", a pronoun, or title words (a
+        /// quote counts as title words). Words of the cue's clause come first; a clause that only
+        /// says "it" borrows the words of the others ("I don't need the car insurance task
+        /// anymore, delete it").
+        func target(excluding excluded: Set<Int>) -> Target {
+            var numbers: [Int] = []
+            var pronounClauses: Set<Int> = []
+            var all = false
+            var byClause: [Int: [String]] = [:]
+            var k = 0
+            while k < w.count {
+                defer { k += 1 }
+                if excluded.contains(k) || date.indices.contains(k) { continue }
+                let word = w[k]
+                if let quote = u.words[k].quote {
+                    byClause[u.words[k].clause, default: []] += TaskMatcher.words(u.quotes[quote])
+                    continue
+                }
+                if let n = BuiltinModel.ordinal(word) {
+                    // "the first two" → 1, 2
+                    if n == 1, word == "first", k + 1 < w.count, let count = DatePhrase.numberWords[w[k + 1]] ?? Int(w[k + 1]), count > 1, count <= 10 {
+                        numbers += Array(1...count); k += 1; continue
+                    }
+                    numbers.append(n); continue
+                }
+                if let n = Int(word.hasPrefix("#") ? String(word.dropFirst()) : word), (1...999).contains(n) { numbers.append(n); continue }
+                if let n = DatePhrase.numberWords[word], n > 1 || word == "one" && k > 0 && ["number", "task", "#"].contains(w[k - 1]),
+                   k > 0, ["number", "task", "#", "and", "to"].contains(w[k - 1]) || w.count <= 3 {
+                    numbers.append(n); continue
+                }
+                if ["both", "those", "these", "them", "all"].contains(word) && !(word == "all" && k + 1 < w.count && ["my", "the", "of"].contains(w[k + 1])) {
+                    all = true; continue
+                }
+                if BuiltinModel.pronouns.contains(word) { pronounClauses.insert(u.words[k].clause); continue }
+                if BuiltinModel.functionWords.contains(word) || BuiltinModel.filler.contains(word) { continue }
+                if ["yesterday", "earlier", "finally", "totally", "guys", "quit"].contains(word) { continue }
+                byClause[u.words[k].clause, default: []].append(word)
+            }
+            if !numbers.isEmpty { return .numbers(numbers) }
+            if all && byClause.isEmpty { return .all }
+            // The first clause that names a task or points at one decides.
+            for clause in 0..<u.clauseCount {
+                if let words = byClause[clause], !words.isEmpty { return .words(words) }
+                if pronounClauses.contains(clause) {
+                    return .pronoun(byClause.keys.sorted().flatMap { byClause[$0] ?? [] })
+                }
+            }
+            if all { return .all }
+            return .none
+        }
+    }
+
+    static func ordinal(_ word: String) -> Int? {
+        let table = ["first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+                     "last": -1, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10]
+        return table[word]
+    }
+
+    /// A title as the user typed it, without surrounding quotes, trailing punctuation or filler;
+    /// its first letter capitalised.
+    static func cleanTitle(_ s: String) -> String {
+        var out = s.trimmingCharacters(in: .whitespacesAndNewlines)
+        var changed = true
+        while changed {
+            changed = false
+            for filler in [" please", " pls", " for me", " thanks", " thank you", " thx", " too", " as well"] where out.lowercased().hasSuffix(filler) {
+                out.removeLast(filler.count); changed = true
+            }
+            let trimmed = out.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ .,!?;:").union(.whitespaces))
+            if trimmed != out { out = trimmed; changed = true }
+        }
+        guard let first = out.first else { return out }
+        return first.uppercased() + out.dropFirst()
+    }
+
+    /// "Fri 20 Nov" in the user's calendar.
+    static func dayName(_ date: Date, calendar: Calendar) -> String {
+        let parts = calendar.dateComponents([.weekday, .day, .month], from: date)
+        let weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][((parts.weekday ?? 1) - 1) % 7]
+        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][((parts.month ?? 1) - 1) % 12]
+        return "\(weekday) \(parts.day ?? 1) \(month)"
+    }
+}
+
+extension BuiltinModel.Target {
+    var wordsValue: [String]? { if case .words(let w) = self { return w } else { return nil } }
+}

@@ -1,0 +1,274 @@
+import Foundation
+
+/// Dates and times in everyday English, read from the words of a message wherever they stand:
+/// "today", "tomorrow" (also "tommorow"), "friday", "next tuesday", "next week", "in 3 days",
+/// "in 2 weeks", "Dec 3", "the 1st", "2026-12-01", "before december", "tomorrow at 6pm",
+/// "10am", "at noon", "same time"; and shifts: "by a week", "two days".
+///
+/// Days resolve in the user's time zone. "next <weekday>" is that day in the next calendar
+/// week (weeks start on Monday); a bare weekday is its next occurrence after today.
+struct DatePhrase: Equatable {
+    /// The first day meant (its start, in the user's time zone), if a day was said.
+    var day: Date?
+    /// How many days the phrase spans from `day` ("this week", "tomorrow or the day after").
+    var spanDays = 1
+    /// A time of day, as hour and minute.
+    var hour: Int?
+    var minute = 0
+    /// "same time": keep the task's current time of day.
+    var sameTime = false
+    /// A shift of the current due date ("by a week", "push it two days").
+    var shiftDays: Int?
+    /// "before december", "until friday": everything up to that day.
+    var before = false
+    /// "overdue": open and due before today.
+    var overdue = false
+    /// The indices of the words that make up the phrase (to be left out of titles and references).
+    var indices: Set<Int> = []
+
+    var isEmpty: Bool { day == nil && hour == nil && !sameTime && shiftDays == nil && !overdue }
+
+    /// The due date the phrase sets: its day at its time (09:00 without one). A time alone is
+    /// its next occurrence.
+    func due(now: Date, calendar: Calendar) -> Date? {
+        if let day {
+            return calendar.date(bySettingHour: hour ?? 9, minute: hour == nil ? 0 : minute, second: 0, of: day)
+        }
+        guard let hour, var due = calendar.date(bySettingHour: hour, minute: minute, second: 0, of: now) else { return nil }
+        if due <= now { due = calendar.date(byAdding: .day, value: 1, to: due) ?? due }
+        return due
+    }
+
+    static let weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+    static let weekdayShort = ["sun": 0, "mon": 1, "tue": 2, "tues": 2, "wed": 3, "weds": 3, "thu": 4, "thur": 4, "thurs": 4, "fri": 5, "sat": 6]
+    static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+    static let numberWords = ["a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                              "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "few": 3]
+    static let partOfDay = ["morning": 9, "afternoon": 15, "evening": 18, "night": 20, "noon": 12, "lunchtime": 12, "eod": 17]
+    static let prefixes: Set<String> = ["due", "by", "on", "for", "to", "until", "till", "til", "at", "before", "from", "this", "coming", "the"]
+
+    /// Finds the date and time phrases in `words` (lowercased).
+    static func find(in words: [String], now: Date, calendar: Calendar) -> DatePhrase {
+        var phrase = DatePhrase()
+        let today = calendar.startOfDay(for: now)
+        func day(_ offset: Int, from base: Date = today) -> Date? { calendar.date(byAdding: .day, value: offset, to: base) }
+        var i = 0
+        while i < words.count {
+            let start = i
+            // Leading prefixes belong to the phrase only if a date follows them.
+            var j = i
+            var sawBefore = false
+            var found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
+            while found == nil, j < words.count, prefixes.contains(words[j]) {
+                if ["before", "until", "till", "til"].contains(words[j]) { sawBefore = true }
+                j += 1
+                found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
+            }
+            if var (parsed, end) = found {
+                // "tomorrow morning", "friday evening"
+                if parsed.day != nil, parsed.hour == nil, end < words.count, let hour = partOfDay[words[end]] { parsed.hour = hour; end += 1 }
+                if parsed.day != nil && phrase.day == nil {
+                    phrase.day = parsed.day; phrase.spanDays = parsed.spanDays; phrase.before = sawBefore
+                }
+                if parsed.hour != nil && phrase.hour == nil { phrase.hour = parsed.hour; phrase.minute = parsed.minute }
+                if parsed.sameTime { phrase.sameTime = true }
+                if parsed.overdue { phrase.overdue = true }
+                if parsed.shiftDays != nil && phrase.shiftDays == nil { phrase.shiftDays = parsed.shiftDays }
+                phrase.indices.formUnion(start..<end)
+                i = end
+            } else {
+                i += 1
+            }
+        }
+        return phrase
+    }
+
+    /// One day, time, shift or "overdue" at `i`, and where it ends.
+    static func component(_ words: [String], at i: Int, now: Date, today: Date, calendar: Calendar,
+                          day: (Int, Date) -> Date?) -> (DatePhrase, Int)? {
+        guard i < words.count else { return nil }
+        let w = words[i]
+        func word(_ k: Int) -> String? { i + k < words.count ? words[i + k] : nil }
+        var p = DatePhrase()
+        if w == "overdue" || w == "late" && word(-1) != "too" { p.overdue = true; return (p, i + 1) }
+        if w == "today" || w == "tonight" {
+            p.day = today
+            if w == "tonight" { p.hour = 20 }
+            return (p, i + 1)
+        }
+        if w == "day", word(1) == "after", word(2) == "tomorrow" { p.day = day(2, today); return (p, i + 3) }
+        if isTomorrow(w) {
+            p.day = day(1, today)
+            if word(1) == "or", word(2) == "the", word(3) == "day", word(4) == "after" { p.spanDays = 2; return (p, i + 5) }
+            return (p, i + 1)
+        }
+        if w == "same", word(1) == "time" { p.sameTime = true; return (p, i + 2) }
+        if w == "noon" || w == "midday" { p.hour = 12; return (p, i + 1) }
+        if w == "midnight" { p.hour = 0; return (p, i + 1) }
+        if let (hour, minute, end) = time(words, at: i) { p.hour = hour; p.minute = minute; return (p, end) }
+        // "(in) the next 3 days", "next two weeks": a window from today
+        if w == "next" || w == "coming", let (count, end) = duration(words, at: i + 1), count <= 366 {
+            p.day = today; p.spanDays = count
+            return (p, end)
+        }
+        if w == "this", let part = word(1), let hour = partOfDay[part] { p.day = today; p.hour = hour; return (p, i + 2) }
+        // next/this week, next month
+        if ["next", "this", "coming"].contains(w), let unit = word(1), ["week", "weekend", "month"].contains(unit) {
+            let weekday = (calendar.component(.weekday, from: today) + 5) % 7   // Monday = 0
+            let nextMonday = day(7 - weekday, today)
+            switch (w, unit) {
+            case ("this", "week"): p.day = today; p.spanDays = 7 - weekday
+            case ("this", "weekend"), ("coming", "weekend"): p.day = day((5 - weekday + 7) % 7, today); p.spanDays = 2
+            case ("next", "weekend"): p.day = nextMonday.flatMap { day(5, $0) }; p.spanDays = 2
+            case (_, "month"):
+                var parts = calendar.dateComponents([.year, .month], from: today)
+                parts.month = (parts.month ?? 1) + (w == "this" ? 0 : 1); parts.day = 1
+                p.day = calendar.date(from: parts); p.spanDays = 31
+            default: p.day = nextMonday; p.spanDays = 7
+            }
+            return (p, i + 2)
+        }
+        if w == "end", word(1) == "of", word(2) == "the" || word(2) == "this", word(3) == "week" {
+            let weekday = (calendar.component(.weekday, from: today) + 5) % 7
+            p.day = day(max(0, 4 - weekday), today)
+            return (p, i + 4)
+        }
+        // weekdays, "next tuesday"
+        let isNext = w == "next"
+        if let target = weekday(isNext || w == "this" || w == "coming" ? word(1) : w) {
+            let offset = (isNext || w == "this" || w == "coming") ? 1 : 0
+            let todayIndex = calendar.component(.weekday, from: today) - 1   // Sunday = 0
+            if isNext {
+                let mondayBased = (todayIndex + 6) % 7
+                let targetMondayBased = (target + 6) % 7
+                p.day = day(7 - mondayBased + targetMondayBased, today)
+            } else {
+                var ahead = (target - todayIndex + 7) % 7
+                if ahead == 0 { ahead = 7 }
+                p.day = day(ahead, today)
+            }
+            return (p, i + 1 + offset)
+        }
+        // "in 3 days", "in a week", and shifts "by 2 days", "two days"
+        if w == "in" || w == "by" || w == "within", let (count, end) = duration(words, at: i + 1) {
+            if w == "by" { p.shiftDays = count } else { p.day = day(count, today) }
+            return (p, end)
+        }
+        if let (count, end) = duration(words, at: i) { p.shiftDays = count; return (p, end) }
+        // 2026-12-01
+        if let date = isoDate(w, calendar: calendar) { p.day = date; return (p, i + 1) }
+        // "dec 3", "december 3rd 2027", "3 dec", "3rd of december", "the 1st", "december"
+        if let month = month(w) {
+            if let d = dayNumber(word(1)) {
+                var end = i + 2
+                var year: Int?
+                if let y = word(2).flatMap(Int.init), (2000...2200).contains(y) { year = y; end += 1 }
+                p.day = monthDay(month, d, year: year, today: today, calendar: calendar)
+                return p.day == nil ? nil : (p, end)
+            }
+            if i > 0, prefixes.contains(words[i - 1]) || words[i - 1] == "in" {
+                p.day = monthDay(month, 1, year: nil, today: today, calendar: calendar); p.spanDays = 31
+                return p.day == nil ? nil : (p, i + 1)
+            }
+            return nil
+        }
+        if let d = dayNumber(w), w.count > 1 || word(1).flatMap(month) != nil {
+            if let m = word(1).flatMap(month) { p.day = monthDay(m, d, year: nil, today: today, calendar: calendar); return p.day == nil ? nil : (p, i + 2) }
+            if word(1) == "of", let m = word(2).flatMap(month) { p.day = monthDay(m, d, year: nil, today: today, calendar: calendar); return p.day == nil ? nil : (p, i + 3) }
+            if i > 1, words[i - 1] == "the", ["on", "by", "due", "for", "until", "till", "before", "from"].contains(words[i - 2]),
+               w.last?.isLetter == true {   // "on the 1st": its next occurrence
+                var parts = calendar.dateComponents([.year, .month, .day], from: today)
+                if (parts.day ?? 1) > d { parts.month = (parts.month ?? 1) + 1 }
+                parts.day = d
+                p.day = calendar.date(from: parts)
+                return p.day == nil ? nil : (p, i + 1)
+            }
+        }
+        return nil
+    }
+
+    /// "6pm", "6 pm", "6:30", "6:30pm", "18:00", "10am"; a bare "6" is not a time.
+    static func time(_ words: [String], at i: Int) -> (Int, Int, Int)? {
+        var w = words[i]
+        var end = i + 1
+        var suffix: String?
+        for s in ["am", "pm", "a.m", "p.m"] where w.hasSuffix(s) && w.count > s.count { suffix = String(s.prefix(1)); w.removeLast(s.count); break }
+        if suffix == nil, i + 1 < words.count, ["am", "pm"].contains(words[i + 1]) { suffix = String(words[i + 1].prefix(1)); end += 1 }
+        let parts = w.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let hourText = parts.first, !hourText.isEmpty, hourText.count <= 2, var hour = Int(hourText) else { return nil }
+        var minute = 0
+        if parts.count == 2 {
+            guard parts[1].count == 2, let m = Int(parts[1]), (0...59).contains(m) else { return nil }
+            minute = m
+        } else if suffix == nil {
+            return nil
+        }
+        if let suffix {
+            guard (1...12).contains(hour) else { return nil }
+            if suffix == "p" && hour < 12 { hour += 12 }
+            if suffix == "a" && hour == 12 { hour = 0 }
+        }
+        guard (0...23).contains(hour) else { return nil }
+        return (hour, minute, end)
+    }
+
+    /// "3 days", "a week", "two weeks", "1 month" (30 days) → days.
+    static func duration(_ words: [String], at i: Int) -> (Int, Int)? {
+        guard i + 1 < words.count else { return nil }
+        let count = Int(words[i]) ?? numberWords[words[i]]
+        var k = i + 1
+        if words[i] == "couple" || words[i] == "few", words[k] == "of" { k += 1 }
+        guard let count, count <= 999, k < words.count else { return nil }
+        switch words[k] {
+        case "day", "days": return (count, k + 1)
+        case "week", "weeks": return (count * 7, k + 1)
+        case "month", "months": return (count * 30, k + 1)
+        default: return nil
+        }
+    }
+
+    static func isTomorrow(_ w: String) -> Bool {
+        w == "tomorrow" || w.count >= 6 && w.count <= 10 && w.first == "t" && TaskMatcher.distance(w, "tomorrow") <= 2
+    }
+
+    static func weekday(_ w: String?) -> Int? {
+        guard let w else { return nil }
+        if let index = weekdays.firstIndex(of: w) { return index }
+        if let index = weekdayShort[w] { return index }
+        if w.count >= 6, let index = weekdays.firstIndex(where: { TaskMatcher.distance(w, $0) <= 1 }) { return index }
+        return nil
+    }
+
+    static let monthShort = ["jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12]
+
+    static func month(_ w: String) -> Int? {
+        if let index = months.firstIndex(of: w) { return index + 1 }
+        return monthShort[w]
+    }
+
+    /// "3", "3rd", "21st" → 3, 21 (1...31).
+    static func dayNumber(_ w: String?) -> Int? {
+        guard var w else { return nil }
+        for s in ["st", "nd", "rd", "th"] where w.hasSuffix(s) { w.removeLast(2); break }
+        guard w.count <= 2, let d = Int(w), (1...31).contains(d) else { return nil }
+        return d
+    }
+
+    /// The next `month`/`day` on or after today (or in `year`).
+    static func monthDay(_ month: Int, _ day: Int, year: Int?, today: Date, calendar: Calendar) -> Date? {
+        var parts = calendar.dateComponents([.year], from: today)
+        parts.month = month; parts.day = day
+        if let year { parts.year = year }
+        guard let date = calendar.date(from: parts), calendar.component(.day, from: date) == day else { return nil }
+        if year == nil, date < today { parts.year = (parts.year ?? 0) + 1; return calendar.date(from: parts) }
+        return date
+    }
+
+    static func isoDate(_ w: String, calendar: Calendar) -> Date? {
+        let bits = w.split(separator: "-")
+        guard bits.count == 3, bits[0].count == 4, let y = Int(bits[0]), let m = Int(bits[1]), let d = Int(bits[2]),
+              (1...12).contains(m), (1...31).contains(d) else { return nil }
+        guard let date = calendar.date(from: DateComponents(year: y, month: m, day: d)), calendar.component(.day, from: date) == d else { return nil }
+        return date
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+
+/// One user message made ready for reading: bounded, whitespace collapsed, quotes and emoji
+/// set aside, contractions and chat shorthand spelled out, and split into words and clauses.
+///
+/// Cost is linear in the message and bounded: a message longer than ``maxCharacters`` is not
+/// read as a command at all (it goes to the documents), and nothing here backtracks.
+struct Utterance {
+    /// The longest message read as a task command.
+    static let maxCharacters = 400
+
+    /// A word of the message: `text` lowercased and spelled out ("isn't" → "is", "not"),
+    /// `start..<end` where it stands in ``text`` (scalar offsets), and its clause.
+    struct Word: Equatable {
+        var text: String
+        var start: Int
+        var end: Int
+        var clause: Int
+        /// Index of the quoted span this placeholder stands for.
+        var quote: Int?
+    }
+
+    /// The message as typed, whitespace collapsed (titles and notes are cut from it).
+    let text: String
+    let words: [Word]
+    /// Spans the user put in quotes, as typed.
+    let quotes: [String]
+    private let scalars: [Unicode.Scalar]
+
+    var lower: [String] { words.map(\.text) }
+
+    /// Reads `raw`; nil when it is longer than ``maxCharacters``.
+    init?(_ raw: String) {
+        guard let collapsed = Self.collapse(raw) else { return nil }
+        text = collapsed
+        let scalars = Array(collapsed.unicodeScalars)
+        self.scalars = scalars
+        var quotes: [String] = []
+        var words: [Word] = []
+        var clause = 0
+        var current = ""
+        var currentStart = 0
+        func flush(_ end: Int) {
+            guard !current.isEmpty else { return }
+            for part in Self.spellOut(current.lowercased()) {
+                words.append(Word(text: part, start: currentStart, end: end, clause: clause))
+            }
+            current = ""
+        }
+        func digit(_ s: Unicode.Scalar?) -> Bool { s.map { CharacterSet.decimalDigits.contains($0) } ?? false }
+        var i = 0
+        while i < scalars.count {
+            let s = scalars[i]
+            let next: Unicode.Scalar? = i + 1 < scalars.count ? scalars[i + 1] : nil
+            if let close = Self.closingQuote(for: s, at: i, in: scalars), let end = Self.findClose(close, from: i + 1, in: scalars) {
+                flush(i)
+                var quoted = String.UnicodeScalarView()
+                quoted.append(contentsOf: scalars[(i + 1)..<end])
+                let inner = String(quoted).trimmingCharacters(in: .whitespaces)
+                if !inner.isEmpty {
+                    words.append(Word(text: "\u{1}q", start: i + 1, end: end, clause: clause, quote: quotes.count))
+                    quotes.append(inner)
+                }
+                i = end + 1
+                continue
+            }
+            let joins: Bool
+            if Self.isWordScalar(s) {
+                joins = true
+            } else if s == "'" || s == "’" || s == "-" || s == "+" || s == "/" {
+                joins = !current.isEmpty && next.map(Self.isWordScalar) == true
+            } else if s == "#" {
+                joins = current.isEmpty && digit(next)
+            } else if s == ":" || s == "." {
+                joins = current.last?.isNumber == true && digit(next) && current.allSatisfy(\.isNumber)
+            } else {
+                joins = false
+            }
+            if joins {
+                if current.isEmpty { currentStart = i }
+                current.unicodeScalars.append(s == "’" ? "'" : s)
+            } else {
+                flush(i)
+                if [",", ";", "!", "?", "—", "–", "(", ")"].contains(s) || s == "." && (next == nil || next == " ")
+                    || s == "-" && i > 0 && scalars[i - 1] == " " && (next == nil || next == " ") {
+                    clause += 1
+                }
+                if s == ":" { words.append(Word(text: ":", start: i, end: i + 1, clause: clause)) }
+            }
+            i += 1
+        }
+        flush(scalars.count)
+        self.words = words
+        self.quotes = quotes
+    }
+
+    /// The text from the start of word `from` to the end of word `to` (inclusive), as typed.
+    func span(_ from: Int, _ to: Int) -> String {
+        guard from <= to, from >= 0, to < words.count else { return "" }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[words[from].start..<words[to].end])
+        return String(view).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The text after word `index` to the end, as typed.
+    func rest(after index: Int) -> String {
+        guard index + 1 < words.count else { return "" }
+        return span(index + 1, words.count - 1)
+    }
+
+    /// The message with whitespace runs collapsed and emoji dropped; nil past the bound
+    /// (looked at without reading far past it).
+    static func collapse(_ raw: String) -> String? {
+        var out = String.UnicodeScalarView()
+        var count = 0
+        var pendingSpace = false
+        for scalar in raw.unicodeScalars {
+            if scalar.properties.isWhitespace || scalar.properties.generalCategory == .format {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if [0x2705, 0x2714, 0x2713, 0x2611].contains(scalar.value) {   // ✅ ✔ ✓ ☑ read as "done"
+                for s in " done ".unicodeScalars { out.append(s) }
+                count += 6
+                continue
+            }
+            if scalar.properties.isEmojiPresentation || scalar.value >= 0x1F000 || scalar.value == 0xFE0F { continue }
+            if pendingSpace { out.append(" "); count += 1; pendingSpace = false }
+            out.append(scalar)
+            count += 1
+            if count > maxCharacters * 2 { return nil }
+        }
+        let text = String(out)
+        return text.count > maxCharacters ? nil : text
+    }
+
+    static func isWordScalar(_ s: Unicode.Scalar) -> Bool {
+        s.properties.isAlphabetic || CharacterSet.decimalDigits.contains(s)
+    }
+
+    /// A quote opens at the start, after a space, colon or bracket; an apostrophe inside a
+    /// word ("don't") is not a quote.
+    static func closingQuote(for s: Unicode.Scalar, at i: Int, in scalars: [Unicode.Scalar]) -> Unicode.Scalar? {
+        let pairs: [Unicode.Scalar: Unicode.Scalar] = ["\"": "\"", "“": "”", "„": "“", "‘": "’", "'": "'", "«": "»"]
+        guard let close = pairs[s] else { return nil }
+        if i > 0, isWordScalar(scalars[i - 1]) { return nil }
+        return close
+    }
+
+    /// The closing quote, which must end a word (followed by the end, a space or punctuation).
+    static func findClose(_ close: Unicode.Scalar, from start: Int, in scalars: [Unicode.Scalar]) -> Int? {
+        var j = start
+        while j < scalars.count {
+            if scalars[j] == close || close == "”" && scalars[j] == "\"" || close == "\"" && scalars[j] == "”" {
+                if j + 1 == scalars.count || !isWordScalar(scalars[j + 1]) { return j > start ? j : nil }
+            }
+            j += 1
+        }
+        return nil
+    }
+
+    /// Contractions and chat shorthand as plain words.
+    static func spellOut(_ word: String) -> [String] {
+        let word = word.hasSuffix("'s") && !["let's"].contains(word) ? String(word.dropLast(2)) + (["what", "that", "it", "there", "who", "here", "one"].contains(String(word.dropLast(2))) ? " is" : "") : word
+        if word.contains(" ") { return word.split(separator: " ").map(String.init) }
+        if let known = shorthand[word] { return known }
+        if word.hasSuffix("n't") { return [String(word.dropLast(3)) == "ca" ? "can" : String(word.dropLast(3)) == "wo" ? "will" : String(word.dropLast(3)), "not"] }
+        if word.hasSuffix("'ve") { return [String(word.dropLast(3)), "have"] }
+        if word.hasSuffix("'ll") { return [String(word.dropLast(3)), "will"] }
+        if word.hasSuffix("'re") { return [String(word.dropLast(3)), "are"] }
+        if word.hasSuffix("'m") { return [String(word.dropLast(2)), "am"] }
+        if word.hasSuffix("'d") { return [String(word.dropLast(2)), "would"] }
+        return [word]
+    }
+
+    static let shorthand: [String: [String]] = [
+        "isnt": ["is", "not"], "arent": ["are", "not"], "dont": ["do", "not"], "doesnt": ["does", "not"], "didnt": ["did", "not"],
+        "wasnt": ["was", "not"], "havent": ["have", "not"], "hasnt": ["has", "not"], "cant": ["can", "not"], "wont": ["will", "not"],
+        "whats": ["what", "is"], "thats": ["that", "is"], "ive": ["i", "have"], "im": ["i", "am"], "ill": ["i", "will"],
+        "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
+        "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
+        "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
+        "incl": ["including"], "w/": ["with"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+    ]
+
+    /// The indices of the words of one clause.
+    func clause(_ index: Int) -> [Int] { words.indices.filter { words[$0].clause == index } }
+
+    var clauseCount: Int { (words.last?.clause ?? -1) + 1 }
+
+    /// Whether the words contain `phrase` (space-separated) as consecutive words.
+    static func contains(_ words: [String], _ phrase: String) -> Bool { find(words, phrase) != nil }
+
+    /// Where `phrase` (space-separated words, `*` matching any one word) starts in `words`.
+    static func find(_ words: [String], _ phrase: String, from start: Int = 0) -> Int? {
+        let parts = phrase.split(separator: " ").map(String.init)
+        guard !parts.isEmpty, words.count >= parts.count, start <= words.count - parts.count else { return nil }
+        outer: for i in start...(words.count - parts.count) {
+            for (k, part) in parts.enumerated() where part != "*" && words[i + k] != part { continue outer }
+            return i
+        }
+        return nil
+    }
+}
