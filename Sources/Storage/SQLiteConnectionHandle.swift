@@ -23,7 +23,9 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
 
     init(path: String) throws {
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+        // Multi-thread mode (no per-call mutex): the owner already runs one statement at a time
+        // per connection, and Debian's library is built serialised, which costs a mutex per call.
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
             let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(status)"

@@ -25,7 +25,7 @@ import Testing
     /// The held-out half has not reached ``goal`` yet (issue 19 stays open): this floor, just under
     /// its last measured rate, keeps it from sliding back while the parser is worked on. Raise it
     /// as the rate rises; it is never tuned against the held-out cases themselves.
-    static let heldOutFloor = 0.72
+    static let heldOutFloor = 0.80
 
     /// `STOA_EVAL_VERBOSE=1` prints every dev case's turns, passed or not (never a test case's).
     static let verbose = ProcessInfo.processInfo.environment["STOA_EVAL_VERBOSE"] == "1"
@@ -33,15 +33,20 @@ import Testing
     @Test("built-in assistant: the evaluation set's dev and test halves pass at the goal rate")
     func builtinEval() async throws {
         let fixture = try EvalFixture.load()
+        let extra = try EvalFixture.load("builtin-eval-extra.json", split: "extra")
         let results = Results()
         try await TestApp.run(model: BuiltinModel()) { client, app in
-            for evalCase in fixture.cases {
-                let outcome = try await Self.run(evalCase, fixture: fixture, client: client, app: app)
-                results.add(evalCase, outcome)
+            for set in [fixture, extra] {
+                for evalCase in set.cases {
+                    let outcome = try await Self.run(evalCase, fixture: set, client: client, app: app)
+                    results.add(evalCase, outcome)
+                }
             }
         }
         let dev = results.report(split: "dev")
+        let more = results.report(split: "extra")
         let test = results.report(split: "test")
+        #expect(more.rate >= Self.goal, "extra dev pass rate \(more.percent) is below \(Self.goal * 100)%")
         #expect(dev.total > 0 && test.total > 0, "the fixture should have cases in both halves")
         #expect(dev.rate >= Self.goal, "dev pass rate \(dev.percent) is below \(Self.goal * 100)%")
         if test.rate < Self.goal { print("builtin eval test: below the goal of \(Int(Self.goal * 100))% (issue 19 is open)") }
@@ -334,8 +339,8 @@ import Testing
                 let inCategory = half.filter { $0.0.category == category }
                 lines.append("  \(split) \(category): \(inCategory.filter { $0.1.passed }.count)/\(inCategory.count)")
             }
-            for (evalCase, outcome) in half where !outcome.passed || (split == "dev" && BuiltinEvalTests.verbose) {
-                if split == "dev" {
+            for (evalCase, outcome) in half where !outcome.passed || (split != "test" && BuiltinEvalTests.verbose) {
+                if split != "test" {
                     lines.append("  \(outcome.passed ? "PASS" : "FAIL") \(evalCase.id) (\(evalCase.category), \(evalCase.timeZoneName))")
                     lines += outcome.transcript.map { "    " + $0 }
                     lines += outcome.problems.map { "    ✗ " + $0 }
@@ -523,17 +528,20 @@ extension BuiltinEvalTests {
         let seed: [EvalSeed]
         let cases: [EvalCase]
 
-        static var url: URL {
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/builtin-eval.json")
+        static func url(_ name: String) -> URL {
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + name)
         }
 
-        static func load() throws -> EvalFixture {
+        /// `builtin-eval.json` (dev and held-out test halves), or another set whose cases all
+        /// count as `split` (`builtin-eval-extra.json`: more development cases, written apart).
+        static func load(_ name: String = "builtin-eval.json", split: String? = nil) throws -> EvalFixture {
+            let url = url(name)
             let data = try Data(contentsOf: url)
             guard let json = JSONValue.parse(data) else { throw EvalError("\(url.path) is not JSON") }
-            return try EvalFixture(json)
+            return try EvalFixture(json, split: split)
         }
 
-        init(_ json: JSONValue) throws {
+        init(_ json: JSONValue, split forcedSplit: String? = nil) throws {
             guard let nowText = json["now"]?.stringValue, let now = ISO8601.date(from: nowText) else { throw EvalError("fixture: bad `now`") }
             self.now = now
             seed = try Self.array(json["seed"], "seed").map { item in
@@ -546,8 +554,8 @@ extension BuiltinEvalTests {
                 let place = "case \(id)"
                 let zoneName = try Self.optionalString(item["timezone"], "\(place).timezone") ?? "UTC"
                 guard let zone = TimeZone(identifier: zoneName) else { throw EvalError("\(place): unknown timezone \(zoneName)") }
-                let split = try Self.string(item["split"], "\(place).split")
-                guard split == "dev" || split == "test" else { throw EvalError("\(place): split must be dev or test") }
+                let split = try forcedSplit ?? Self.string(item["split"], "\(place).split")
+                guard split == "dev" || split == "test" || split == "extra" else { throw EvalError("\(place): split must be dev or test") }
                 let turns = try Self.array(item["turns"], "\(place).turns").map { turn in
                     guard let expect = turn["expect"] else { throw EvalError("\(place): a turn has no expect") }
                     return EvalTurn(

@@ -16,6 +16,8 @@ extension BuiltinModel {
         /// A follow-up with no verb of its own ("and 4 too", "mom", "and buy eggs", "I meant in
         /// 4 days"): it borrows the previous request's.
         case fragment(Fragment)
+        /// Several requests in one message ("dentist's done, and push mom to next wed").
+        case many([Intent])
         case greeting
         case thanks
         case help
@@ -60,6 +62,8 @@ extension BuiltinModel {
         case clear
         /// Days added to the current due date.
         case shift(Int)
+        /// Minutes added to the current due date ("push it an hour").
+        case shiftMinutes(Int)
         /// A new time of day on the current due date.
         case time(hour: Int, minute: Int)
         /// A new day, keeping the current time of day.

@@ -124,6 +124,23 @@ extension BuiltinModel {
             }
         }
 
+        /// How task `id` looked before the last change to it: from a list shown or a change made
+        /// earlier in the conversation.
+        func stateBeforeLastChange(of id: String) -> JSONValue? {
+            var passedChange = false
+            for exchange in exchanges.reversed() {
+                for record in exchange.records.reversed() {
+                    if !passedChange {
+                        if Self.mutating.contains(record.name), record.result["task"]?["id"]?.stringValue == id { passedChange = true }
+                        continue
+                    }
+                    if let task = record.result["task"], task["id"]?.stringValue == id { return task }
+                    if case .array(let tasks)? = record.result["tasks"], let task = tasks.first(where: { $0["id"]?.stringValue == id }) { return task }
+                }
+            }
+            return nil
+        }
+
         /// The last change made in this conversation, and how to take it back.
         var lastChange: ToolRecord? {
             for exchange in exchanges.reversed() {
@@ -177,6 +194,7 @@ extension BuiltinModel {
             if case .words = fragment.target {
                 task.title = fragment.text
                 task.description = nil
+                if case .set(let due)? = fragment.due { task.due = due } else { task.due = nil }
                 return .add(task)
             }
             return .unknown

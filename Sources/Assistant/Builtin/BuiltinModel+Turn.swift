@@ -39,6 +39,18 @@ extension BuiltinModel {
                 return [model.call(AssistantTool.listTasks.name, args)]
             case .act(let action, let target):
                 return act(action, target)
+            case .many(let intents):
+                let done = records.filter { Memory.mutating.contains($0.name) }
+                if !done.isEmpty { return say(summary(done, action: .complete)) }
+                var calls: [ModelEvent] = []
+                for intent in intents {
+                    guard case .act(let action, let target) = intent else { continue }
+                    switch resolve(target, action: action) {
+                    case .events(let events): return events   // a look-up first, or a question back
+                    case .tasks(let tasks): calls += tasks.compactMap { call(action, on: $0) }
+                    }
+                }
+                return calls.isEmpty ? say("I couldn't tell what to change. Try one request at a time.") : calls
             case .details(let target):
                 switch resolve(target, action: nil) {
                 case .events(let events): return events
@@ -51,8 +63,23 @@ extension BuiltinModel {
                 case AssistantTool.completeTask.name: return act(.reopen, .tasks([task]))
                 case AssistantTool.addTask.name: return act(.delete, .tasks([task]))
                 case AssistantTool.updateTask.name where change.arguments["completed"] == .bool(false): return act(.complete, .tasks([task]))
+                case AssistantTool.updateTask.name:
+                    guard let before = memory.stateBeforeLastChange(of: id) else { break }
+                    var restore = TaskChange()
+                    if change.arguments["title"] != nil { restore.title = before["title"]?.stringValue }
+                    if change.arguments["description"] != nil { restore.description = .some(before["description"]?.stringValue) }
+                    if change.arguments["due_at"] != nil {
+                        restore.due = before["dueAt"]?.stringValue.flatMap { ISO8601.date(from: $0) }.map(DueChange.set) ?? .clear
+                    }
+                    if change.arguments["completed"] == .bool(true) { return act(.reopen, .tasks([task])) }
+                    return act(.update(restore), .tasks([task]))
                 default:
-                    _ = id
+                    break
+                }
+                switch change.name {
+                case AssistantTool.deleteTask.name:
+                    return say("I can't bring back a deleted task, but I can add it again: say “add …”.")
+                default:
                     return say("I can only undo marking a task done or reopening it, and adding a task. Tell me what to change instead.")
                 }
             case .dismiss:
@@ -110,18 +137,42 @@ extension BuiltinModel {
                 if let list = memory.lastShownList, !list.isEmpty { return .tasks(list) }
                 return .events(say("Which tasks do you mean? Ask me to list them first."))
             case .pronoun(let fallback):
+                // Title words said in the same message come first ("spoke to dad, that's done"), then the task just talked about.
+                if !fallback.isEmpty {
+                    guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) else {
+                        return .events([model.call(AssistantTool.listTasks.name, [("status", .string("all"))])])
+                    }
+                    if case .array(let all)? = lookup.result["tasks"] {
+                        let ranked = TaskMatcher.rank(fallback.filter { $0 != "&" }, in: all)
+                        if ranked.full.count == 1 { return .tasks(ranked.full) }
+                    }
+                    if let focus = memory.focus { return .tasks([focus]) }
+                    return resolve(.words(fallback), action: action)
+                }
                 if let focus = memory.focus { return .tasks([focus]) }
-                if !fallback.isEmpty { return resolve(.words(fallback), action: action) }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
             case .none:
+                if let focus = memory.focus { return .tasks([focus]) }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
             case .words(let words):
                 guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) else {
                     return .events([model.call(AssistantTool.listTasks.name, [("status", .string("all"))])])
                 }
                 guard case .array(let all)? = lookup.result["tasks"] else { return .events(say("I couldn't read your tasks.")) }
-                let phrase = words.joined(separator: " ")
-                let ranked = TaskMatcher.rank(words, in: all)
+                let groups = words.split(separator: "&").map(Array.init).filter { !$0.isEmpty }
+                let flat = groups.flatMap { $0 }
+                // "delete call mom and call dad", "got the milk, and the gym is sorted": every group names one task.
+                if groups.count > 1 {
+                    let each = groups.map { TaskMatcher.rank($0, in: all).full }
+                    if each.allSatisfy({ $0.count == 1 }) {
+                        var seen = Set<String>()
+                        let tasks = each.map { $0[0] }.filter { seen.insert($0["id"]?.stringValue ?? "").inserted }
+                        return .tasks(tasks)
+                    }
+                    if TaskMatcher.rank(flat, in: all).full.count != 1, each[0].count == 1 { return .tasks(each[0]) }
+                }
+                let phrase = (groups.count > 1 && TaskMatcher.rank(flat, in: all).full.isEmpty ? groups[0] : flat).joined(separator: " ")
+                let ranked = TaskMatcher.rank(groups.count > 1 && TaskMatcher.rank(flat, in: all).full.isEmpty ? groups[0] : flat, in: all)
                 var found = ranked.full
                 if found.count > 1, let action {
                     // "call is done" with one call already done means the open one.
@@ -176,6 +227,8 @@ extension BuiltinModel {
             case .shift(let days):
                 let base = current ?? calendar.date(bySettingHour: 9, minute: 0, second: 0, of: context.now) ?? context.now
                 return calendar.date(byAdding: .day, value: days, to: base)
+            case .shiftMinutes(let minutes):
+                return calendar.date(byAdding: .minute, value: minutes, to: current ?? context.now)
             case .time(let hour, let minute):
                 let day = current ?? context.now
                 guard var due = calendar.date(bySettingHour: hour, minute: minute, second: 0, of: day) else { return current }

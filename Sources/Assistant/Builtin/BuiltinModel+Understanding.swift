@@ -8,7 +8,7 @@ import Synchronization
 extension BuiltinModel {
     static let filler: Set<String> = ["please", "kindly", "thanks", "thank", "hey", "hi", "hello", "ok", "okay", "oh", "so", "btw", "um", "uh",
                                       "well", "just", "actually", "sorry", "yeah", "yes", "yep", "right", "now", "also", "and", "then", "can", "oops", "whoops",
-                                      "ugh", "argh", "meh", "damn", "wow", "finally", "ahh",
+                                      "ugh", "argh", "meh", "damn", "wow", "finally", "ahh", "nope", "nah", "no", "yup", "hmm", "hm",
                                       "could", "would", "will", "you", "me", "i", "really", "alright", "cool", "great", "hmm", "pls", "lol",
                                       "wait", "ah", "thx", "again", "too", "as", "well", "already", "anyway", "anyways", "after", "all"]
     static let pronouns: Set<String> = ["it", "that", "this", "those", "these", "them", "both", "its", "they", "which"]
@@ -33,7 +33,8 @@ extension BuiltinModel {
         "clear", "wipe", "care", "dealt", "taken", "took", "time", "same", "guess", "think", "ready", "good", "whole", "entire", "full",
         "including", "incl", "every", "each", "other", ":", "bin", "kill", "nuke", "discard", "purge", "deleted", "removed", "moved",
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
-        "wording", "got", "went", "gotta", "wrong", "mistake", "oops", "whoops", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
+        "wording", "got", "went", "gotta", "wrong", "mistake", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
+        "far", "going", "comes", "come", "coming", "past", "more", "extra", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
     /// Reads one message (the last few readings are cached: each round of a turn reads it again).
@@ -96,9 +97,10 @@ extension BuiltinModel {
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
             if ["good morning", "good evening", "good afternoon"].contains(core.joined(separator: " ")) || core == ["morning"] { return .greeting }
             if isDocumentQuestion(core) { return .unknown }
+            if let many = severalRequests() { return many }
             // Cues from the most telling to the most general.
             let readers: [(Reader) -> () -> Intent?] = [
-                Reader.undo, Reader.note, Reader.rename, Reader.reopen, Reader.listByVerb, Reader.add, Reader.delete, Reader.due,
+                Reader.undo, Reader.listByVerb, Reader.note, Reader.rename, Reader.reopen, Reader.add, Reader.delete, Reader.due,
                 Reader.question, Reader.complete, Reader.details, Reader.fragment,
             ]
             for read in readers {
@@ -107,15 +109,50 @@ extension BuiltinModel {
             return .unknown
         }
 
+        /// "dentist's done, and push mom to next wed": clauses (or "and" before a verb) that each
+        /// ask for a different change to a named task.
+        func severalRequests() -> Intent? {
+            var segments: [(Int, Int)] = []
+            var start = 0
+            for k in w.indices where k > start {
+                let newClause = u.words[k].clause != u.words[k - 1].clause
+                let andVerb = w[k - 1] == "and" && Self.commandVerbs.contains(w[k])
+                if newClause || andVerb { segments.append((start, k - 1)); start = k }
+            }
+            segments.append((start, w.count - 1))
+            guard segments.count >= 2, segments.count <= 4 else { return nil }
+            var intents: [Intent] = []
+            for (from, to) in segments {
+                guard from <= to, w[from...to].contains(where: { BuiltinModel.cueWords.contains($0) }), let part = Utterance(u.span(from, to)) else { continue }
+                let intent = Reader(u: part, now: now, calendar: calendar).intent()
+                guard case .act(_, let target) = intent else { continue }
+                switch target {
+                case .words, .numbers: intents.append(intent)
+                default: continue
+                }
+            }
+            guard intents.count >= 2 else { return nil }
+            let kinds = Set(intents.map { intent -> String in
+                if case .act(let action, _) = intent { return "\(action)" }
+                return ""
+            })
+            return kinds.count >= 2 ? .many(intents) : nil
+        }
+
         // MARK: - Documents
 
         static let commandVerbs: Set<String> = ["add", "create", "remind", "delete", "remove", "mark", "complete", "finish", "rename", "move", "push",
                                                 "postpone", "reschedule", "show", "list", "tick", "check", "reopen", "uncheck", "drop", "set",
                                                 "change", "put", "note", "trash", "cancel", "update", "display", "give", "find", "search"]
 
+        /// Greetings and glue that may open a message ("morning! what's due?").
+        static let leadFiller: Set<String> = ["hey", "hi", "hello", "hiya", "yo", "so", "and", "ok", "okay", "oh", "btw", "thanks", "thx", "um",
+                                              "well", "then", "morning", "evening", "afternoon", "good", "also", "but", "quick", "question",
+                                              "sorry", "please", "pls", "hmm", "alright", "right"]
+
         /// "what's due friday?", "anything overdue?", "do I have …": a question about the list.
         var isQuestionForm: Bool {
-            let lead = w.drop { ["hey", "so", "and", "ok", "okay", "oh", "btw", "thanks", "thx", "um", "well", "then"].contains($0) }
+            let lead = w.drop { Self.leadFiller.contains($0) }
             guard let first = lead.first else { return false }
             if ["what", "which", "anything", "any", "when", "whats"].contains(first) { return true }
             if ["do", "is", "are", "have"].contains(first) { return !hasAny(["do not", "is not", "are not"]) }
@@ -124,14 +161,20 @@ extension BuiltinModel {
 
         static let taskMarkers: Set<String> = ["task", "tasks", "todo", "todos", "list", "plate", "due", "overdue", "left", "pending",
                                                "finished", "done", "completed", "remaining", "outstanding", "open", "agenda", "note", "notes",
-                                               "description", "deadline", "deadlines", "reminder", "reminders", "upcoming"]
+                                               "description", "deadline", "deadlines", "reminder", "reminders", "upcoming", "checked", "ticked",
+                                               "complete", "unfinished", "incomplete", "items"]
 
         /// "how do I configure SMTP?", "does stoa work with postgres": questions the documents answer.
         func isDocumentQuestion(_ core: [String]) -> Bool {
-            let lead = w.drop { ["btw", "so", "and", "ok", "okay", "hey", "oh", "also", "but", "um", "quick", "question"].contains($0) }
+            let lead = w.drop { Self.leadFiller.contains($0) }
             guard let first = lead.first else { return false }
             let second = lead.dropFirst().first ?? ""
-            let personal = w.contains { Self.taskMarkers.contains($0) } || has("do i") || has("did i") || has("have i") || has("what is on")
+            let generic: Set<String> = ["title", "titles", "api", "tool", "tools", "limit", "length", "field", "fields", "endpoint", "model", "server", "id"]
+            let personal = w.indices.contains { k in
+                guard Self.taskMarkers.contains(w[k]) else { return false }
+                if ["task", "tasks"].contains(w[k]), k > 0 && ["a", "an", "per", "each"].contains(w[k - 1]) || k + 1 < w.count && generic.contains(w[k + 1]) { return false }
+                return true
+            } || has("do i") || has("did i") || has("have i") || has("what is on")
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
             switch first {
             case "how": return second != "many"
@@ -170,6 +213,7 @@ extension BuiltinModel {
                !hasAny(["add a note", "add note", "add notes", "add the note", "add a comment", "add details", "add a description"]) {
                 return nil
             }
+            if isQuestionForm || u.text.hasSuffix("?"), !w.contains(":"), u.quotes.isEmpty { return nil }
             let clearing = w[..<noteIndex].contains { ["remove", "wipe", "clear", "delete", "drop", "erase", "empty"].contains($0) }
             if clearing { return .act(.update(TaskChange(description: .some(nil))), target(excluding: [])) }
             // The note's text: quoted, or after a colon, "to", "be", "say(ing)" or "that" following the cue.
@@ -194,9 +238,13 @@ extension BuiltinModel {
         func rename() -> Intent? {
             var cue = firstIndex(["rename", "retitle", "title of", "the title", "should say", "should read", "should be called", "be called",
                                   "should be named", "be renamed", "name of", "the name", "change the wording", "reword"])
-            if cue == nil, let should = index("should be"), !u.quotes.isEmpty, date.isEmpty { cue = should }
+            if cue == nil, let should = index("should be"), date.isEmpty, !w.contains(where: { ["done", "finished", "deleted", "removed", "open"].contains($0) }) {
+                cue = should
+            }
+            if cue == nil, let arrow = w.firstIndex(of: "→"), arrow > 0, arrow + 1 < w.count { cue = arrow }
             if cue == nil, let change = firstIndex(["change", "update", "edit", "fix"]), let to = w[change...].firstIndex(where: { ["to", "into"].contains($0) }),
-               date.indices.isDisjoint(with: to..<w.count), !w.contains(where: { ["note", "description", "details"].contains($0) }) {
+               date.indices.isDisjoint(with: to..<w.count),
+               !w.contains(where: { ["note", "description", "details", "deadline", "due", "date", "time"].contains($0) }) {
                 cue = change
             }
             let callQuote = (w.first == "call" || has("can you call") || has("could you call")) && u.quotes.count == 1 && hasAny(["instead", "task"])
@@ -213,8 +261,9 @@ extension BuiltinModel {
                 newTitle = u.quotes[u.words[quote].quote ?? 0]
                 excluded.insert(quote)
             } else if let cue {
-                let after = w[cue...].firstIndex { ["to", "say", "called", "named", "read", "as", "into"].contains($0) }
-                    ?? (cue + 1 < w.count && ["called", "say"].contains(w[cue + 1]) ? cue + 1 : nil)
+                let separators: Set<String> = ["to", "say", "called", "named", "read", "as", "into", "be", "→"]
+                var after = w[cue...].firstIndex { separators.contains($0) }
+                while let a = after, a + 1 < w.count, separators.contains(w[a + 1]) { after = a + 1 }
                 if let after {
                     newTitle = u.rest(after: after)
                     excluded.formUnion(after..<w.count)
@@ -227,6 +276,7 @@ extension BuiltinModel {
             }
             guard let title = newTitle.map(BuiltinModel.cleanTitle), !title.isEmpty else { return nil }
             if callQuote, let call = w.firstIndex(of: "call") { excluded.insert(call) }
+            if let cue, cue + 1 < w.count, w[cue] == "should" { excluded.insert(cue + 1) }
             return .act(.update(TaskChange(title: title)), target(excluding: excluded))
         }
 
@@ -239,7 +289,8 @@ extension BuiltinModel {
                 let after = w[(not + 1)...].prefix(4)
                 cue = after.contains { BuiltinModel.doneWords.contains($0) || ["paid", "booked", "sent", "bought", "called", "renewed", "fixed"].contains($0) }
             }
-            if !cue { cue = hasAny(["still need", "still needs", "still has to", "still have to", "open again", "back on", "back to open", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
+            if !cue, !isQuestionForm, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open"]) { cue = true }
+            if !cue { cue = hasAny(["open again", "back on", "back to open", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
             guard cue else { return nil }
             return .act(.reopen, target(excluding: []))
@@ -260,8 +311,16 @@ extension BuiltinModel {
                 }
             }
             let lead = w.drop { BuiltinModel.filler.contains($0) || skip.contains($0) }
-            guard let first = lead.first else { return nil }
+            guard let first = lead.first, date.shiftDays == nil, date.shiftMinutes == nil else { return nil }
             let nouns: Set<String> = w.contains(":") ? [] : ["tasks", "todos", "todo", "list", "my"]
+            let adjectives: Set<String> = ["pending", "open", "done", "finished", "completed", "remaining", "outstanding", "overdue", "everything",
+                                           "all", "upcoming", "unfinished"]
+            if adjectives.contains(first), !w.contains(where: { Self.commandVerbs.contains($0) && !["list", "show"].contains($0) }),
+               lead.dropFirst().first.map({ ["tasks", "todos", "items", "ones", "stuff", "list", "please", "pls", "tasks?", "things", "to-dos",
+                                             "mentioning", "with", "about", "due", "incl", "including", "done", "and", "too"].contains($0) }) ?? true,
+               first != "done" || lead.count > 1 && ["tasks", "todos", "items", "ones", "list", "stuff"].contains(lead.dropFirst().first ?? "") {
+                return .list(filter())
+            }
             guard verbs.contains(first) || nouns.contains(first) && core.contains(where: { ["tasks", "todos", "todo", "list"].contains($0) }) && u.clauseCount <= 2
                     && !w.contains(where: { Self.commandVerbs.contains($0) && !["list", "show"].contains($0) }) else { return nil }
             if first == "list", lead.count > 1, !["my", "all", "the", "done", "open", "everything", "tasks", "todos", "finished", "completed", "what",
@@ -293,6 +352,7 @@ extension BuiltinModel {
                 if w[start] == "for" && !(start > 0 && w[start - 1] == "me") { break }
                 start += 1
             }
+            if start + 1 < w.count, ["remember", "remind"].contains(w[start]), ["to", "me"].contains(w[start + 1]) { start += 2 }
             if let colon = w[start..<min(w.count, start + 5)].firstIndex(of: ":"),
                w[start..<colon].allSatisfy({ ["a", "an", "new", "task", "todo", "to", "my", "list", "the", "reminder", "item", "please"].contains($0) }) {
                 start = colon + 1
@@ -307,7 +367,13 @@ extension BuiltinModel {
             }) {
                 var k = noteAt
                 while k > start, ["with", "the", "a", "and"].contains(w[k - 1]) { k -= 1 }
-                description = u.rest(after: noteAt + (noteAt + 1 < w.count && w[noteAt + 1] == ":" ? 1 : 0))
+                let from = noteAt + (noteAt + 1 < w.count && w[noteAt + 1] == ":" ? 1 : 0)
+                if u.isAfterParenthesis(noteAt), let last = u.clause(u.words[noteAt].clause).last, last > from {
+                    // "add book car service (note: brakes squeak) for monday": the note ends with the bracket.
+                    description = u.span(from + 1, last)
+                } else {
+                    description = u.rest(after: from)
+                }
                 end = k - 1
             } else if let dash = (start..<w.count).first(where: { k in k > start && u.words[k].clause != u.words[k - 1].clause
                                                                && u.text.unicodeScalars.count > u.words[k].start && isDashBefore(k) }) {
@@ -349,7 +415,7 @@ extension BuiltinModel {
 
         func delete() -> Intent? {
             var cue = w.contains { ["delete", "remove", "drop", "trash", "erase", "scrap", "ditch", "bin", "discard", "purge", "deleted", "removed",
-                                    "kill", "nuke", "dropped", "binned", "trashed", "wipe", "cancel"].contains($0) }
+                                    "kill", "nuke", "dropped", "binned", "trashed", "wipe", "cancel", "scratch", "scrapped", "scratched"].contains($0) }
             cue = cue || hasAny(["get rid of", "forget about", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
                                  "no longer need", "throw away", "throw out", "cross out", "take off", "no need for", "off my list", "off the list",
                                  "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off"])
@@ -367,7 +433,8 @@ extension BuiltinModel {
                            "bring forward", "bring it forward", "pull forward", "change it to", "move it", "is now", "now on", "is on", "instead",
                            "should be on", "moved to", "forward", "extend", "change", "schedule", "plan"])
                 || w.contains { ["moved", "pushed", "postponed", "rescheduled", "delayed", "shifted"].contains($0) }
-                || (date.day != nil || date.hour != nil) && w.contains { ["put", "is", "now", "at", "are", "be"].contains($0) }
+                || (date.day != nil || date.hour != nil || date.shiftDays != nil || date.shiftMinutes != nil)
+                    && w.contains { ["put", "is", "now", "at", "are", "be", "make", "give", "more", "bring", "due"].contains($0) }
                 || (w.first == "set" || has("set") && !date.isEmpty)
                 || w.contains("due") && !date.isEmpty
             guard cue, !date.isEmpty || hasAny(["no due", "without a due", "remove the due"]), !isQuestionForm else { return nil }
@@ -376,7 +443,9 @@ extension BuiltinModel {
 
         /// The due change the date phrase says.
         func dueChange() -> DueChange {
-            if let shift = date.shiftDays, date.day == nil { return .shift(shift) }
+            let earlier = w.contains { ["forward", "earlier", "sooner", "up"].contains($0) } && !w.contains("back")
+            if let minutes = date.shiftMinutes, date.day == nil, date.shiftDays == nil { return .shiftMinutes(earlier ? -minutes : minutes) }
+            if let shift = date.shiftDays, date.day == nil { return .shift(earlier ? -shift : shift) }
             if date.sameTime, let day = date.day { return .day(day) }
             if date.day == nil, let hour = date.hour { return .time(hour: hour, minute: date.minute) }
             if let due = date.due(now: now, calendar: calendar) { return .set(due) }
@@ -386,9 +455,10 @@ extension BuiltinModel {
         /// Questions about the list: "what's due this week?", "anything about the car?", "do I
         /// have anything left?", "when is the dentist?".
         func question() -> Intent? {
-            let lead = w.drop { ["hey", "so", "and", "ok", "okay", "oh", "btw", "thanks", "thx", "um", "well", "then"].contains($0) }
+            let lead = w.drop { Self.leadFiller.contains($0) }
             guard let first = lead.first else { return nil }
-            let asks = ["what", "which", "anything", "any", "when", "is", "do", "are", "have", "how", "whats"].contains(first) && !hasAny(["do not", "is not", "are not", "have not"])
+            let asks = (["what", "which", "anything", "any", "when", "is", "do", "are", "have", "how", "whats"].contains(first) || hasAny(["got anything", "got any", "have anything", "anything about", "anything for"]))
+                && !hasAny(["do not", "is not", "are not", "have not"])
                 || u.text.hasSuffix("?")
             guard asks else { return nil }
             let target = self.target(excluding: [])
@@ -405,7 +475,8 @@ extension BuiltinModel {
         /// "I've sent the invoice", "the insurance one is done", "tick off number 3", "bought the milk".
         func complete() -> Intent? {
             let cue = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete", "tick", "check", "cross"].contains($0) }
-                || hasAny(["taken care of", "took care", "dealt with", "got it done"])
+                || hasAny(["taken care of", "took care", "dealt with", "got it done", "out the door", "all set", "good to go", "wrapped up", "wrap up",
+                           "knocked out", "knock out", "handed in", "submitted", "crossed off", "is sorted", "are sorted"])
             let didIt = hasAny(["i did", "we did", "did the", "just did", "got the", "i got", "got it"])
             let marked = w.contains("mark") && !w.contains { BuiltinModel.openWords.contains($0) }
             let called = w.enumerated().contains { $1 == "called" && ($0 == 0 || !["be", "is", "was", "should", "been"].contains(w[$0 - 1])) }
@@ -417,7 +488,11 @@ extension BuiltinModel {
                                                                     "wed", "shed", "proceed", "succeed"].contains(word)
             }
             guard cue || pastTense else { return nil }
-            return .act(.complete, target(excluding: []))
+            var idiom: Set<Int> = []
+            for phrase in ["out the door", "all set", "good to go", "taken care of", "dealt with", "knocked out", "handed in"] {
+                if let at = index(phrase) { idiom.formUnion(at..<(at + phrase.split(separator: " ").count)) }
+            }
+            return .act(.complete, target(excluding: idiom))
         }
 
         /// "details of 3", "tell me more about the dentist".
@@ -439,7 +514,9 @@ extension BuiltinModel {
             guard target != .none || change != nil || status != nil || !content.isEmpty else { return nil }
             var start = 0
             while start < w.count, BuiltinModel.filler.contains(w[start]) || ["i", "meant", "mean", "what", "about"].contains(w[start]) { start += 1 }
-            let text = start < w.count ? u.rest(after: start - 1) : ""
+            var last = w.count - 1
+            while last >= start, date.indices.contains(last) || [",", "on", "by", "due", "for", "at", "too", "as", "well", "please", "pls"].contains(w[last]) { last -= 1 }
+            let text = start <= last ? u.span(start, last) : ""
             return .fragment(Fragment(target: target, due: change, text: BuiltinModel.cleanTitle(text), status: status,
                                       correction: hasAny(["i meant", "i mean", "meant"])))
         }
@@ -453,7 +530,7 @@ extension BuiltinModel {
                 && !hasAny(["to be done", "need to be done", "needs to be done", "to do"])
             let open = w.contains { BuiltinModel.openWords.contains($0) || $0 == "still" } || hasAny(["need to", "have to", "to do", "got to", "should do"])
             let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every"])
-            if done && (all || open) || all && !done && !open && hasAny(["everything", "all my", "all tasks", "all of", "full", "whole", "entire", "all the"]) {
+            if done && (all || open || has("not done")) || all && !done && !open {
                 f.status = "all"; f.statusSaid = true
             } else if done {
                 f.status = "done"; f.statusSaid = true
@@ -467,7 +544,10 @@ extension BuiltinModel {
             if date.overdue {
                 f.dueBefore = calendar.startOfDay(for: now); f.dueLabel = "overdue"; f.status = "open"; f.statusSaid = true
             } else if let day = date.day {
-                if date.before {
+                if date.by {
+                    f.dueBefore = calendar.date(byAdding: .day, value: date.spanDays, to: day)
+                    f.dueLabel = "due by \(BuiltinModel.dayName(day, calendar: calendar))"
+                } else if date.before {
                     f.dueBefore = day; f.dueLabel = "due before \(BuiltinModel.dayName(day, calendar: calendar))"
                 } else {
                     f.dueFrom = day
@@ -483,12 +563,15 @@ extension BuiltinModel {
             }.map(\.element).filter { !["make", "plate", "agenda", "week", "month", "earlier", "currently", "overdue", "late", "stoa", "gimme", "whats",
                                         "got", "their", "them", "in", "with", "containing", "matching", "mention", "mentions", "mentioning", "related",
                                         "regarding", "concerning", "involving", "anything", "tasks", "todo", "do", "did", "finish", "list", "complete", "forgot", "forget",
-                                        "miss", "missed", "soon", "upcoming", "coming",
+                                        "miss", "missed", "soon", "upcoming", "coming", "far", "going", "come", "comes", "yet", "currently", "lately", "recently", "ever",
+                                        "past", "w", "mentioning", "items", "ones",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
                                         "which", "whats", "day", "week", "weekend", "month"].contains($0) }
             let quoted = u.quotes.first
             if let quoted { f.query = quoted } else if !keywords.isEmpty { f.query = keywords.map(TaskMatcher.stem).joined(separator: " ") }
             if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
+            // "did I renew the car insurance?": show it whatever its state.
+            if f.query != nil, f.dueLabel == nil, hasAny(["did i", "have i", "is the", "are the"]) { f.status = "all" }
             return f
         }
 
@@ -499,15 +582,27 @@ extension BuiltinModel {
         func target(excluding excluded: Set<Int>) -> Target {
             var numbers: [Int] = []
             var pronounClauses: Set<Int> = []
+            var cueClauses: Set<Int> = []
             var all = false
-            var byClause: [Int: [String]] = [:]
+            // Word groups: a new one at each clause, at "and", and after "done" ("buy milk ✔ call mom ✔").
+            var groups: [(clause: Int, words: [String])] = []
+            var current: [String] = []
+            var currentClause = 0
+            func close() {
+                if !current.isEmpty { groups.append((currentClause, current)) }
+                current = []
+            }
             var k = 0
             while k < w.count {
                 defer { k += 1 }
-                if excluded.contains(k) || date.indices.contains(k) { continue }
                 let word = w[k]
+                let clause = u.words[k].clause
+                if clause != currentClause { close(); currentClause = clause }
+                if BuiltinModel.cueWords.contains(word) { cueClauses.insert(clause) }
+                if ["and", "plus", "&"].contains(word) || BuiltinModel.doneWords.contains(word) { close() }
+                if excluded.contains(k) || date.indices.contains(k) { continue }
                 if let quote = u.words[k].quote {
-                    byClause[u.words[k].clause, default: []] += TaskMatcher.words(u.quotes[quote])
+                    current += TaskMatcher.words(u.quotes[quote])
                     continue
                 }
                 if let n = BuiltinModel.ordinal(word) {
@@ -525,24 +620,52 @@ extension BuiltinModel {
                 if ["both", "those", "these", "them", "all"].contains(word) && !(word == "all" && k + 1 < w.count && ["my", "the", "of"].contains(w[k + 1])) {
                     all = true; continue
                 }
-                if BuiltinModel.pronouns.contains(word) { pronounClauses.insert(u.words[k].clause); continue }
+                if BuiltinModel.pronouns.contains(word) { pronounClauses.insert(clause); continue }
                 if BuiltinModel.functionWords.contains(word) || BuiltinModel.filler.contains(word) { continue }
-                if ["yesterday", "earlier", "finally", "totally", "guys", "quit"].contains(word) { continue }
-                byClause[u.words[k].clause, default: []].append(word)
+                if ["yesterday", "earlier", "finally", "totally", "guys", "quit", "typo"].contains(word) { continue }
+                current.append(word)
             }
+            close()
             if !numbers.isEmpty { return .numbers(numbers) }
-            if all && byClause.isEmpty { return .all }
-            // The first clause that names a task or points at one decides.
+            if all && groups.isEmpty { return .all }
+            let allWords = groups.flatMap(\.words)
+            // The clause with the verb decides: its words, or its "it" (with the other words as a fallback).
+            let cueGroups = groups.filter { cueClauses.contains($0.clause) }
+            if !cueGroups.isEmpty {
+                let rest = groups.filter { !cueClauses.contains($0.clause) }
+                return .words(BuiltinModel.joinGroups((cueGroups + rest).map(\.words)))
+            }
+            if let clause = cueClauses.sorted().first(where: { pronounClauses.contains($0) }) {
+                _ = clause
+                return .pronoun(allWords)
+            }
+            // Otherwise the first clause that names a task or points at one.
             for clause in 0..<u.clauseCount {
-                if let words = byClause[clause], !words.isEmpty { return .words(words) }
-                if pronounClauses.contains(clause) {
-                    return .pronoun(byClause.keys.sorted().flatMap { byClause[$0] ?? [] })
-                }
+                if groups.contains(where: { $0.clause == clause }) { return .words(BuiltinModel.joinGroups(groups.map(\.words))) }
+                if pronounClauses.contains(clause) { return .pronoun(allWords) }
             }
             if all { return .all }
             return .none
         }
     }
+
+    /// Word groups as one list, "&" between groups.
+    static func joinGroups(_ groups: [[String]]) -> [String] {
+        var out: [String] = []
+        for group in groups where !group.isEmpty {
+            if !out.isEmpty { out.append("&") }
+            out += group
+        }
+        return out
+    }
+
+    /// Words that carry the request's verb: the clause that has one names the task.
+    static let cueWords: Set<String> = [
+        "delete", "remove", "drop", "trash", "erase", "scrap", "scratch", "ditch", "bin", "kill", "nuke", "cancel", "wipe", "reopen", "unfinish",
+        "uncheck", "untick", "unmark", "mark", "complete", "completed", "done", "finished", "finish", "tick", "check", "cross", "move", "push",
+        "postpone", "reschedule", "delay", "bump", "shift", "rename", "retitle", "note", "description", "due", "set", "change", "make", "forget",
+        "need", "undo", "got", "sorted", "deadline", "pending", "open",
+    ]
 
     static func ordinal(_ word: String) -> Int? {
         let table = ["first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,

@@ -21,12 +21,16 @@ struct DatePhrase: Equatable {
     var shiftDays: Int?
     /// "before december", "until friday": everything up to that day.
     var before = false
+    /// "by sunday": everything up to the end of that day.
+    var by = false
+    /// A shift in minutes ("push it an hour").
+    var shiftMinutes: Int?
     /// "overdue": open and due before today.
     var overdue = false
     /// The indices of the words that make up the phrase (to be left out of titles and references).
     var indices: Set<Int> = []
 
-    var isEmpty: Bool { day == nil && hour == nil && !sameTime && shiftDays == nil && !overdue }
+    var isEmpty: Bool { day == nil && hour == nil && !sameTime && shiftDays == nil && shiftMinutes == nil && !overdue }
 
     /// The due date the phrase sets: its day at its time (09:00 without one). A time alone is
     /// its next occurrence.
@@ -58,9 +62,11 @@ struct DatePhrase: Equatable {
             // Leading prefixes belong to the phrase only if a date follows them.
             var j = i
             var sawBefore = false
+            var sawBy = false
             var found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
             while found == nil, j < words.count, prefixes.contains(words[j]) {
                 if ["before", "until", "till", "til"].contains(words[j]) { sawBefore = true }
+                if words[j] == "by" { sawBy = true }
                 j += 1
                 found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
             }
@@ -68,12 +74,13 @@ struct DatePhrase: Equatable {
                 // "tomorrow morning", "friday evening"
                 if parsed.day != nil, parsed.hour == nil, end < words.count, let hour = partOfDay[words[end]] { parsed.hour = hour; end += 1 }
                 if parsed.day != nil && phrase.day == nil {
-                    phrase.day = parsed.day; phrase.spanDays = parsed.spanDays; phrase.before = sawBefore
+                    phrase.day = parsed.day; phrase.spanDays = parsed.spanDays; phrase.before = sawBefore; phrase.by = sawBy
                 }
                 if parsed.hour != nil && phrase.hour == nil { phrase.hour = parsed.hour; phrase.minute = parsed.minute }
                 if parsed.sameTime { phrase.sameTime = true }
                 if parsed.overdue { phrase.overdue = true }
                 if parsed.shiftDays != nil && phrase.shiftDays == nil { phrase.shiftDays = parsed.shiftDays }
+                if parsed.shiftMinutes != nil && phrase.shiftMinutes == nil { phrase.shiftMinutes = parsed.shiftMinutes }
                 phrase.indices.formUnion(start..<end)
                 i = end
             } else {
@@ -91,6 +98,7 @@ struct DatePhrase: Equatable {
         func word(_ k: Int) -> String? { i + k < words.count ? words[i + k] : nil }
         var p = DatePhrase()
         if w == "overdue" || w == "late" && word(-1) != "too" { p.overdue = true; return (p, i + 1) }
+        if w == "past", word(1) == "due" || word(1) == "deadline" { p.overdue = true; return (p, i + 2) }
         if w == "today" || w == "tonight" {
             p.day = today
             if w == "tonight" { p.hour = 20 }
@@ -155,6 +163,8 @@ struct DatePhrase: Equatable {
             return (p, end)
         }
         if let (count, end) = duration(words, at: i) { p.shiftDays = count; return (p, end) }
+        if w == "by", let (count, end) = minutes(words, at: i + 1) { p.shiftMinutes = count; return (p, end) }
+        if let (count, end) = minutes(words, at: i) { p.shiftMinutes = count; return (p, end) }
         // 2026-12-01
         if let date = isoDate(w, calendar: calendar) { p.day = date; return (p, i + 1) }
         // "dec 3", "december 3rd 2027", "3 dec", "3rd of december", "the 1st", "december"
@@ -175,7 +185,7 @@ struct DatePhrase: Equatable {
         if let d = dayNumber(w), w.count > 1 || word(1).flatMap(month) != nil {
             if let m = word(1).flatMap(month) { p.day = monthDay(m, d, year: nil, today: today, calendar: calendar); return p.day == nil ? nil : (p, i + 2) }
             if word(1) == "of", let m = word(2).flatMap(month) { p.day = monthDay(m, d, year: nil, today: today, calendar: calendar); return p.day == nil ? nil : (p, i + 3) }
-            if i > 1, words[i - 1] == "the", ["on", "by", "due", "for", "until", "till", "before", "from"].contains(words[i - 2]),
+            if i > 1, words[i - 1] == "the", ["on", "by", "due", "for", "until", "till", "before", "from", "to", "after"].contains(words[i - 2]),
                w.last?.isLetter == true {   // "on the 1st": its next occurrence
                 var parts = calendar.dateComponents([.year, .month, .day], from: today)
                 if (parts.day ?? 1) > d { parts.month = (parts.month ?? 1) + 1 }
@@ -218,11 +228,25 @@ struct DatePhrase: Equatable {
         let count = Int(words[i]) ?? numberWords[words[i]]
         var k = i + 1
         if words[i] == "couple" || words[i] == "few", words[k] == "of" { k += 1 }
+        if k < words.count, ["more", "extra", "additional"].contains(words[k]) { k += 1 }
         guard let count, count <= 999, k < words.count else { return nil }
         switch words[k] {
         case "day", "days": return (count, k + 1)
         case "week", "weeks": return (count * 7, k + 1)
+        case "fortnight": return (count * 14, k + 1)
         case "month", "months": return (count * 30, k + 1)
+        default: return nil
+        }
+    }
+
+    /// "an hour", "2 hours", "30 minutes" → minutes.
+    static func minutes(_ words: [String], at i: Int) -> (Int, Int)? {
+        guard i + 1 < words.count, let count = Int(words[i]) ?? numberWords[words[i]], count <= 999 else { return nil }
+        var k = i + 1
+        if ["more", "extra"].contains(words[k]), k + 1 < words.count { k += 1 }
+        switch words[k] {
+        case "hour", "hours", "hr", "hrs": return (count * 60, k + 1)
+        case "minute", "minutes", "min", "mins": return (count, k + 1)
         default: return nil
         }
     }

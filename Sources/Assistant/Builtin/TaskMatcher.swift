@@ -77,7 +77,7 @@ enum TaskMatcher {
     /// Ranks `tasks` (list_tasks results) against the user's words (already stemmed or not).
     static func rank(_ query: [String], in tasks: [JSONValue]) -> Ranked {
         // At most 8 words are compared (a reference is a few words; the cost stays small whatever is sent).
-        let query = Array(query.filter { !ignored.contains(stem($0)) }.prefix(maxWords))
+        let query = Array(query.filter { $0 != "&" && !ignored.contains(stem($0)) }.prefix(maxWords))
         let wanted = query.map(stem)
         guard !wanted.isEmpty else { return Ranked(full: [], partial: []) }
         // Verbs in the past tense ("went to the gym") may miss the title; the other words may not.

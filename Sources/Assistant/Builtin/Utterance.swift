@@ -64,6 +64,13 @@ struct Utterance {
                 i = end + 1
                 continue
             }
+            // "Tax forms -> File taxes": an arrow is a word of its own.
+            if s == "→" || s == "-" && next == ">" {
+                flush(i)
+                words.append(Word(text: "→", start: i, end: i + (s == "-" ? 2 : 1), clause: clause))
+                i += s == "-" ? 2 : 1
+                continue
+            }
             let joins: Bool
             if Self.isWordScalar(s) {
                 joins = true
@@ -100,6 +107,14 @@ struct Utterance {
         var view = String.UnicodeScalarView()
         view.append(contentsOf: scalars[words[from].start..<words[to].end])
         return String(view).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Whether an opening bracket stands right before word `index` ("(note: …)").
+    func isAfterParenthesis(_ index: Int) -> Bool {
+        guard index < words.count else { return false }
+        var k = words[index].start - 1
+        while k >= 0, scalars[k] == " " { k -= 1 }
+        return k >= 0 && scalars[k] == "("
     }
 
     /// The text after word `index` to the end, as typed.
@@ -180,7 +195,7 @@ struct Utterance {
         "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
-        "incl": ["including"], "w/": ["with"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+        "incl": ["including"], "w/": ["with"], "w": ["with"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
     ]
 
     /// The indices of the words of one clause.
