@@ -79,6 +79,8 @@ extension BuiltinModel {
         /// "it", "that one": the task just talked about; else the title words said elsewhere in
         /// the message ("spoke to dad yesterday, that's done").
         case pronoun([String])
+        /// Every task with this status ("reopen all my finished tasks").
+        case every(String)
         /// Tasks already found (an answer to a clarifying question).
         case tasks([JSONValue])
         /// Words of a title ("the dentist", "invioce to acme").

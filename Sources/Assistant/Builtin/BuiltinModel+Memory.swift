@@ -202,7 +202,9 @@ extension BuiltinModel {
             if let due = fragment.due, case .update(var change) = action { change.due = due; action = .update(change) }
             if fragment.target == .none || fragment.target == .pronoun([]) { return fragment.due != nil || fragment.correction ? .act(action, target) : .unknown }
             return .act(action, fragment.target)
-        case .details:
+        case .details(let target):
+            // "when's the tax stuff due?" … "a week later pls"
+            if let due = fragment.due { return .act(.update(TaskChange(due: due)), fragment.target == .none ? target : fragment.target) }
             return fragment.target == .none ? .unknown : .details(fragment.target)
         default:
             return .unknown

@@ -52,6 +52,14 @@ extension BuiltinModel {
                 }
                 return calls.isEmpty ? say("I couldn't tell what to change. Try one request at a time.") : calls
             case .details(let target):
+                // "anything with quotes in the notes?": words that name no title are searched in the notes too.
+                if case .words(let words) = target, let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) {
+                    if lookup.arguments["q"] != nil { return say(describeList(lookup.result, filter: TaskFilter(status: "all", query: lookup.arguments["q"]?.stringValue))) }
+                    if case .array(let all)? = lookup.result["tasks"], TaskMatcher.rank(words.filter { $0 != "&" }, in: all).full.count != 1,
+                       let word = words.filter({ $0 != "&" }).map(TaskMatcher.stem).max(by: { $0.count < $1.count }) {
+                        return [model.call(AssistantTool.listTasks.name, [("status", .string("all")), ("q", .string(word))])]
+                    }
+                }
                 switch resolve(target, action: nil) {
                 case .events(let events): return events
                 case .tasks(let tasks): return say(tasks.map(details).joined(separator: "\n"))
@@ -130,6 +138,14 @@ extension BuiltinModel {
                         return .events(say("The last list I showed has \(list.count) task\(list.count == 1 ? "" : "s"); there is no number \(n)."))
                     }
                     tasks.append(list[index])
+                }
+                return .tasks(tasks)
+            case .every(let status):
+                guard let list = records.last(where: { $0.name == AssistantTool.listTasks.name && $0.arguments["status"]?.stringValue == status }) else {
+                    return .events([model.call(AssistantTool.listTasks.name, [("status", .string(status))])])
+                }
+                guard case .array(let tasks)? = list.result["tasks"], !tasks.isEmpty else {
+                    return .events(say("You have no \(status) tasks, so nothing changed."))
                 }
                 return .tasks(tasks)
             case .all:

@@ -34,7 +34,8 @@ extension BuiltinModel {
         "including", "incl", "every", "each", "other", ":", "bin", "kill", "nuke", "discard", "purge", "deleted", "removed", "moved",
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
         "wording", "got", "went", "gotta", "wrong", "mistake", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
-        "far", "going", "comes", "come", "coming", "past", "more", "extra", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
+        "far", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
+        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
     /// Reads one message (the last few readings are cached: each round of a turn reads it again).
@@ -145,6 +146,17 @@ extension BuiltinModel {
                                                 "postpone", "reschedule", "show", "list", "tick", "check", "reopen", "uncheck", "drop", "set",
                                                 "change", "put", "note", "trash", "cancel", "update", "display", "give", "find", "search"]
 
+        static let questionStarters: Set<String> = ["how", "what", "why", "where", "who", "which", "can", "could", "does", "do", "is", "are", "should",
+                                                    "will", "would", "whats"]
+        static let technicalWords: Set<String> = [
+            "api", "mcp", "token", "tokens", "jwt", "jwks", "oauth", "webhook", "webhooks", "csv", "export", "import", "endpoint", "endpoints",
+            "server", "docker", "postgres", "postgresql", "sqlite", "neon", "smtp", "config", "configure", "configuration", "setting", "settings",
+            "env", "install", "deploy", "stoa", "assistant", "openai", "gemini", "model", "models", "scope", "scopes", "script", "sync",
+            "integration", "plugin", "widget", "browser", "account", "port", "https", "ssl", "tls", "nginx", "key", "keys", "signing", "cli",
+            "docs", "documentation", "database", "backup", "migrate", "migration", "replica", "replicas", "metrics", "log", "logs", "app",
+            "version", "upgrade", "license", "self-host", "hosting", "algorithm", "algorithms", "rate", "limit", "limits", "invite", "users",
+        ]
+
         /// Greetings and glue that may open a message ("morning! what's due?").
         static let leadFiller: Set<String> = ["hey", "hi", "hello", "hiya", "yo", "so", "and", "ok", "okay", "oh", "btw", "thanks", "thx", "um",
                                               "well", "then", "morning", "evening", "afternoon", "good", "also", "but", "quick", "question",
@@ -176,19 +188,30 @@ extension BuiltinModel {
                 return true
             } || has("do i") || has("did i") || has("have i") || has("what is on")
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
+            // Words about Stoa itself (setup, API, models): a question with them is for the documents.
+            let technical = w.contains { Self.technicalWords.contains($0) }
+            let asksAboutStoa = technical && (Self.questionStarters.contains(first) || u.text.hasSuffix("?"))
+            if asksAboutStoa && !w.prefix(2).contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move"].contains($0) }) { return true }
             switch first {
             case "how": return second != "many"
-            case "why", "where", "who", "explain", "tell", "describe": return !personal || !w.contains("my")
+            case "why", "where", "who", "explain", "tell", "describe": return true
             case "what":
-                if ["does", "do"].contains(second) && !has("do i") { return true }
+                if lead.prefix(4).contains(where: { ["does", "do"].contains($0) }) && !has("do i") && !has("did i") { return true }
                 return !personal
             case "can", "could", "would", "will":
-                if w.contains(where: { Self.commandVerbs.contains($0) || ["moved", "done", "finished", "deleted", "removed", "pushed"].contains($0) }) { return false }
+                if second == "i" || second == "we" {
+                    return date.isEmpty && !w.contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move", "see", "show", "list"].contains($0) })
+                }
+                if w.contains(where: { Self.commandVerbs.contains($0) || ["moved", "done", "finished", "deleted", "removed", "pushed", "wait"].contains($0) }) { return false }
                 return !personal
             case "do":
                 return ["you", "stoa", "we"].contains(second) && !personal
-            case "does", "is", "are", "which", "should":
-                return !personal && !has("do i have") && !has("is anything") && second != "not"
+            case "is", "are":
+                if second == "there", lead.dropFirst(2).first.map({ ["a", "an", "any", "some"].contains($0) }) == true,
+                   (lead.dropFirst(3).first.map({ ["task", "tasks", "todo", "todos"].contains($0) }) ?? false) == false { return !w.contains("my") }
+                return !personal && !has("is anything") && second != "not"
+            case "does", "which", "should":
+                return !personal && !has("do i have") && second != "not"
             default: return false
             }
         }
@@ -241,7 +264,8 @@ extension BuiltinModel {
             if cue == nil, let should = index("should be"), date.isEmpty, !w.contains(where: { ["done", "finished", "deleted", "removed", "open"].contains($0) }) {
                 cue = should
             }
-            if cue == nil, let arrow = w.firstIndex(of: "→"), arrow > 0, arrow + 1 < w.count { cue = arrow }
+            if cue == nil, let arrow = w.firstIndex(of: "→"), arrow > 0, arrow + 1 < w.count,
+               !((arrow + 1)..<w.count).allSatisfy({ date.indices.contains($0) || ["the", "on", "to"].contains(w[$0]) }) { cue = arrow }
             if cue == nil, let change = firstIndex(["change", "update", "edit", "fix"]), let to = w[change...].firstIndex(where: { ["to", "into"].contains($0) }),
                date.indices.isDisjoint(with: to..<w.count),
                !w.contains(where: { ["note", "description", "details", "deadline", "due", "date", "time"].contains($0) }) {
@@ -290,7 +314,8 @@ extension BuiltinModel {
                 cue = after.contains { BuiltinModel.doneWords.contains($0) || ["paid", "booked", "sent", "bought", "called", "renewed", "fixed"].contains($0) }
             }
             if !cue, !isQuestionForm, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open"]) { cue = true }
-            if !cue { cue = hasAny(["open again", "back on", "back to open", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
+            if !cue { cue = hasAny(["redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
+                                    "open again", "back on", "back to open", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
             guard cue else { return nil }
             return .act(.reopen, target(excluding: []))
@@ -380,6 +405,12 @@ extension BuiltinModel {
                 description = u.rest(after: dash - 1)
                 end = dash - 1
             }
+            // "i need to cancel netflix, can you add that to my list?": the title ends with its clause.
+            if let clauseEnd = u.clause(u.words[start].clause).last, clauseEnd < end,
+               ((clauseEnd + 1)...end).contains(where: { ["can", "could", "please", "add", "put", "thanks", "pls"].contains(w[$0]) }),
+               !((clauseEnd + 1)...end).contains(where: { date.indices.contains($0) }) {
+                end = clauseEnd
+            }
             let titleSource: String
             var dateIndices = date.indices
             if let quote = (start...max(start, end)).first(where: { $0 < w.count && u.words[$0].quote != nil }) {
@@ -434,7 +465,7 @@ extension BuiltinModel {
                            "should be on", "moved to", "forward", "extend", "change", "schedule", "plan"])
                 || w.contains { ["moved", "pushed", "postponed", "rescheduled", "delayed", "shifted"].contains($0) }
                 || (date.day != nil || date.hour != nil || date.shiftDays != nil || date.shiftMinutes != nil)
-                    && w.contains { ["put", "is", "now", "at", "are", "be", "make", "give", "more", "bring", "due"].contains($0) }
+                    && w.contains { ["put", "is", "now", "at", "are", "be", "make", "give", "more", "bring", "due", ":", "→", "wait", "later"].contains($0) }
                 || (w.first == "set" || has("set") && !date.isEmpty)
                 || w.contains("due") && !date.isEmpty
             guard cue, !date.isEmpty || hasAny(["no due", "without a due", "remove the due"]), !isQuestionForm else { return nil }
@@ -457,7 +488,9 @@ extension BuiltinModel {
         func question() -> Intent? {
             let lead = w.drop { Self.leadFiller.contains($0) }
             guard let first = lead.first else { return nil }
-            let asks = (["what", "which", "anything", "any", "when", "is", "do", "are", "have", "how", "whats"].contains(first) || hasAny(["got anything", "got any", "have anything", "anything about", "anything for"]))
+            let asks = (["what", "which", "anything", "any", "when", "is", "are", "have", "how", "whats", "am"].contains(first)
+                        || first == "do" && ["i", "we", "you"].contains(lead.dropFirst().first ?? "")
+                        || hasAny(["got anything", "got any", "have anything", "anything about", "anything for", "any overdue"]) || date.overdue)
                 && !hasAny(["do not", "is not", "are not", "have not"])
                 || u.text.hasSuffix("?")
             guard asks else { return nil }
@@ -466,6 +499,7 @@ extension BuiltinModel {
             if aboutDetails || first == "when" && date.isEmpty {
                 switch target {
                 case .pronoun, .numbers, .words: return .details(target)
+                case .none where aboutDetails: return .details(.pronoun([]))
                 default: break
                 }
             }
@@ -526,7 +560,7 @@ extension BuiltinModel {
         /// Which tasks a list shows: status words, a keyword, a due window.
         func filter() -> TaskFilter {
             var f = TaskFilter()
-            let done = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete", "did"].contains($0) }
+            let done = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete"].contains($0) } || hasAny(["get done", "got done"])
                 && !hasAny(["to be done", "need to be done", "needs to be done", "to do"])
             let open = w.contains { BuiltinModel.openWords.contains($0) || $0 == "still" } || hasAny(["need to", "have to", "to do", "got to", "should do"])
             let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every"])
@@ -544,7 +578,8 @@ extension BuiltinModel {
             if date.overdue {
                 f.dueBefore = calendar.startOfDay(for: now); f.dueLabel = "overdue"; f.status = "open"; f.statusSaid = true
             } else if let day = date.day {
-                if date.by {
+                if date.by || hasAny(["between now and", "from now until", "from now till", "from now to", "through", "up to"]) {
+                    if hasAny(["between now and", "from now"]) { f.dueFrom = calendar.startOfDay(for: now) }
                     f.dueBefore = calendar.date(byAdding: .day, value: date.spanDays, to: day)
                     f.dueLabel = "due by \(BuiltinModel.dayName(day, calendar: calendar))"
                 } else if date.before {
@@ -564,14 +599,16 @@ extension BuiltinModel {
                                         "got", "their", "them", "in", "with", "containing", "matching", "mention", "mentions", "mentioning", "related",
                                         "regarding", "concerning", "involving", "anything", "tasks", "todo", "do", "did", "finish", "list", "complete", "forgot", "forget",
                                         "miss", "missed", "soon", "upcoming", "coming", "far", "going", "come", "comes", "yet", "currently", "lately", "recently", "ever",
-                                        "past", "w", "mentioning", "items", "ones",
+                                        "past", "w", "mentioning", "items", "ones", "re", "between", "behind", "em", "stuff", "pile", "heap", "bucket", "column", "section",
+                                        "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
                                         "which", "whats", "day", "week", "weekend", "month"].contains($0) }
             let quoted = u.quotes.first
-            if let quoted { f.query = quoted } else if !keywords.isEmpty { f.query = keywords.map(TaskMatcher.stem).joined(separator: " ") }
+            // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
+            if let quoted { f.query = quoted } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) { f.query = best }
             if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
             // "did I renew the car insurance?": show it whatever its state.
-            if f.query != nil, f.dueLabel == nil, hasAny(["did i", "have i", "is the", "are the"]) { f.status = "all" }
+            if f.query != nil, f.dueLabel == nil, !f.statusSaid, hasAny(["did i", "have i", "is the", "are the"]) { f.status = "all" }
             return f
         }
 
@@ -621,12 +658,21 @@ extension BuiltinModel {
                     all = true; continue
                 }
                 if BuiltinModel.pronouns.contains(word) { pronounClauses.insert(clause); continue }
+                if word == "called", k == 0 || !["be", "is", "was", "been", "should", "being"].contains(w[k - 1]) { current.append(word); continue }
                 if BuiltinModel.functionWords.contains(word) || BuiltinModel.filler.contains(word) { continue }
                 if ["yesterday", "earlier", "finally", "totally", "guys", "quit", "typo"].contains(word) { continue }
                 current.append(word)
             }
             close()
             if !numbers.isEmpty { return .numbers(numbers) }
+            // "reopen all my finished tasks", "delete everything done": every task of a status.
+            if groups.isEmpty, hasAny(["all my", "all the", "all", "everything", "every"]), !has("all of them") {
+                let nouns: Set<String> = ["tasks", "ones", "todos", "items", "stuff", "things"]
+                for k in w.indices.dropLast() where nouns.contains(w[k + 1]) {
+                    if BuiltinModel.doneWords.contains(w[k]) { return .every("done") }
+                    if BuiltinModel.openWords.contains(w[k]) { return .every("open") }
+                }
+            }
             if all && groups.isEmpty { return .all }
             let allWords = groups.flatMap(\.words)
             // The clause with the verb decides: its words, or its "it" (with the other words as a fallback).

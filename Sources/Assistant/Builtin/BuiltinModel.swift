@@ -28,7 +28,10 @@ public struct BuiltinModel: ChatModel {
         let memory = Memory(history: Array(conversation[..<lastUserIndex]), context: context)
         var intent = Self.parseOnce(userText, context: context)
         if case .fragment(let fragment) = intent {
-            let previous = memory.exchanges.isEmpty ? nil : memory.resolvedIntent(at: memory.exchanges.count - 1)
+            // "I meant the dentist" after an undo corrects the request before it.
+            var index = memory.exchanges.count - 1
+            while fragment.correction, index > 0, [.undo, .dismiss].contains(memory.resolvedIntent(at: index)) { index -= 1 }
+            let previous = index >= 0 ? memory.resolvedIntent(at: index) : nil
             intent = Self.combine(fragment, previous: previous, pending: memory.pending)
         }
         if canSearch, intent == .unknown {

@@ -195,7 +195,7 @@ struct Utterance {
         "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
-        "incl": ["including"], "w/": ["with"], "w": ["with"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+        "incl": ["including"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
     ]
 
     /// The indices of the words of one clause.
