@@ -32,6 +32,12 @@ import Testing
             }
             let text = try await user.call(.post, "/api/tasks", #"{"title":"x"}"#, contentType: "text/plain")
             #expect(text.status == 415)
+            // Past the 1 MiB cap: 413, not a 500 (the e2e hostile-input suite's 5 MiB body found it).
+            for path in ["/api/conversations", "/api/tasks"] {
+                let huge = try await user.call(.post, path, #"{"title":""# + String(repeating: "x", count: 5 << 20) + #""}"#)
+                #expect(huge.status == 413, "\(path)")
+                #expect(huge.code == "PAYLOAD_TOO_LARGE", "\(path)")
+            }
 
             // PATCH: absent leaves a field, null clears a clearable one, null on a flag is refused.
             let created = try await user.call(.post, "/api/tasks", #"{"title":"  Pay rent  ","description":"to the landlord","dueAt":"2031-06-01"}"#)

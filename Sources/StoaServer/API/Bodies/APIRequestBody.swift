@@ -27,7 +27,12 @@ extension APIRequestBody {
 struct APIRequestDecoder: RequestDecoder {
     func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         var request = request
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        } catch {
+            throw StoaError(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 1 MiB.")
+        }
         var bytes = Array(buffer.readableBytesView)
         if bytes.isEmpty {
             bytes = Array("{}".utf8)

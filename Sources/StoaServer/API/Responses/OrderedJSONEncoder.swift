@@ -17,9 +17,23 @@ enum OrderedJSONEncoder {
         return node.value
     }
 
-    /// A value under construction.
+    /// A value under construction. Leaves (strings, numbers, dates, free-form JSON) are stored
+    /// inline; only objects and arrays are nodes, so a 50-message page allocates one node per
+    /// message rather than one per field.
     final class Node {
-        enum State { case empty, leaf(JSONValue), object([(String, Node)]), array([Node]) }
+        enum Child {
+            case value(JSONValue)
+            case node(Node)
+
+            var value: JSONValue {
+                switch self {
+                case .value(let value): return value
+                case .node(let node): return node.value
+                }
+            }
+        }
+
+        enum State { case empty, leaf(JSONValue), object([(String, Child)]), array([Child]) }
         var state = State.empty
 
         var value: JSONValue {
@@ -31,7 +45,7 @@ enum OrderedJSONEncoder {
             }
         }
 
-        func append(_ key: String, _ child: Node) {
+        func append(_ key: String, _ child: Child) {
             if case .object(var members) = state {
                 state = .empty   // keep the array uniquely referenced while it grows
                 members.append((key, child))
@@ -41,7 +55,7 @@ enum OrderedJSONEncoder {
             }
         }
 
-        func append(_ child: Node) {
+        func append(_ child: Child) {
             if case .array(var items) = state {
                 state = .empty
                 items.append(child)
@@ -51,26 +65,26 @@ enum OrderedJSONEncoder {
             }
         }
 
-        static func leaf(_ value: JSONValue) -> Node {
-            let node = Node()
-            node.state = .leaf(value)
-            return node
+        /// The JSON of a value JSON has a type for, if it is one.
+        static func leaf(_ value: some Encodable) -> JSONValue? {
+            switch value {
+            case let json as JSONValue: return json
+            case let string as String: return .string(string)
+            case let date as Date: return .date(date)
+            case let bool as Bool: return .bool(bool)
+            case let int as Int: return .number(Double(int))
+            case let double as Double: return .number(double)
+            default: return nil
+            }
         }
 
-        /// `value` as a node: leaves for the types JSON has, recursion for the rest.
-        static func make(_ value: some Encodable, codingPath: [any CodingKey]) throws -> Node {
-            switch value {
-            case let json as JSONValue: return leaf(json)
-            case let string as String: return leaf(.string(string))
-            case let date as Date: return leaf(.date(date))
-            case let bool as Bool: return leaf(.bool(bool))
-            case let int as Int: return leaf(.number(Double(int)))
-            case let double as Double: return leaf(.number(double))
-            default:
-                let node = Node()
-                try value.encode(to: NodeEncoder(node: node, codingPath: codingPath))
-                return node
-            }
+        /// `value` as a child: inline for the types JSON has, a node (by recursion) for the rest.
+        /// The coding path is built only when a node needs it.
+        static func make(_ value: some Encodable, codingPath: @autoclosure () -> [any CodingKey]) throws -> Child {
+            if let json = leaf(value) { return .value(json) }
+            let node = Node()
+            try value.encode(to: NodeEncoder(node: node, codingPath: codingPath()))
+            return .node(node)
         }
     }
 
@@ -96,7 +110,7 @@ enum OrderedJSONEncoder {
         let node: Node
         let codingPath: [any CodingKey]
 
-        mutating func encodeNil(forKey key: Key) throws { node.append(key.stringValue, .leaf(.null)) }
+        mutating func encodeNil(forKey key: Key) throws { node.append(key.stringValue, .value(.null)) }
         mutating func encode(_ value: some Encodable, forKey key: Key) throws {
             node.append(key.stringValue, try Node.make(value, codingPath: codingPath + [key]))
         }
@@ -106,38 +120,38 @@ enum OrderedJSONEncoder {
             try encode(value, forKey: key)
         }
         mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
-            node.append(key.stringValue, .leaf(value.map(JSONValue.string) ?? .null))
+            node.append(key.stringValue, .value(value.map(JSONValue.string) ?? .null))
         }
         mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
-            node.append(key.stringValue, .leaf(value.map(JSONValue.bool) ?? .null))
+            node.append(key.stringValue, .value(value.map(JSONValue.bool) ?? .null))
         }
         mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
-            node.append(key.stringValue, .leaf(value.map { .number(Double($0)) } ?? .null))
+            node.append(key.stringValue, .value(value.map { .number(Double($0)) } ?? .null))
         }
         mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
-            node.append(key.stringValue, .leaf(value.map(JSONValue.number) ?? .null))
+            node.append(key.stringValue, .value(value.map(JSONValue.number) ?? .null))
         }
-        mutating func encode(_ value: String, forKey key: Key) throws { node.append(key.stringValue, .leaf(.string(value))) }
-        mutating func encode(_ value: Bool, forKey key: Key) throws { node.append(key.stringValue, .leaf(.bool(value))) }
-        mutating func encode(_ value: Int, forKey key: Key) throws { node.append(key.stringValue, .leaf(.number(Double(value)))) }
-        mutating func encode(_ value: Double, forKey key: Key) throws { node.append(key.stringValue, .leaf(.number(value))) }
+        mutating func encode(_ value: String, forKey key: Key) throws { node.append(key.stringValue, .value(.string(value))) }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { node.append(key.stringValue, .value(.bool(value))) }
+        mutating func encode(_ value: Int, forKey key: Key) throws { node.append(key.stringValue, .value(.number(Double(value)))) }
+        mutating func encode(_ value: Double, forKey key: Key) throws { node.append(key.stringValue, .value(.number(value))) }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             let child = Node()
             child.state = .object([])
-            node.append(key.stringValue, child)
+            node.append(key.stringValue, .node(child))
             return KeyedEncodingContainer(Keyed<NestedKey>(node: child, codingPath: codingPath + [key]))
         }
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
             let child = Node()
             child.state = .array([])
-            node.append(key.stringValue, child)
+            node.append(key.stringValue, .node(child))
             return Unkeyed(node: child, codingPath: codingPath + [key])
         }
         mutating func superEncoder() -> any Encoder { NodeEncoder(node: node, codingPath: codingPath) }
         mutating func superEncoder(forKey key: Key) -> any Encoder {
             let child = Node()
-            node.append(key.stringValue, child)
+            node.append(key.stringValue, .node(child))
             return NodeEncoder(node: child, codingPath: codingPath + [key])
         }
     }
@@ -150,23 +164,23 @@ enum OrderedJSONEncoder {
             return 0
         }
 
-        mutating func encodeNil() throws { node.append(.leaf(.null)) }
+        mutating func encodeNil() throws { node.append(.value(.null)) }
         mutating func encode(_ value: some Encodable) throws { node.append(try Node.make(value, codingPath: codingPath)) }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             let child = Node()
             child.state = .object([])
-            node.append(child)
+            node.append(.node(child))
             return KeyedEncodingContainer(Keyed<NestedKey>(node: child, codingPath: codingPath))
         }
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
             let child = Node()
             child.state = .array([])
-            node.append(child)
+            node.append(.node(child))
             return Unkeyed(node: child, codingPath: codingPath)
         }
         mutating func superEncoder() -> any Encoder {
             let child = Node()
-            node.append(child)
+            node.append(.node(child))
             return NodeEncoder(node: child, codingPath: codingPath)
         }
     }
@@ -177,8 +191,10 @@ enum OrderedJSONEncoder {
 
         mutating func encodeNil() throws { node.state = .leaf(.null) }
         mutating func encode(_ value: some Encodable) throws {
-            let made = try Node.make(value, codingPath: codingPath)
-            node.state = made.state
+            switch try Node.make(value, codingPath: codingPath) {
+            case .value(let json): node.state = .leaf(json)
+            case .node(let made): node.state = made.state
+            }
         }
     }
 }
