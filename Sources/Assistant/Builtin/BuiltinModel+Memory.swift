@@ -11,8 +11,10 @@ extension BuiltinModel {
     struct Memory {
         struct Exchange {
             var user: String
-            var intent: Intent
             var records: [ToolRecord]
+            let context: ModelContext
+            /// How the user's message was read (on demand: most turns never look back).
+            var intent: Intent { BuiltinModel.parseOnce(user, context: context) }
         }
 
         /// A request the assistant could not carry out yet: it asked which task was meant
@@ -35,7 +37,7 @@ extension BuiltinModel {
                     user = turn.content
                 case .assistant:
                     if let text = user {
-                        exchanges.append(Exchange(user: text, intent: .unknown, records: turn.toolRecords))
+                        exchanges.append(Exchange(user: text, records: turn.toolRecords, context: context))
                         user = nil
                     } else if !exchanges.isEmpty {
                         exchanges[exchanges.count - 1].records += turn.toolRecords
@@ -44,11 +46,7 @@ extension BuiltinModel {
                 }
             }
             self.context = context
-            self.exchanges = Array(exchanges.suffix(10)).map { exchange in
-                var read = exchange
-                read.intent = BuiltinModel.parseOnce(exchange.user, context: context)
-                return read
-            }
+            self.exchanges = Array(exchanges.suffix(10))
         }
 
         static let mutating: Set<String> = [AssistantTool.addTask.name, AssistantTool.updateTask.name, AssistantTool.completeTask.name,

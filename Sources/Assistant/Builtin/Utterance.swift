@@ -208,6 +208,9 @@ struct Utterance {
 
     /// Where `phrase` (space-separated words, `*` matching any one word) starts in `words`.
     static func find(_ words: [String], _ phrase: String, from start: Int = 0) -> Int? {
+        // Most phrases are absent: look for the first word before splitting the phrase.
+        let head = phrase.prefix { $0 != " " }
+        guard words.contains(where: { $0 == head }) else { return nil }
         let parts = phrase.split(separator: " ").map(String.init)
         guard !parts.isEmpty, words.count >= parts.count, start <= words.count - parts.count else { return nil }
         outer: for i in start...(words.count - parts.count) {
