@@ -49,6 +49,7 @@ import Testing
         let more2 = results.report(split: "extra2")
         let test = results.report(split: "test")
         #expect(more.rate >= Self.goal, "extra dev pass rate \(more.percent) is below \(Self.goal * 100)%")
+        #expect(more2.rate >= Self.goal, "extra2 dev pass rate \(more2.percent) is below \(Self.goal * 100)%")
         #expect(dev.total > 0 && test.total > 0, "the fixture should have cases in both halves")
         #expect(dev.rate >= Self.goal, "dev pass rate \(dev.percent) is below \(Self.goal * 100)%")
         if test.rate < Self.goal { print("builtin eval test: below the goal of \(Int(Self.goal * 100))% (issue 19 is open)") }
