@@ -3,6 +3,11 @@ import Hummingbird
 import NIOCore
 import StoaCore
 
+extension StoaError {
+    /// A request body over ``Request/maxBodyBytes``.
+    static let bodyTooLarge = StoaError(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 1 MiB.")
+}
+
 extension Request {
     /// The largest body any route accepts.
     static let maxBodyBytes = 1 << 20
@@ -14,7 +19,7 @@ extension Request {
         do {
             buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
         } catch {
-            throw StoaError(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 1 MiB.")
+            throw StoaError.bodyTooLarge
         }
         let bytes = Data(buffer.readableBytesView)
         return bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) ? nil : bytes

@@ -206,9 +206,8 @@ extension BuiltinModel {
                     let lines = found.prefix(6).enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
                     return .events(say("Several tasks match “\(phrase)”:\n\(lines)\nWhich one do you mean? You can say its number or a word of its title. Nothing has changed yet."))
                 }
-                if let guess = ranked.partial.first {
+                if !ranked.partial.isEmpty {
                     let names = ranked.partial.prefix(3).map { "“\($0["title"]?.stringValue ?? "")”" }.joined(separator: " or ")
-                    _ = guess
                     return .events(say("I couldn't find a task matching “\(phrase)”. Did you mean \(names)? Nothing has changed."))
                 }
                 return .events(say("I couldn't find a task matching “\(phrase)”. Nothing has changed; say “show my tasks” to see them all."))
@@ -312,7 +311,8 @@ extension BuiltinModel {
             let lines = tasks.enumerated().map { index, task -> String in
                 let check = task["completed"] == .bool(true) ? "[x]" : "[ ]"
                 let note = task["description"]?.stringValue.map { $0.isEmpty ? "" : " — \($0)" } ?? ""
-                return "\(index + 1). \(check) \(task["title"]?.stringValue ?? "")\(dueText(task).isEmpty ? "" : " (\(dueText(task).dropFirst()))")\(note)"
+                let due = dueText(task)
+                return "\(index + 1). \(check) \(task["title"]?.stringValue ?? "")\(due.isEmpty ? "" : " (\(due.dropFirst()))")\(note)"
             }
             return "Your \(kind)\(about):\n" + lines.joined(separator: "\n")
         }

@@ -681,10 +681,7 @@ extension BuiltinModel {
                 let rest = groups.filter { !cueClauses.contains($0.clause) }
                 return .words(BuiltinModel.joinGroups((cueGroups + rest).map(\.words)))
             }
-            if let clause = cueClauses.sorted().first(where: { pronounClauses.contains($0) }) {
-                _ = clause
-                return .pronoun(allWords)
-            }
+            if !cueClauses.isDisjoint(with: pronounClauses) { return .pronoun(allWords) }
             // Otherwise the first clause that names a task or points at one.
             for clause in 0..<u.clauseCount {
                 if groups.contains(where: { $0.clause == clause }) { return .words(BuiltinModel.joinGroups(groups.map(\.words))) }

@@ -44,7 +44,9 @@ enum TaskMatcher {
     /// A past-tense verb ("went", "finished"): it tells what happened, not always which task.
     static func isVerb(_ word: String) -> Bool {
         let w = word.lowercased()
-        if ["sent", "bought", "paid", "did", "went", "got", "made", "took", "spoke", "talked", "phoned", "rang", "done"].contains(w) { return false == ["sent", "bought", "paid", "spoke", "talked", "phoned", "rang"].contains(w) }
+        // Irregular pasts that name the task's own verb ("sent the invoice") must match; the rest may not.
+        if ["sent", "bought", "paid", "spoke", "talked", "phoned", "rang"].contains(w) { return false }
+        if ["did", "went", "got", "made", "took", "done"].contains(w) { return true }
         return w.count > 4 && w.hasSuffix("ed") && !["need", "speed", "seed", "feed", "bed", "red"].contains(w)
     }
 

@@ -18,7 +18,7 @@ struct ErrorMiddleware: RouterMiddleware {
             case 404 where request.uri.path.hasPrefix("/api/auth"):
                 return .error(.notFoundEmpty)
             case 404: return .error(StoaError(status: 404, code: "NOT_FOUND", message: "Not found"))
-            case 413: return .error(StoaError(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 1 MiB."))
+            case 413: return .error(.bodyTooLarge)
             default:
                 return .error(StoaError(status: Int(error.status.code), code: "BAD_REQUEST", message: error.body ?? error.status.reasonPhrase))
             }

@@ -31,7 +31,7 @@ struct APIRequestDecoder: RequestDecoder {
         do {
             buffer = try await request.collectBody(upTo: context.maxUploadSize)
         } catch {
-            throw StoaError(status: 413, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 1 MiB.")
+            throw StoaError.bodyTooLarge
         }
         var bytes = Array(buffer.readableBytesView)
         if bytes.isEmpty {
