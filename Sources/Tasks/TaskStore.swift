@@ -21,10 +21,15 @@ extension TaskStore {
 }
 
 /// Due dates from `from` (inclusive) up to `before` (exclusive); either end may be open.
+/// ``undated`` instead selects the tasks that have no due date.
 public struct DueWindow: Sendable, Equatable {
     public var from: Date?
     public var before: Date?
+    /// Only tasks without a due date (`from` and `before` are then nil).
+    public private(set) var undated = false
     public init(from: Date? = nil, before: Date? = nil) { self.from = from; self.before = before }
+    /// The tasks that have no due date.
+    public static let undated: DueWindow = { var window = DueWindow(); window.undated = true; return window }()
 }
 
 /// ``TaskStore`` over SQLite or PostgreSQL.
@@ -64,7 +69,9 @@ public struct SQLTaskStore: TaskStore {
             sql += #" AND (LOWER("title") LIKE ? ESCAPE '\' OR LOWER(COALESCE("description", '')) LIKE ? ESCAPE '\')"#
             binds += [.text(pattern), .text(pattern)]
         }
-        if let due {
+        if let due, due.undated {
+            sql += #" AND "due_at" IS NULL"#
+        } else if let due {
             sql += #" AND "due_at" IS NOT NULL"#
             if let from = due.from { sql += #" AND "due_at" >= ?"#; binds.append(.date(from)) }
             if let before = due.before { sql += #" AND "due_at" < ?"#; binds.append(.date(before)) }

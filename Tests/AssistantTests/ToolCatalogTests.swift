@@ -58,4 +58,32 @@ import Testing
             #expect(declarations.compactMap { $0["name"]?.stringValue } == AssistantTool.all.map(\.name))
         }
     }
+
+    @Test("list_tasks: a due window, or only the tasks without a due date; bad arguments are refused, not guessed")
+    func listTasksDueFilters() async throws {
+        try await TestDatabase.with { db in
+            let store = SQLTaskStore(database: db)
+            let scope = ToolScope(userID: UUIDv7.generate(), tasks: store, clock: SystemClock())
+            let toolbox = UserToolbox(scope: scope)
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            try await db.execute(#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)"#,
+                                 scope.userID, "T", "\(scope.userID)@x.io", false, now, now)
+            _ = try await store.create(userID: scope.userID, title: "undated", description: nil, dueAt: nil, at: now)
+            _ = try await store.create(userID: scope.userID, title: "soon", description: nil, dueAt: now.addingTimeInterval(3600), at: now)
+            func titles(_ arguments: [(String, JSONValue)]) async throws -> [String] {
+                let result = try await toolbox.run("list_tasks", arguments: .object(arguments))
+                guard case .array(let tasks)? = result["tasks"] else { return ["error: \(result["error"]?.stringValue ?? "?")"] }
+                return tasks.compactMap { $0["title"]?.stringValue }
+            }
+            #expect(try await titles([]) == ["soon", "undated"])
+            #expect(try await titles([("no_due_date", .bool(true))]) == ["undated"])
+            #expect(try await titles([("no_due_date", .bool(false))]) == ["soon", "undated"])
+            #expect(try await titles([("due_before", .string("2030-01-01"))]) == ["soon"])
+            for bad: [(String, JSONValue)] in [[("no_due_date", .string("yes"))], [("no_due_date", .bool(true)), ("due_before", .string("2030-01-01"))],
+                                               [("due_after", .string("soon"))]] {
+                let result = try await toolbox.run("list_tasks", arguments: .object(bad))
+                #expect(result["error"]?.stringValue?.isEmpty == false, "\(bad)")
+            }
+        }
+    }
 }

@@ -25,7 +25,7 @@ import Testing
     /// The held-out half has not reached ``goal`` yet (issue 19 stays open): this floor, just under
     /// its last measured rate, keeps it from sliding back while the parser is worked on. Raise it
     /// as the rate rises; it is never tuned against the held-out cases themselves.
-    static let heldOutFloor = 0.83
+    static let heldOutFloor = 0.86
 
     /// `STOA_EVAL_VERBOSE=1` prints every dev case's turns, passed or not (never a test case's).
     static let verbose = ProcessInfo.processInfo.environment["STOA_EVAL_VERBOSE"] == "1"
@@ -35,9 +35,10 @@ import Testing
         let fixture = try EvalFixture.load()
         let extra = try EvalFixture.load("builtin-eval-extra.json", split: "extra")
         let extra2 = try EvalFixture.load("builtin-eval-extra2.json", split: "extra2")
+        let extra3 = try EvalFixture.load("builtin-eval-extra3.json", split: "extra3")
         let results = Results()
         try await TestApp.run(model: BuiltinModel()) { client, app in
-            for set in [fixture, extra, extra2] {
+            for set in [fixture, extra, extra2, extra3] {
                 for evalCase in set.cases {
                     let outcome = try await Self.run(evalCase, fixture: set, client: client, app: app)
                     results.add(evalCase, outcome)
@@ -47,9 +48,11 @@ import Testing
         let dev = results.report(split: "dev")
         let more = results.report(split: "extra")
         let more2 = results.report(split: "extra2")
+        let more3 = results.report(split: "extra3")
         let test = results.report(split: "test")
         #expect(more.rate >= Self.goal, "extra dev pass rate \(more.percent) is below \(Self.goal * 100)%")
         #expect(more2.rate >= Self.goal, "extra2 dev pass rate \(more2.percent) is below \(Self.goal * 100)%")
+        #expect(more3.rate >= Self.goal, "extra3 dev pass rate \(more3.percent) is below \(Self.goal * 100)%")
         #expect(dev.total > 0 && test.total > 0, "the fixture should have cases in both halves")
         #expect(dev.rate >= Self.goal, "dev pass rate \(dev.percent) is below \(Self.goal * 100)%")
         if test.rate < Self.goal { print("builtin eval test: below the goal of \(Int(Self.goal * 100))% (issue 19 is open)") }
@@ -558,7 +561,7 @@ extension BuiltinEvalTests {
                 let zoneName = try Self.optionalString(item["timezone"], "\(place).timezone") ?? "UTC"
                 guard let zone = TimeZone(identifier: zoneName) else { throw EvalError("\(place): unknown timezone \(zoneName)") }
                 let split = try forcedSplit ?? Self.string(item["split"], "\(place).split")
-                guard ["dev", "test", "extra", "extra2"].contains(split) else { throw EvalError("\(place): split must be dev or test") }
+                guard ["dev", "test", "extra", "extra2", "extra3"].contains(split) else { throw EvalError("\(place): split must be dev or test") }
                 let turns = try Self.array(item["turns"], "\(place).turns").map { turn in
                     guard let expect = turn["expect"] else { throw EvalError("\(place): a turn has no expect") }
                     return EvalTurn(

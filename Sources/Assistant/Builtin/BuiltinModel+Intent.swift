@@ -37,6 +37,8 @@ extension BuiltinModel {
         var query: String?
         var dueFrom: Date?
         var dueBefore: Date?
+        /// Only tasks without a due date.
+        var undated = false
         /// How the reply names the due filter ("due this week", "overdue").
         var dueLabel: String?
         /// Whether the user named the status (a keyword search without one covers done tasks too).

@@ -148,6 +148,30 @@ extension BuiltinModel {
         }
     }
 
+    /// `title` with the words `correction` replaces: the run of the same length that ends at the
+    /// correction's last word ("Buy oat milk" + "almond milk" → "Buy almond milk") or starts at
+    /// its first; else the correction is the whole title.
+    static func corrected(_ title: String, with correction: String) -> String {
+        var words = title.split(separator: " ").map(String.init)
+        var fix = correction.split(separator: " ").map(String.init)
+        let lower = words.map { $0.lowercased() }
+        guard let lastFix = fix.last?.lowercased(), let firstFix = fix.first?.lowercased(), fix.count < words.count else { return correction }
+        let range: Range<Int>
+        if let end = lower.lastIndex(of: lastFix), end + 1 >= fix.count {
+            range = (end + 1 - fix.count)..<(end + 1)
+        } else if let start = lower.firstIndex(of: firstFix), start + fix.count <= words.count {
+            range = start..<(start + fix.count)
+        } else {
+            return correction
+        }
+        // Keep the title's capital where the correction lands on its first word, and lower case inside it.
+        if range.lowerBound > 0, let first = fix.first, first.first?.isUppercase == true, words[range.lowerBound].first?.isLowercase == true {
+            fix[0] = first.prefix(1).lowercased() + first.dropFirst()
+        }
+        words.replaceSubrange(range, with: fix)
+        return BuiltinModel.cleanTitle(words.joined(separator: " "))
+    }
+
     /// A follow-up with no verb, read against the previous request (or the question the
     /// assistant asked): "mom" → the one with mom; "and 4 too" → the same change for 4;
     /// "I meant in 4 days" → the same change with the new date.
@@ -197,6 +221,11 @@ extension BuiltinModel {
             }
             return .unknown
         case .act(var action, let target):
+            if fragment.correction, fragment.due == nil, case .update(var change) = action, let title = change.title, !fragment.text.isEmpty {
+                // "rename buy milk to buy oat milk" … "sorry, I meant almond milk": the same task, the new title corrected.
+                change.title = corrected(title, with: fragment.text)
+                return .act(.update(change), .pronoun([]))
+            }
             if let due = fragment.due, case .update(var change) = action { change.due = due; action = .update(change) }
             if fragment.target == .none || fragment.target == .pronoun([]) { return fragment.due != nil || fragment.correction ? .act(action, target) : .unknown }
             return .act(action, fragment.target)

@@ -36,6 +36,7 @@ extension BuiltinModel {
                 if let query = filter.query { args.append(("q", .string(query))) }
                 if let from = filter.dueFrom { args.append(("due_after", .date(from))) }
                 if let before = filter.dueBefore { args.append(("due_before", .date(before))) }
+                if filter.undated { args.append(("no_due_date", .bool(true))) }
                 return [model.call(AssistantTool.listTasks.name, args)]
             case .act(let action, let target):
                 return act(action, target)
@@ -127,7 +128,12 @@ extension BuiltinModel {
             case .tasks(let tasks):
                 return .tasks(tasks)
             case .numbers(let numbers):
-                let list = memory.pending.flatMap { $0.candidates.isEmpty ? nil : $0.candidates } ?? memory.lastShownList
+                // The candidates of a question just asked, unless a number is beyond them and fits the
+                // last full list ("which call?" … "number 6", as that list showed it).
+                let fits = { (list: [JSONValue]) in numbers.allSatisfy { $0 == -1 || list.indices.contains($0 - 1) } }
+                let candidates = memory.pending.flatMap { $0.candidates.isEmpty ? nil : $0.candidates }
+                let shown = memory.lastShownList
+                let list = candidates.map { fits($0) || !(shown.map(fits) ?? false) ? $0 : shown ?? $0 } ?? shown
                 guard let list else {
                     return .events(say("I don't know which task \(numbers.map(String.init).joined(separator: " and ")) is yet. Ask me to list your tasks first."))
                 }

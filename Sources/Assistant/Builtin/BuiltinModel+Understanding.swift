@@ -188,12 +188,13 @@ extension BuiltinModel {
                 return true
             } || has("do i") || has("did i") || has("have i") || has("what is on")
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
+                || w.contains { $0.hasPrefix("#") && $0.count > 1 && $0.dropFirst().allSatisfy(\.isNumber) }
             // Words about Stoa itself (setup, API, models): a question with them is for the documents.
             let technical = w.contains { Self.technicalWords.contains($0) }
             let asksAboutStoa = technical && (Self.questionStarters.contains(first) || u.text.hasSuffix("?"))
             if asksAboutStoa && !w.prefix(2).contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move"].contains($0) }) { return true }
             switch first {
-            case "how": return second != "many"
+            case "how": return second != "many" || !personal
             case "why", "where", "who", "explain", "tell", "describe": return true
             case "what":
                 if lead.prefix(4).contains(where: { ["does", "do"].contains($0) }) && !has("do i") && !has("did i") { return true }
@@ -388,7 +389,7 @@ extension BuiltinModel {
             var end = w.count - 1
             var description: String?
             if let noteAt = (start..<w.count).first(where: { k in
-                (["note", "notes", "details", "description"].contains(w[k]) && (k + 1 < w.count && w[k + 1] == ":" || k > 0 && ["with", "the"].contains(w[k - 1])))
+                (["note", "notes", "details", "description"].contains(w[k]) && (k + 1 < w.count && w[k + 1] == ":" || k > 0 && ["with", "the", "a"].contains(w[k - 1])))
             }) {
                 var k = noteAt
                 while k > start, ["with", "the", "a", "and"].contains(w[k - 1]) { k -= 1 }
@@ -411,6 +412,8 @@ extension BuiltinModel {
                !((clauseEnd + 1)...end).contains(where: { date.indices.contains($0) }) {
                 end = clauseEnd
             }
+            // `with a note "after porting"`: the note without its quotes.
+            description = description.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’").union(.whitespaces)) }
             let titleSource: String
             var dateIndices = date.indices
             if let quote = (start...max(start, end)).first(where: { $0 < w.count && u.words[$0].quote != nil }) {
@@ -418,7 +421,14 @@ extension BuiltinModel {
             } else {
                 // The title is the words from the cue to the end, less the date and the trailing "to my list".
                 var last = end
-                while last >= start, dateIndices.contains(last) || [",", "on", "to", "my", "list", "the", "todo", "for", "please", "due", "by"].contains(w[last])
+                // "… to my list", "… on the to-do list", "… onto my todos": the list named as the place, not part of the title.
+                var place = last
+                while place > start, ["list", "todo", "todos", "to-do", "to-dos", "tasks", "task", "do", "my", "the", "-"].contains(w[place])
+                        || w[place] == "to" && place + 1 < w.count && w[place + 1] == "do" { place -= 1 }
+                if place < last, place > start, ["to", "on", "onto", "in", "into"].contains(w[place]), ["list", "todo", "todos", "to-dos", "tasks"].contains(w[last]) {
+                    last = place - 1
+                }
+                while last >= start, dateIndices.contains(last) || [",", "on", "to", "the", "for", "please", "due", "by"].contains(w[last])
                     || BuiltinModel.filler.contains(w[last]) && last > start {
                     last -= 1
                 }
@@ -468,8 +478,19 @@ extension BuiltinModel {
                     && w.contains { ["put", "is", "now", "at", "are", "be", "make", "give", "more", "bring", "due", ":", "→", "wait", "later"].contains($0) }
                 || (w.first == "set" || has("set") && !date.isEmpty)
                 || w.contains("due") && !date.isEmpty
-            guard cue, !date.isEmpty || hasAny(["no due", "without a due", "remove the due"]), !isQuestionForm else { return nil }
+                || startsWithDateFor
+            let clears = hasAny(["no due", "without a due", "remove the due", "no deadline", "without a deadline", "remove the deadline",
+                                 "clear the due", "clear the deadline", "no longer has a due", "does not need a due", "does not need a deadline"])
+            guard cue, !date.isEmpty || clears, !isQuestionForm else { return nil }
             return .act(.update(TaskChange(due: dueChange())), target(excluding: []))
+        }
+
+        /// "2026-12-05 for the tax forms", "friday for the dentist": a date, then "for" and a task.
+        var startsWithDateFor: Bool {
+            guard let first = w.indices.first(where: { !BuiltinModel.filler.contains(w[$0]) }), date.indices.contains(first) else { return false }
+            var k = first
+            while k < w.count, date.indices.contains(k) { k += 1 }
+            return k + 1 < w.count && w[k] == "for"
         }
 
         /// The due change the date phrase says.
@@ -491,11 +512,12 @@ extension BuiltinModel {
             let asks = (["what", "which", "anything", "any", "when", "is", "are", "have", "how", "whats", "am"].contains(first)
                         || first == "do" && ["i", "we", "you"].contains(lead.dropFirst().first ?? "")
                         || hasAny(["got anything", "got any", "have anything", "anything about", "anything for", "any overdue"]) || date.overdue)
-                && !hasAny(["do not", "is not", "are not", "have not"])
+                && (!hasAny(["do not", "is not", "are not", "have not"]) || ["what", "which", "whats"].contains(first))
                 || u.text.hasSuffix("?")
             guard asks else { return nil }
             let target = self.target(excluding: [])
-            let aboutDetails = w.contains { ["note", "notes", "description", "details", "desc"].contains($0) }
+            // "what's #5 about?", "what's the note on the car one?"
+            let aboutDetails = w.contains { ["note", "notes", "description", "details", "desc"].contains($0) } || w.last == "about" && w.count > 2
             if aboutDetails || first == "when" && date.isEmpty {
                 switch target {
                 case .pronoun, .numbers, .words: return .details(target)
@@ -575,7 +597,11 @@ extension BuiltinModel {
                 f.dueFrom = calendar.startOfDay(for: now); f.dueBefore = calendar.date(byAdding: .day, value: 7, to: f.dueFrom ?? now)
                 f.dueLabel = "due in the next 7 days"; f.status = "open"
             }
-            if date.overdue {
+            if date.isEmpty, hasAny(["no due date", "no due dates", "without a due date", "without due dates", "without a deadline", "no deadline",
+                                     "not have a due date", "not have due dates", "not have a deadline", "no date", "undated", "not due"]) {
+                f.undated = true; f.dueLabel = "without a due date"
+                if !f.statusSaid { f.status = "open" }
+            } else if date.overdue {
                 f.dueBefore = calendar.startOfDay(for: now); f.dueLabel = "overdue"; f.status = "open"; f.statusSaid = true
             } else if let day = date.day {
                 if date.by || hasAny(["between now and", "from now until", "from now till", "from now to", "through", "up to"]) {
@@ -602,10 +628,10 @@ extension BuiltinModel {
                                         "past", "w", "mentioning", "items", "ones", "re", "between", "behind", "em", "stuff", "pile", "heap", "bucket", "column", "section",
                                         "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
-                                        "which", "whats", "day", "week", "weekend", "month"].contains($0) }
+                                        "which", "whats", "day", "week", "weekend", "month", "doing", "needs", "attention", "happening", "handling"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
-            if let quoted { f.query = quoted } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) { f.query = best }
+            if f.undated { f.query = nil } else if let quoted { f.query = quoted } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) { f.query = best }
             if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
             // "did I renew the car insurance?": show it whatever its state.
             if f.query != nil, f.dueLabel == nil, !f.statusSaid, hasAny(["did i", "have i", "is the", "are the"]) { f.status = "all" }
@@ -660,7 +686,8 @@ extension BuiltinModel {
                 if BuiltinModel.pronouns.contains(word) { pronounClauses.insert(clause); continue }
                 if word == "called", k == 0 || !["be", "is", "was", "been", "should", "being"].contains(w[k - 1]) { current.append(word); continue }
                 if BuiltinModel.functionWords.contains(word) || BuiltinModel.filler.contains(word) { continue }
-                if ["yesterday", "earlier", "finally", "totally", "guys", "quit", "typo"].contains(word) { continue }
+                if ["yesterday", "earlier", "finally", "totally", "guys", "quit", "typo", "entirely", "completely", "altogether", "permanently",
+                    "forever"].contains(word) { continue }
                 current.append(word)
             }
             close()

@@ -15,6 +15,9 @@ struct DatePhrase: Equatable {
     /// A time of day, as hour and minute.
     var hour: Int?
     var minute = 0
+    /// The hour came from a part of the day ("tonight", "friday evening"): a clock time said
+    /// with it ("tonight at 9pm", "at 9 tonight") wins.
+    var vagueHour = false
     /// "same time": keep the task's current time of day.
     var sameTime = false
     /// A shift of the current due date ("by a week", "push it two days").
@@ -72,11 +75,15 @@ struct DatePhrase: Equatable {
             }
             if var (parsed, end) = found {
                 // "tomorrow morning", "friday evening"
-                if parsed.day != nil, parsed.hour == nil, end < words.count, let hour = partOfDay[words[end]] { parsed.hour = hour; end += 1 }
+                if parsed.day != nil, parsed.hour == nil, end < words.count, let hour = partOfDay[words[end]] {
+                    parsed.hour = hour; parsed.vagueHour = true; end += 1
+                }
                 if parsed.day != nil && phrase.day == nil {
                     phrase.day = parsed.day; phrase.spanDays = parsed.spanDays; phrase.before = sawBefore; phrase.by = sawBy
                 }
-                if parsed.hour != nil && phrase.hour == nil { phrase.hour = parsed.hour; phrase.minute = parsed.minute }
+                if parsed.hour != nil && (phrase.hour == nil || phrase.vagueHour && !parsed.vagueHour) {
+                    phrase.hour = parsed.hour; phrase.minute = parsed.minute; phrase.vagueHour = parsed.vagueHour
+                }
                 if parsed.sameTime { phrase.sameTime = true }
                 if parsed.overdue { phrase.overdue = true }
                 if parsed.shiftDays != nil && phrase.shiftDays == nil { phrase.shiftDays = parsed.shiftDays }
@@ -85,6 +92,16 @@ struct DatePhrase: Equatable {
                 i = end
             } else {
                 i += 1
+            }
+        }
+        // "tonight at 9", "at 8 this evening": a bare hour next to a part of the day takes its half.
+        if phrase.vagueHour, let vague = phrase.hour {
+            for k in words.indices.dropLast() where words[k] == "at" && !phrase.indices.contains(k + 1) {
+                guard let n = Int(words[k + 1]), (1...12).contains(n) else { continue }
+                phrase.hour = vague >= 12 && n < 12 ? n + 12 : n
+                phrase.minute = 0; phrase.vagueHour = false
+                phrase.indices.formUnion([k, k + 1])
+                break
             }
         }
         return phrase
@@ -101,8 +118,21 @@ struct DatePhrase: Equatable {
         if w == "past", word(1) == "due" || word(1) == "deadline" { p.overdue = true; return (p, i + 2) }
         if w == "today" || w == "tonight" {
             p.day = today
-            if w == "tonight" { p.hour = 20 }
+            if w == "tonight" { p.hour = 20; p.vagueHour = true }
             return (p, i + 1)
+        }
+        // "end of the month", "end of month", "the last day of this month", "month end"
+        let monthEnd: Int? = {
+            var k = i
+            if w == "last", word(1) == "day", word(2) == "of" { k = i + 3 } else if w == "end", word(1) == "of" { k = i + 2 }
+            else if w == "month", word(1) == "end" { return i + 2 } else { return nil }
+            if k < words.count, ["the", "this"].contains(words[k]) { k += 1 }
+            return k < words.count && words[k] == "month" ? k + 1 : nil
+        }()
+        if let end = monthEnd {
+            let interval = calendar.dateInterval(of: .month, for: today)
+            p.day = interval.flatMap { calendar.date(byAdding: .day, value: -1, to: $0.end) }.map { calendar.startOfDay(for: $0) }
+            return p.day == nil ? nil : (p, end)
         }
         if w == "day", word(1) == "after", word(2) == "tomorrow" { p.day = day(2, today); return (p, i + 3) }
         if isTomorrow(w) {
@@ -119,7 +149,7 @@ struct DatePhrase: Equatable {
             p.day = today; p.spanDays = count
             return (p, end)
         }
-        if w == "this", let part = word(1), let hour = partOfDay[part] { p.day = today; p.hour = hour; return (p, i + 2) }
+        if w == "this", let part = word(1), let hour = partOfDay[part] { p.day = today; p.hour = hour; p.vagueHour = true; return (p, i + 2) }
         // next/this week, next month
         if ["next", "this", "coming"].contains(w), let unit = word(1), ["week", "weekend", "month"].contains(unit) {
             let weekday = (calendar.component(.weekday, from: today) + 5) % 7   // Monday = 0

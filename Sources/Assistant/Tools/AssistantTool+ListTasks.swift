@@ -12,6 +12,8 @@ extension AssistantTool {
             ("q", string("Optional words that must appear in the title or description.")),
             ("due_after", string("Optional ISO-8601 date-time: only tasks due at or after it.")),
             ("due_before", string("Optional ISO-8601 date-time: only tasks due before it (with due_after: a window; alone: e.g. overdue).")),
+            ("no_due_date", .object([("type", .string("boolean")),
+                                    ("description", .string("Optional: true lists only tasks without a due date (due_after/due_before must then be absent)."))])),
         ], required: [])
     ) { arguments, scope in
         let statusText = try arguments.string("status", max: 10) ?? "open"
@@ -19,7 +21,9 @@ extension AssistantTool {
         let q = try arguments.string("q", max: 200)
         let from = try arguments.date("due_after") ?? nil
         let before = try arguments.date("due_before") ?? nil
-        let window = from == nil && before == nil ? nil : DueWindow(from: from, before: before)
+        let undated = try arguments.bool("no_due_date") ?? false
+        if undated && (from != nil || before != nil) { throw ToolArgumentError(message: "no_due_date cannot be combined with due_after or due_before.") }
+        let window = undated ? DueWindow.undated : from == nil && before == nil ? nil : DueWindow(from: from, before: before)
         let page = try await scope.tasks.list(userID: scope.userID, status: status, query: q, due: window, page: PageRequest(limit: 50))
         let items: [JSONValue] = page.items.enumerated().map { index, task in
             guard case .object(var pairs) = task.json else { return task.json }

@@ -85,6 +85,15 @@ struct ToolArguments: Sendable {
         }
     }
 
+    /// A boolean; nil when absent or null.
+    func bool(_ key: String) throws(ToolArgumentError) -> Bool? {
+        switch json[key] {
+        case nil, .null?: return nil
+        case .bool(let b)?: return b
+        default: throw ToolArgumentError(message: "\(key) must be true or false.")
+        }
+    }
+
     /// `task_id`: the id of a task (whose it is, the store decides).
     func taskID() throws(ToolArgumentError) -> String {
         guard let id = try string("task_id", required: true, max: 64), UUIDv7.isValid(id) else {
