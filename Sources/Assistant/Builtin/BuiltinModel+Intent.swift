@@ -39,6 +39,9 @@ extension BuiltinModel {
         var dueBefore: Date?
         /// Only tasks without a due date.
         var undated = false
+        /// `query` is a word picked from the message, not one the user marked as the subject
+        /// ("about …", quotes): when it matches nothing, the list is shown without it.
+        var queryGuessed = false
         /// How the reply names the due filter ("due this week", "overdue").
         var dueLabel: String?
         /// Whether the user named the status (a keyword search without one covers done tasks too).

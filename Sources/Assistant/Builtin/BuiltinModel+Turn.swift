@@ -19,6 +19,16 @@ extension BuiltinModel {
 
         func say(_ text: String) -> [ModelEvent] { model.say(text) }
 
+        /// The `list_tasks` call that shows `filter`.
+        func listCall(_ filter: TaskFilter) -> ModelEvent {
+            var args: [(String, JSONValue)] = [("status", .string(filter.status))]
+            if let query = filter.query { args.append(("q", .string(query))) }
+            if let from = filter.dueFrom { args.append(("due_after", .date(from))) }
+            if let before = filter.dueBefore { args.append(("due_before", .date(before))) }
+            if filter.undated { args.append(("no_due_date", .bool(true))) }
+            return model.call(AssistantTool.listTasks.name, args)
+        }
+
         func step(_ intent: Intent) -> [ModelEvent] {
             if let error = records.last?.result["error"]?.stringValue { return say("Sorry, that didn't work: \(error)") }
             switch intent {
@@ -31,13 +41,16 @@ extension BuiltinModel {
                 if let due = task.due { args.append(("due_at", .date(due))) }
                 return [model.call(AssistantTool.addTask.name, args)]
             case .list(let filter):
-                if let last = records.last(where: { $0.name == AssistantTool.listTasks.name }) { return say(describeList(last.result, filter: filter)) }
-                var args: [(String, JSONValue)] = [("status", .string(filter.status))]
-                if let query = filter.query { args.append(("q", .string(query))) }
-                if let from = filter.dueFrom { args.append(("due_after", .date(from))) }
-                if let before = filter.dueBefore { args.append(("due_before", .date(before))) }
-                if filter.undated { args.append(("no_due_date", .bool(true))) }
-                return [model.call(AssistantTool.listTasks.name, args)]
+                let lists = records.filter { $0.name == AssistantTool.listTasks.name }
+                guard let last = lists.last else { return [listCall(filter)] }
+                // A word guessed as the keyword ("give me a rundown of …") that matches nothing: the list without it.
+                var broader = filter
+                broader.query = nil
+                if filter.queryGuessed, let query = filter.query, case .array(let found)? = last.result["tasks"] {
+                    if lists.count == 1, found.isEmpty { return [listCall(broader)] }
+                    if lists.count > 1 { return say("Nothing matches “\(query)”. " + describeList(last.result, filter: broader)) }
+                }
+                return say(describeList(last.result, filter: filter))
             case .act(let action, let target):
                 return act(action, target)
             case .many(let intents):
@@ -167,6 +180,12 @@ extension BuiltinModel {
                     if case .array(let all)? = lookup.result["tasks"] {
                         let ranked = TaskMatcher.rank(fallback.filter { $0 != "&" }, in: all)
                         if ranked.full.count == 1 { return .tasks(ranked.full) }
+                        // "rent isn't paid after all, the transfer bounced. put it back": the one group that names a task.
+                        let named = fallback.split(separator: "&").compactMap { group -> JSONValue? in
+                            let full = TaskMatcher.rank(Array(group), in: all).full
+                            return full.count == 1 ? full[0] : nil
+                        }
+                        if let first = named.first, named.allSatisfy({ $0["id"] == first["id"] }) { return .tasks([first]) }
                     }
                     if let focus = memory.focus { return .tasks([focus]) }
                     return resolve(.words(fallback), action: action)

@@ -33,7 +33,7 @@ extension BuiltinModel {
         "clear", "wipe", "care", "dealt", "taken", "took", "time", "same", "guess", "think", "ready", "good", "whole", "entire", "full",
         "including", "incl", "every", "each", "other", ":", "bin", "kill", "nuke", "discard", "purge", "deleted", "removed", "moved",
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
-        "wording", "got", "went", "gotta", "wrong", "mistake", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
+        "wording", "got", "went", "gotta", "wrong", "mistake", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
         "far", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
         "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
@@ -233,8 +233,9 @@ extension BuiltinModel {
             guard let noteIndex = w.firstIndex(where: { ["note", "notes", "description", "details", "desc", "comment"].contains($0) }),
                   !hasAny(["note down", "note that i", "jot down", "write down", "make a note to", "note to self"]) else { return nil }
             // "add a task 'X' with the note: Y" is an add with a note.
-            if let addIndex = firstIndex(["add", "create", "new task", "new todo"]), addIndex < noteIndex,
-               !hasAny(["add a note", "add note", "add notes", "add the note", "add a comment", "add details", "add a description"]) {
+            if let addIndex = firstIndex(["add", "create", "new task", "new todo", "put", "stick", "remind me"]), addIndex < noteIndex,
+               !w[(addIndex + 1)...].drop(while: { ["a", "the", "this", "another", "me"].contains($0) }).prefix(1)
+                   .contains(where: { ["note", "notes", "comment", "details", "description", "desc"].contains($0) }) {
                 return nil
             }
             if isQuestionForm || u.text.hasSuffix("?"), !w.contains(":"), u.quotes.isEmpty { return nil }
@@ -324,7 +325,9 @@ extension BuiltinModel {
 
         /// Explicit list verbs at the start: "show …", "list …", "search my tasks for …".
         func listByVerb() -> Intent? {
-            let verbs: Set<String> = ["show", "list", "display", "see", "view", "give", "search", "find", "lookup", "look", "print"]
+            let verbs: Set<String> = ["show", "list", "display", "see", "view", "give", "search", "find", "lookup", "look", "print", "pull", "gimme", "recap"]
+            // "remind me what I've got", "tell me what's left": a list, not a reminder to add.
+            if hasAny(["remind me what", "remind me of what", "remind me whats", "tell me what", "remind me which"]) { return .list(filter()) }
             let skip: Set<String> = ["can", "you", "could", "please", "pls"]
             // "nothing else? ok, show everything": a later clause that starts with a list verb is read alone.
             if u.clauseCount > 1 {
@@ -510,7 +513,7 @@ extension BuiltinModel {
             let lead = w.drop { Self.leadFiller.contains($0) }
             guard let first = lead.first else { return nil }
             let asks = (["what", "which", "anything", "any", "when", "is", "are", "have", "how", "whats", "am"].contains(first)
-                        || first == "do" && ["i", "we", "you"].contains(lead.dropFirst().first ?? "")
+                        || ["do", "did"].contains(first) && ["i", "we", "you"].contains(lead.dropFirst().first ?? "")
                         || hasAny(["got anything", "got any", "have anything", "anything about", "anything for", "any overdue"]) || date.overdue)
                 && (!hasAny(["do not", "is not", "are not", "have not"]) || ["what", "which", "whats"].contains(first))
                 || u.text.hasSuffix("?")
@@ -628,10 +631,14 @@ extension BuiltinModel {
                                         "past", "w", "mentioning", "items", "ones", "re", "between", "behind", "em", "stuff", "pile", "heap", "bucket", "column", "section",
                                         "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
-                                        "which", "whats", "day", "week", "weekend", "month", "doing", "needs", "attention", "happening", "handling"].contains($0) }
+                                        "which", "whats", "day", "week", "weekend", "month", "pull", "remind", "doing", "needs", "attention", "happening", "handling"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
-            if f.undated { f.query = nil } else if let quoted { f.query = quoted } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) { f.query = best }
+            if f.undated { f.query = nil } else if let quoted { f.query = quoted } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) {
+                f.query = best
+                f.queryGuessed = !hasAny(["about", "regarding", "mentioning", "matching", "containing", "related to", "involving", "concerning", "with", "re",
+                                          "called", "named", "titled", "search", "find", "look for", "lookup"]) && w.count > 3
+            }
             if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
             // "did I renew the car insurance?": show it whatever its state.
             if f.query != nil, f.dueLabel == nil, !f.statusSaid, hasAny(["did i", "have i", "is the", "are the"]) { f.status = "all" }
@@ -667,6 +674,10 @@ extension BuiltinModel {
                 if let quote = u.words[k].quote {
                     current += TaskMatcher.words(u.quotes[quote])
                     continue
+                }
+                if word == "last", k + 1 < w.count, ["night", "week", "weekend", "month", "year", "time", "evening", "morning", "monday", "tuesday",
+                                                      "wednesday", "thursday", "friday", "saturday", "sunday"].contains(w[k + 1]) {
+                    k += 1; continue
                 }
                 if let n = BuiltinModel.ordinal(word) {
                     // "the first two" → 1, 2
@@ -708,7 +719,7 @@ extension BuiltinModel {
                 let rest = groups.filter { !cueClauses.contains($0.clause) }
                 return .words(BuiltinModel.joinGroups((cueGroups + rest).map(\.words)))
             }
-            if !cueClauses.isDisjoint(with: pronounClauses) { return .pronoun(allWords) }
+            if !cueClauses.isDisjoint(with: pronounClauses) { return .pronoun(BuiltinModel.joinGroups(groups.map(\.words))) }
             // Otherwise the first clause that names a task or points at one.
             for clause in 0..<u.clauseCount {
                 if groups.contains(where: { $0.clause == clause }) { return .words(BuiltinModel.joinGroups(groups.map(\.words))) }
