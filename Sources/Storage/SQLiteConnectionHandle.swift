@@ -16,6 +16,8 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
     struct CachedStatement {
         let handle: OpaquePointer
         let columns: [String]
+        /// A `SELECT` (or `WITH … SELECT`) that SQLite says writes nothing: safe on a reader connection.
+        let isQuery: Bool
     }
 
     /// `sqlite3_step` answered `SQLITE_BUSY`/`SQLITE_LOCKED`: another process holds the lock.
@@ -43,10 +45,31 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
 
     /// Runs one statement (or, rarely, a script of several: the rows of the last one return).
     func run(_ sql: String, _ binds: [DatabaseValue]) throws -> [DatabaseRow] {
-        guard db != nil else { throw DatabaseError.unavailable("the database is closed") }
-        if let cached = statements[sql] {
-            return try execute(cached, binds)
+        guard let prepared = try statement(sql) else { return try runScript(sql, binds) }
+        return try execute(prepared, binds)
+    }
+
+    /// Runs `sql` if it is a read-only query; `nil` (nothing run) for anything else.
+    func runQuery(_ sql: String, _ binds: [DatabaseValue]) throws -> [DatabaseRow]? {
+        guard Self.looksLikeQuery(sql), let prepared = try statement(sql), prepared.isQuery else { return nil }
+        return try execute(prepared, binds)
+    }
+
+    /// Whether the text starts with SELECT or WITH (before SQLite is asked).
+    static func looksLikeQuery(_ sql: String) -> Bool {
+        var word: [UInt8] = []
+        for byte in sql.utf8 {
+            if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D { if word.isEmpty { continue } else { break } }
+            word.append(byte | 0x20)
+            if word.count > 6 { break }
         }
+        return word == Array("select".utf8) || word == Array("with".utf8)
+    }
+
+    /// The cached prepared statement for `sql` (preparing it once); `nil` for a script of several.
+    private func statement(_ sql: String) throws -> CachedStatement? {
+        guard db != nil else { throw DatabaseError.unavailable("the database is closed") }
+        if let cached = statements[sql] { return cached }
         var tail: UnsafePointer<CChar>? = nil
         let prepared = try sql.withCString { text -> CachedStatement? in
             var handle: OpaquePointer?
@@ -57,12 +80,13 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
                 return nil
             }
             guard let handle else { return nil }   // only whitespace or a comment
-            return CachedStatement(handle: handle, columns: Self.columnNames(handle))
+            return CachedStatement(handle: handle, columns: Self.columnNames(handle),
+                                   isQuery: Self.looksLikeQuery(sql) && sqlite3_stmt_readonly(handle) != 0)
         }
-        guard let prepared else { return try runScript(sql, binds) }
+        guard let prepared else { return nil }
         if statements.count >= Self.statementCacheSize { clearStatements() }
         statements[sql] = prepared
-        return try execute(prepared, binds)
+        return prepared
     }
 
     /// A text holding several statements (migrations): each is prepared and run in turn, uncached.
@@ -78,7 +102,7 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
                 next = tail
                 guard let handle else { continue }
                 defer { sqlite3_finalize(handle) }
-                rows = try execute(CachedStatement(handle: handle, columns: Self.columnNames(handle)), binds)
+                rows = try execute(CachedStatement(handle: handle, columns: Self.columnNames(handle), isQuery: false), binds)
             }
             return rows
         }

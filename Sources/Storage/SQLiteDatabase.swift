@@ -2,9 +2,19 @@ import Foundation
 import Logging
 import NIOPosix
 import StoaCore
+import Synchronization
 
-/// An SQLite file: one connection in WAL mode with foreign keys on. Statements are serialised
-/// through an async lock so a transaction never interleaves with another task's statements.
+/// An SQLite file in WAL mode with foreign keys on: one writer connection, and a reader
+/// connection per thread.
+///
+/// Writes, transactions and sessions go to the writer, serialised through an async lock so a
+/// transaction never interleaves with another task's statements. A lone read-only query
+/// (``query(_:_:)`` with a `SELECT` that SQLite confirms writes nothing) takes no lock at all:
+/// it runs on the calling thread's own reader connection, from start to end without suspending,
+/// so no two tasks ever share a reader. WAL lets readers run beside the writer and see every
+/// commit that finished before they started. Before readers, every request queued on the one
+/// lock, and under load the hand-over from one event loop to the other made latency bimodal
+/// (p50 6 ms, p99 1 s for `get-session` at 64 connections).
 ///
 /// Statements run on the calling thread, straight through the C API with cached prepared
 /// statements. A chat turn's statements take tens of microseconds each; handing each one to a
@@ -20,6 +30,8 @@ public final class SQLiteDatabase: Database, DatabaseSession {
     public let dialect: SQLDialect = .sqlite
     let connection: SQLiteConnectionHandle
     private let lock = AsyncLock()
+    /// Reader connections, one per thread that has queried.
+    private let readers: SQLiteReaders
     /// Where statements that found the file locked wait for it.
     private let waitingThread: NIOThreadPool
     public let path: String
@@ -32,6 +44,7 @@ public final class SQLiteDatabase: Database, DatabaseSession {
     private init(connection: SQLiteConnectionHandle, checkpointConnection: SQLiteConnectionHandle, path: String) {
         self.connection = connection
         self.path = path
+        self.readers = SQLiteReaders(path: path)
         let waitingThread = NIOThreadPool(numberOfThreads: 1)
         waitingThread.start()
         self.waitingThread = waitingThread
@@ -64,7 +77,8 @@ public final class SQLiteDatabase: Database, DatabaseSession {
     }
 
     public func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
-        try await lock.withLock { try await self.run(sql, binds) }
+        if let rows = try readers.runQuery(sql, binds) { return rows }
+        return try await lock.withLock { try await self.run(sql, binds) }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
@@ -78,6 +92,7 @@ public final class SQLiteDatabase: Database, DatabaseSession {
     public func close() async {
         checkpoints.cancel()
         await checkpoints.value
+        readers.close()
         await lock.withLock { connection.close() }   // the last connection to close checkpoints what is left
         try? await waitingThread.shutdownGracefully()
     }
@@ -133,5 +148,66 @@ struct HeldSQLiteSession: DatabaseSession {
     }
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await database.runTransaction(body)
+    }
+}
+
+/// One reader connection per thread (see ``SQLiteDatabase``). A statement runs to its end on the
+/// thread that started it, so a thread's reader is never used by two statements at once; the
+/// per-reader lock only guards against ``close()`` racing a late query.
+final class SQLiteReaders: Sendable {
+    final class Reader: Sendable {
+        let state: Mutex<SQLiteConnectionHandle?>
+        init(_ handle: SQLiteConnectionHandle) { state = Mutex(handle) }
+    }
+
+    let path: String
+    private let current = ThreadSpecificVariable<Reader>()
+    private let all = Mutex<(readers: [Reader], closed: Bool)>(([], false))
+
+    init(path: String) { self.path = path }
+
+    /// The rows of `sql` when it is a read-only query run on this thread's reader; `nil` when it
+    /// must go to the writer (not a query, no reader could be opened, or the file was busy).
+    func runQuery(_ sql: String, _ binds: [DatabaseValue]) throws -> [DatabaseRow]? {
+        guard SQLiteConnectionHandle.looksLikeQuery(sql), let reader = reader() else { return nil }
+        return try reader.state.withLock { handle -> [DatabaseRow]? in
+            guard let handle else { return nil }
+            do {
+                return try handle.runQuery(sql, binds)
+            } catch is SQLiteConnectionHandle.Busy {
+                return nil   // the writer's path waits for the lock
+            }
+        }
+    }
+
+    private func reader() -> Reader? {
+        if let reader = current.currentValue { return reader }
+        guard !all.withLock({ $0.closed }), let handle = try? SQLiteConnectionHandle(path: path) else { return nil }
+        // A query-only connection: reads come from the memory map; a small page cache of its own.
+        for pragma in ["PRAGMA query_only=1", "PRAGMA mmap_size=268435456", "PRAGMA cache_size=-8192"] {
+            guard (try? handle.run(pragma, [])) != nil else { handle.close(); return nil }
+        }
+        let reader = Reader(handle)
+        let accepted = all.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.readers.append(reader)
+            return true
+        }
+        guard accepted else { handle.close(); return nil }
+        current.currentValue = reader
+        return reader
+    }
+
+    func close() {
+        let readers = all.withLock { state -> [Reader] in
+            state.closed = true
+            return state.readers
+        }
+        for reader in readers {
+            reader.state.withLock { handle in
+                handle?.close()
+                handle = nil
+            }
+        }
     }
 }

@@ -93,8 +93,10 @@ struct Seeder {
                 for m in 0..<messagesPerConversation {
                     let at = start.addingTimeInterval(Double(m) * 30)
                     let words = (0..<12).map { _ in Self.words[Int.random(in: 0..<Self.words.count, using: &rng)] }.joined(separator: " ")
+                    let content = "Message \(m + 1) on \(topic): \(words)."
+                    // With its HTML, as the chat route stores every message (reads then render nothing).
                     messages.append([.text(UUIDv7.generate(at: at)), .text(conversationID), .text(userID), .text(m % 2 == 0 ? "user" : "assistant"),
-                                     .text("Message \(m + 1) on \(topic): \(words)."), .text("[]"), .text("[]"), .bool(false), .date(at)])
+                                     .text(content), .text(MarkdownRenderer.html(content)), .text("[]"), .text("[]"), .bool(false), .date(at)])
                 }
             }
             for t in 0..<tasksPerUser {
@@ -108,7 +110,7 @@ struct Seeder {
             try await Self.bulkInsert(tx, "user", ["id", "name", "email", "emailVerified", "createdAt", "updatedAt"], u)
             try await Self.bulkInsert(tx, "account", ["id", "accountId", "providerId", "issuer", "userId", "password", "createdAt", "updatedAt"], a)
             try await Self.bulkInsert(tx, "conversation", ["id", "user_id", "title", "pinned", "archived", "created_at", "updated_at"], c)
-            try await Self.bulkInsert(tx, "message", ["id", "conversation_id", "user_id", "role", "content", "sources", "tool_calls", "truncated", "created_at"], finalMessages)
+            try await Self.bulkInsert(tx, "message", ["id", "conversation_id", "user_id", "role", "content", "html", "sources", "tool_calls", "truncated", "created_at"], finalMessages)
             try await Self.bulkInsert(tx, "task", ["id", "user_id", "title", "description", "completed", "due_at", "created_at", "updated_at"], t)
         }
         return messages.count

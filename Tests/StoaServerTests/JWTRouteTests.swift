@@ -59,6 +59,10 @@ import Testing
             #expect(me.json?["createdAt"] != nil && me.json?["emailVerified"] == .bool(false))
             #expect(try await client.request(.get, "/api/me", headers: ["Authorization": "Bearer \(signed.token)"]).status == 200)
             #expect(try await client.request(.get, "/api/me", headers: ["Cookie": signed.cookie]).status == 200)
+            // The profile is answered from memory for a few seconds, but a change through this server shows at once.
+            #expect(try await client.post("/update-user", #"{"name":"Renamed"}"#, headers: ["Cookie": signed.cookie]).status == 200)
+            let renamed = try await client.request(.get, "/api/me", headers: ["Authorization": "Bearer \(jwt)"])
+            #expect(renamed.json?["name"] == .string("Renamed"))
 
             let none = try await client.request(.get, "/api/me")
             #expect(none.status == 401)

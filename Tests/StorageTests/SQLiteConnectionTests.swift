@@ -74,4 +74,57 @@ import Testing
             #expect(names == ["held", "waited"])
         }
     }
+
+    @Test("reads go to per-thread readers: they see every commit, run beside an open transaction, and writes never reach them")
+    func readers() async throws {
+        try await Self.withTwoConnections { db, _ in
+            #expect(try await db.query(#"SELECT COUNT(*) AS "n" FROM "t""#, [])[0].int("n") == 0)
+            try await db.execute(#"INSERT INTO "t" ("id", "name") VALUES (?, ?)"#, 1, "one")
+            // A commit is visible to the next read at once, whichever reader serves it.
+            #expect(try await db.query(#"SELECT "name" FROM "t" WHERE "id" = ?"#, [.int(1)]).first?.string("name") == "one")
+            // A write spelled as a query goes to the writer (SQLite says it is not read-only).
+            _ = try await db.query(#"WITH "v" AS (SELECT 2 AS "id") INSERT INTO "t" ("id", "name") SELECT "id", 'two' FROM "v""#, [])
+            _ = try await db.query(#"  select 1"#, [])
+            #expect(try await db.query(#"SELECT COUNT(*) AS "n" FROM "t""#, [])[0].int("n") == 2)
+            // While a transaction holds the writer, reads from other tasks still answer (with the last commit).
+            let (inside, release) = AsyncStream.makeStream(of: Void.self)
+            let (held, holding) = AsyncStream.makeStream(of: Void.self)
+            let writer = Task {
+                try await db.transaction { tx in
+                    try await tx.execute(#"INSERT INTO "t" ("id", "name") VALUES (?, ?)"#, 3, "three")
+                    holding.yield(); holding.finish()
+                    for await _ in inside {}
+                }
+            }
+            for await _ in held {}
+            let during = try await db.query(#"SELECT COUNT(*) AS "n" FROM "t""#, [])[0].int("n")
+            #expect(during == 2)
+            release.finish()
+            try await writer.value
+            #expect(try await db.query(#"SELECT COUNT(*) AS "n" FROM "t""#, [])[0].int("n") == 3)
+            // Many concurrent readers and writers: nothing lost, nothing torn.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for k in 0..<200 {
+                    group.addTask {
+                        if k % 4 == 0 {
+                            try await db.execute(#"INSERT INTO "t" ("id", "name") VALUES (?, ?)"#, 100 + k, "n\(k)")
+                        } else {
+                            _ = try await db.query(#"SELECT "id", "name" FROM "t" ORDER BY "id""#, [])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await db.query(#"SELECT COUNT(*) AS "n" FROM "t""#, [])[0].int("n") == 53)
+        }
+    }
+
+    @Test("a query after close fails with a clear error, from a reader or the writer") func closed() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stoa-sqlite-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try await SQLiteDatabase.open(path: dir + "/t.db", logger: TestDatabase.logger)
+        _ = try await db.query("SELECT 1", [])
+        await db.close()
+        await #expect(throws: (any Error).self) { _ = try await db.query("SELECT 1", []) }
+    }
 }

@@ -7,13 +7,22 @@ import Synchronization
 /// Every session deletion through the store that owns the cache empties it, so in one process
 /// a revoked session's tokens stop working at once. A deletion by another process (another
 /// replica, `stoa sessions revoke`) is seen within ``maxAge``. Zero turns the cache off.
-final class RecentSessions: Sendable {
+typealias RecentSessions = RecentRows<Session>
+
+/// Users read by id in the last few seconds (``SQLAuthStore/user(id:)``, `GET /api/me`), with the
+/// same rules as ``RecentSessions``: a change through the owning store empties it at once, another
+/// process's change is seen within ``RecentRows/maxAge``.
+typealias RecentUsers = RecentRows<User>
+
+/// Rows read by id in the last ``maxAge``: a hit, or a ticket to remember the database's answer
+/// unless the cache was emptied meanwhile.
+final class RecentRows<Value: Sendable>: Sendable {
     let maxAge: Duration
     /// Beyond this many entries the cache starts over (bounded memory under any load).
-    static let capacity = 10_000
+    static var capacity: Int { 10_000 }
 
     private struct Entry {
-        let session: Session?
+        let session: Value?
         let readAt: ContinuousClock.Instant
     }
     private struct State {
@@ -29,7 +38,7 @@ final class RecentSessions: Sendable {
 
     enum Lookup {
         /// A fresh answer: the session, or `nil` for "no such session".
-        case hit(Session?)
+        case hit(Value?)
         /// Read the database, then ``remember(_:id:after:)`` with this ticket.
         case miss(ticket: UInt64)
     }
@@ -48,7 +57,7 @@ final class RecentSessions: Sendable {
     }
 
     /// Keeps what the database said, unless a deletion happened since the lookup that gave `ticket`.
-    func remember(_ session: Session?, id: String, after ticket: UInt64) {
+    func remember(_ session: Value?, id: String, after ticket: UInt64) {
         guard isEnabled else { return }
         let entry = Entry(session: session, readAt: .now)
         state.withLock { state in

@@ -6,12 +6,14 @@ import Storage
 public struct SQLAuthStore: AuthStore {
     let db: any Database
     let recentSessions: RecentSessions
+    let recentUsers: RecentUsers
 
-    /// - Parameter sessionCacheAge: how long ``session(id:)`` may answer from memory (zero: never).
-    ///   Deletions through this store take effect at once; other processes' within this age.
+    /// - Parameter sessionCacheAge: how long ``session(id:)`` and ``user(id:)`` may answer from memory
+    ///   (zero: never). Changes through this store take effect at once; other processes' within this age.
     public init(database: any Database, sessionCacheAge: Duration = .zero) {
         db = database
         recentSessions = RecentSessions(maxAge: sessionCacheAge)
+        recentUsers = RecentUsers(maxAge: sessionCacheAge)
     }
 
     public static let userColumns = #""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt""#
@@ -36,7 +38,14 @@ public struct SQLAuthStore: AuthStore {
     }
 
     public func user(id: String) async throws -> User? {
-        try await db.first(#"SELECT \#(Self.userColumns) FROM "user" WHERE "id" = ?"#, id).map(Self.user)
+        let ticket: UInt64
+        switch recentUsers.lookup(id) {
+        case .hit(let user): return user
+        case .miss(let t): ticket = t
+        }
+        let user = try await db.first(#"SELECT \#(Self.userColumns) FROM "user" WHERE "id" = ?"#, id).map(Self.user)
+        recentUsers.remember(user, id: id, after: ticket)
+        return user
     }
 
     public func credentialAccount(userID: String) async throws -> Account? {
@@ -56,6 +65,7 @@ public struct SQLAuthStore: AuthStore {
         if let name { sets.append(#""name" = ?"#); binds.append(.text(name)) }
         if let image { sets.append(#""image" = ?"#); binds.append(.optional(image)) }
         binds.append(.text(id))
+        defer { recentUsers.removeAll() }
         return try await db.query(
             #"UPDATE "user" SET \#(sets.joined(separator: ", ")) WHERE "id" = ? RETURNING \#(Self.userColumns)"#, binds
         ).first.map(Self.user)
@@ -78,7 +88,7 @@ public struct SQLAuthStore: AuthStore {
     }
 
     public func deleteUser(id: String) async throws {
-        defer { recentSessions.removeAll() }
+        defer { recentSessions.removeAll(); recentUsers.removeAll() }
         try await db.transaction { tx in
             // Reset tokens name the user only in their value, so they go explicitly.
             try await tx.execute(#"DELETE FROM "verification" WHERE "value" = ? AND "identifier" LIKE 'reset-password:%'"#, id)

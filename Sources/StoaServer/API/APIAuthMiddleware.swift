@@ -48,7 +48,8 @@ struct APIAuthMiddleware: RouterMiddleware {
 
     func identify(bearer credential: String) async throws -> AuthenticatedUser {
         guard !credential.isEmpty else { throw Self.invalid }
-        let looksLikeJWT = credential.utf8.count > 40 && credential.split(separator: ".", omittingEmptySubsequences: false).count == 3
+        // Three dot-separated parts (counted on the bytes: String's split searched like a substring here).
+        let looksLikeJWT = credential.utf8.count > 40 && credential.utf8.lazy.filter { $0 == UInt8(ascii: ".") }.count == 2
         if looksLikeJWT {
             let verified: VerifiedToken
             do {
