@@ -38,9 +38,7 @@ public struct PageCursor: Sendable, Equatable {
 
     public init?(encoded: String) {
         guard encoded.count <= 512 else { return nil }
-        var s = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        guard let data = Data(base64Encoded: s), case .array(let items)? = JSONValue.parse(data), !items.isEmpty, items.count <= 4 else { return nil }
+        guard let data = Base64URL.decode(encoded), case .array(let items)? = JSONValue.parse(data), !items.isEmpty, items.count <= 4 else { return nil }
         var values: [String] = []
         for item in items {
             guard case .string(let v) = item, v.count <= 128 else { return nil }
@@ -50,19 +48,7 @@ public struct PageCursor: Sendable, Equatable {
     }
 
     public var encoded: String {
-        // Base64url without padding, mapped byte by byte (Foundation's string replacing cost more than the query).
-        let base64 = Data(JSONValue.array(values.map { .string($0) }).serialized.utf8).base64EncodedString()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(base64.utf8.count)
-        for byte in base64.utf8 {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: "-"))
-            case UInt8(ascii: "/"): bytes.append(UInt8(ascii: "_"))
-            case UInt8(ascii: "="): continue
-            default: bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        Base64URL.encode(Data(JSONValue.array(values.map { .string($0) }).serialized.utf8))
     }
 
     /// The value at `index` as a date, if it is one.
