@@ -173,7 +173,24 @@ public struct SQLConversationStore: ConversationStore {
     }
 
     public func history(userID: String, page: PageRequest) async throws -> Page<Message> {
-        try await messagePage(#""user_id" = ?"#, [.text(userID)], page: page)
+        // Prepared (the busiest read of an API replica): a first page, or a page after a cursor.
+        let rows: [DatabaseRow]
+        if let cursor = try NewestFirstPage.cursorBinds(page) {
+            rows = try await db.query(prepared: HistoryAfterCursor.self, [.text(userID)] + cursor + [NewestFirstPage.limitBind(page)])
+        } else {
+            rows = try await db.query(prepared: HistoryFirstPage.self, [.text(userID), NewestFirstPage.limitBind(page)])
+        }
+        return NewestFirstPage.page(try rows.map(Self.message), page) { ($0.createdAt, $0.id) }
+    }
+
+    /// `GET /api/user/history`, first page (binds: user id, limit).
+    enum HistoryFirstPage: PreparedSQL {
+        static let sql = #"SELECT \#(messageColumns) FROM "message" WHERE "user_id" = ?"# + NewestFirstPage.orderAndLimit
+    }
+
+    /// `GET /api/user/history` after a cursor (binds: user id, the cursor's three values, limit).
+    enum HistoryAfterCursor: PreparedSQL {
+        static let sql = #"SELECT \#(messageColumns) FROM "message" WHERE "user_id" = ?"# + NewestFirstPage.afterCursor + NewestFirstPage.orderAndLimit
     }
 
     func messagePage(_ condition: String, _ binds: [DatabaseValue], page: PageRequest) async throws -> Page<Message> {

@@ -52,76 +52,85 @@ public enum JSONValue: Sendable, Equatable {
     public static func optional(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 
     /// Compact JSON text, keys in insertion order.
-    public var serialized: String {
-        var out = ""
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
+
+    /// Compact JSON as UTF-8 bytes (what a response body needs, without a String in between).
+    public var serializedBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(to: &out)
         return out
     }
 
-    public func write(to out: inout String) {
+    public func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
         case .number(let n):
-            if n.isFinite, n == n.rounded(), abs(n) < 1e15 { out += String(Int64(n)) } else if n.isFinite { out += String(n) } else { out += "null" }
+            if n.isFinite, n == n.rounded(), abs(n) < 1e15 { out += String(Int64(n)).utf8 } else if n.isFinite { out += String(n).utf8 } else { out += "null".utf8 }
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 item.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let pairs):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, pair) in pairs.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONValue.writeString(pair.0, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 pair.1.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     /// Writes `s` as a JSON string. Runs of bytes that need no escape are copied whole; `<`,
     /// `>`, U+2028 and U+2029 are escaped too, so the output is safe inside HTML and JavaScript.
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         var s = s
-        let needsNoEscape = s.withUTF8 { bytes -> Bool in
+        s.withUTF8 { bytes in
             var runStart = 0
             var i = 0
+            func escape(_ text: StaticString) {
+                text.withUTF8Buffer { out.append(contentsOf: $0) }
+            }
             while i < bytes.count {
                 let byte = bytes[i]
                 var width = 1
-                let escape: String
                 switch byte {
-                case 0x22: escape = "\\\""
-                case 0x5C: escape = "\\\\"
-                case 0x0A: escape = "\\n"
-                case 0x0D: escape = "\\r"
-                case 0x09: escape = "\\t"
-                case 0x3C: escape = "\\u003c"
-                case 0x3E: escape = "\\u003e"
-                case 0x00..<0x20: escape = "\\u00" + (byte < 0x10 ? "0" : "1") + String(byte & 0x0f, radix: 16)
+                case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x3C, 0x3E, 0x00..<0x20: break
                 case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
-                    escape = bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"   // line/paragraph separators end lines in JavaScript
-                    width = 3
+                    width = 3   // line/paragraph separators end lines in JavaScript
                 default:
                     i += 1
                     continue
                 }
-                if runStart < i { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<i]), as: UTF8.self) }
-                out += escape
+                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                switch byte {
+                case 0x22: escape("\\\"")
+                case 0x5C: escape("\\\\")
+                case 0x0A: escape("\\n")
+                case 0x0D: escape("\\r")
+                case 0x09: escape("\\t")
+                case 0x3C: escape("\\u003c")
+                case 0x3E: escape("\\u003e")
+                case 0xE2: escape(bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
+                default:
+                    escape("\\u00")
+                    out.append(byte < 0x10 ? UInt8(ascii: "0") : UInt8(ascii: "1"))
+                    let low = byte & 0x0f
+                    out.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
+                }
                 i += width
                 runStart = i
             }
-            if runStart == 0 { return true }   // nothing escaped: append the string itself, no copy
-            if runStart < bytes.count { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart...]), as: UTF8.self) }
-            return false
+            if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
-        if needsNoEscape { out += s }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

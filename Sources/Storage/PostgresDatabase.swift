@@ -202,7 +202,7 @@ public final class PostgresDatabase: Database {
     }
 
     static func databaseRow(_ row: PostgresRow) throws -> DatabaseRow {
-        var values: [String: DatabaseValue] = [:]
+        var values: [String: DatabaseValue] = Dictionary(minimumCapacity: row.count)   // no rehashing while it fills
         for cell in row {
             guard cell.bytes != nil else { values[cell.columnName] = .null; continue }
             switch cell.dataType {

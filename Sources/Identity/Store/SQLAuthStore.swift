@@ -103,14 +103,19 @@ public struct SQLAuthStore: AuthStore {
     }
 
     public func session(token: String) async throws -> (Session, User)? {
-        let sql = #"""
+        guard let row = try await db.query(prepared: SessionByToken.self, [.text(token)]).first else { return nil }
+        return (try Self.session(row, prefix: "s_"), try Self.user(row))
+    }
+
+    /// A session and its user by token: every `get-session` and session-authenticated request
+    /// (prepared once per PostgreSQL connection).
+    enum SessionByToken: PreparedSQL {
+        static let sql = #"""
             SELECT s."id" AS "s_id", s."expiresAt" AS "s_expiresAt", s."token" AS "s_token", s."createdAt" AS "s_createdAt",
                    s."updatedAt" AS "s_updatedAt", s."ipAddress" AS "s_ipAddress", s."userAgent" AS "s_userAgent", s."userId" AS "s_userId",
                    u."id", u."name", u."email", u."emailVerified", u."image", u."createdAt", u."updatedAt"
             FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."token" = ?
             """#
-        guard let row = try await db.first(sql, token) else { return nil }
-        return (try Self.session(row, prefix: "s_"), try Self.user(row))
     }
 
     public func session(id: String) async throws -> Session? {
