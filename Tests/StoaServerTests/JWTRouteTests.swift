@@ -37,6 +37,20 @@ import Testing
             }
             #expect(Self.decode(parts[0])?["kid"] == key["kid"])
 
+            // A token signed moments ago for the same session and claims is handed out again (no
+            // signature per get-session); a change of the claims or the end of the window signs anew.
+            app.clock.advance(by: 10)
+            let again = try await client.get("/get-session", headers: ["Cookie": signed.cookie]).headers[.init("set-auth-jwt")!]
+            #expect(again == jwt)
+            #expect(try await client.post("/update-user", #"{"name":"Other"}"#, headers: ["Cookie": signed.cookie]).status == 200)
+            let renamed = try #require(try await client.get("/get-session", headers: ["Cookie": signed.cookie]).headers[.init("set-auth-jwt")!])
+            #expect(renamed != jwt && Self.decode(renamed.split(separator: ".")[1])?["name"] == .string("Other"))
+            app.clock.advance(by: 31)
+            let later = try #require(try await client.get("/get-session", headers: ["Cookie": signed.cookie]).headers[.init("set-auth-jwt")!])
+            #expect(later != renamed)
+            guard case .number(let laterIat)? = Self.decode(later.split(separator: ".")[1])?["iat"] else { Issue.record("no iat"); return }
+            #expect(laterIat >= iat + 41)
+
             let token = try await client.get("/token", headers: ["Authorization": "Bearer \(signed.token)"])
             #expect(token.status == 200)
             #expect(token.json?["token"]?.stringValue?.split(separator: ".").count == 3)
