@@ -137,7 +137,8 @@ import Testing
         Case(before: [], say: "delete the milk task", tools: ["list_tasks", "delete_task"], check: gone("Buy milk")),
         Case(before: ["list my tasks"], say: "delete 1", tools: ["delete_task"], check: gone("Call mom")),
         Case(before: [], say: "remove call mom from my list", tools: ["list_tasks", "delete_task"], check: gone("Call mom")),
-        Case(before: [], say: "delete the unicorn task", tools: ["list_tasks"], check: { chat in
+        // A look-up by its word ("unicorn") finds nothing, then the whole list is read for near misses: two calls, nothing deleted.
+        Case(before: [], say: "delete the unicorn task", tools: ["list_tasks", "list_tasks"], check: { chat in
             let count = try await chat.tasks().count
             return count == 3 && chat.lastText.contains("couldn't find")
         }),
@@ -180,6 +181,22 @@ import Testing
                 #expect(result["error"] != nil, "\(name) \(args.serialized) → \(result.serialized)")
             }
             #expect(try await other.task("Buy milk")?.completed == false)
+        }
+    }
+
+    @Test("a task beyond the first 50 is found by its words: the look-up searches, it does not scan one page")
+    func longList() async throws {
+        try await TestDatabase.with { db in
+            let chat = try await Chat(db: db)
+            let oldest = try await chat.store.create(userID: chat.userID, title: "Renew the zebra licence", description: nil, dueAt: nil, at: chat.clock.now())
+            _ = oldest
+            for k in 0..<60 {
+                chat.clock.advance(by: 1)
+                _ = try await chat.store.create(userID: chat.userID, title: "Errand number \(k)", description: nil, dueAt: nil, at: chat.clock.now())
+            }
+            try await chat.say("the zebra licence is done")
+            #expect(chat.lastTools == ["list_tasks", "complete_task"])
+            #expect(try await chat.task("Renew the zebra licence")?.completed == true)
         }
     }
 }

@@ -212,6 +212,10 @@ extension BuiltinModel {
             }
             return .list(filter)
         case .add(var task):
+            // "add call plumber thursday" … "sorry, friday not thursday": the new task's date corrected.
+            if let due = fragment.due, fragment.target == .none || fragment.correction && fragment.text.isEmpty {
+                return .act(.update(TaskChange(due: due)), .pronoun([]))
+            }
             if fragment.text.isEmpty { return .unknown }
             if case .words = fragment.target {
                 task.title = fragment.text
@@ -228,6 +232,8 @@ extension BuiltinModel {
             }
             if let due = fragment.due, case .update(var change) = action { change.due = due; action = .update(change) }
             if fragment.target == .none || fragment.target == .pronoun([]) { return fragment.due != nil || fragment.correction ? .act(action, target) : .unknown }
+            // "all"/"both" with no verb of its own never repeats a change on every task ("thx, that's all").
+            if fragment.target == .all { return .unknown }
             return .act(action, fragment.target)
         case .details(let target):
             // "when's the tax stuff due?" … "a week later pls"

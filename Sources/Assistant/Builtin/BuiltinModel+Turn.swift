@@ -196,12 +196,21 @@ extension BuiltinModel {
                 if let focus = memory.focus { return .tasks([focus]) }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
             case .words(let words):
-                guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) else {
-                    return .events([model.call(AssistantTool.listTasks.name, [("status", .string("all"))])])
-                }
-                guard case .array(let all)? = lookup.result["tasks"] else { return .events(say("I couldn't read your tasks.")) }
                 let groups = words.split(separator: "&").map(Array.init).filter { !$0.isEmpty }
                 let flat = groups.flatMap { $0 }
+                // The look-up: first by the most telling word (a list shows at most 50 tasks, so a
+                // long list is searched, not scanned), then, when that finds no match, all of them.
+                let lookups = records.filter { $0.name == AssistantTool.listTasks.name }
+                let keyword = groups.count == 1 ? flat.map(TaskMatcher.stem).filter { $0.count >= 3 }.max(by: { $0.count < $1.count }) : nil
+                guard let lookup = lookups.last else {
+                    var args: [(String, JSONValue)] = [("status", .string("all"))]
+                    if let keyword { args.append(("q", .string(keyword))) }
+                    return .events([model.call(AssistantTool.listTasks.name, args)])
+                }
+                guard case .array(let all)? = lookup.result["tasks"] else { return .events(say("I couldn't read your tasks.")) }
+                if lookups.count == 1, keyword != nil, lookup.arguments["q"] != nil, TaskMatcher.rank(flat, in: all).full.isEmpty {
+                    return .events([model.call(AssistantTool.listTasks.name, [("status", .string("all"))])])
+                }
                 // "delete call mom and call dad", "got the milk, and the gym is sorted": every group names one task.
                 if groups.count > 1 {
                     let each = groups.map { TaskMatcher.rank($0, in: all).full }

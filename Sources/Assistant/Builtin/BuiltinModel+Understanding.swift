@@ -33,7 +33,7 @@ extension BuiltinModel {
         "clear", "wipe", "care", "dealt", "taken", "took", "time", "same", "guess", "think", "ready", "good", "whole", "entire", "full",
         "including", "incl", "every", "each", "other", ":", "bin", "kill", "nuke", "discard", "purge", "deleted", "removed", "moved",
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
-        "wording", "got", "went", "gotta", "wrong", "mistake", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
+        "wording", "got", "went", "gotta", "wrong", "mistake", "prepone", "retitle", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
         "far", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
         "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
@@ -92,7 +92,8 @@ extension BuiltinModel {
                 if w.contains(where: { ["thanks", "thank", "thx"].contains($0) }) { return .thanks }
                 return .dismiss
             }
-            if hasAny(["never mind", "nevermind", "forget it", "leave it", "no thanks", "cancel that", "do not bother", "don't bother", "leave them"]) {
+            if hasAny(["never mind", "nevermind", "forget it", "leave it", "no thanks", "cancel that", "do not bother", "don't bother", "leave them",
+                       "that is all", "that will be all", "that is it", "all good", "nothing else"]) && !w.contains(where: { Self.commandVerbs.contains($0) }) {
                 return .dismiss
             }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
@@ -144,7 +145,8 @@ extension BuiltinModel {
 
         static let commandVerbs: Set<String> = ["add", "create", "remind", "delete", "remove", "mark", "complete", "finish", "rename", "move", "push",
                                                 "postpone", "reschedule", "show", "list", "tick", "check", "reopen", "uncheck", "drop", "set",
-                                                "change", "put", "note", "trash", "cancel", "update", "display", "give", "find", "search"]
+                                                "change", "put", "note", "trash", "cancel", "update", "display", "give", "find", "search", "retitle", "prepone",
+                                                "delay", "unmark", "untick", "complete"]
 
         static let questionStarters: Set<String> = ["how", "what", "why", "where", "who", "which", "can", "could", "does", "do", "is", "are", "should",
                                                     "will", "would", "whats"]
@@ -155,6 +157,7 @@ extension BuiltinModel {
             "integration", "plugin", "widget", "browser", "account", "port", "https", "ssl", "tls", "nginx", "key", "keys", "signing", "cli",
             "docs", "documentation", "database", "backup", "migrate", "migration", "replica", "replicas", "metrics", "log", "logs", "app",
             "version", "upgrade", "license", "self-host", "hosting", "algorithm", "algorithms", "rate", "limit", "limits", "invite", "users",
+            "release", "releases", "changelog", "roadmap", "pricing", "feature", "features",
         ]
 
         /// Greetings and glue that may open a message ("morning! what's due?").
@@ -194,7 +197,9 @@ extension BuiltinModel {
             let asksAboutStoa = technical && (Self.questionStarters.contains(first) || u.text.hasSuffix("?"))
             if asksAboutStoa && !w.prefix(2).contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move"].contains($0) }) { return true }
             switch first {
-            case "how": return second != "many" || !personal
+            case "how":
+                // "how many tasks do I have" is about the list; "how many days are in december" is not.
+                return second != "many" || !w.indices.contains { Self.taskMarkers.contains(w[$0]) } && !hasAny(["do i", "did i", "have i", "i have", "i need"])
             case "why", "where", "who", "explain", "tell", "describe": return true
             case "what":
                 if lead.prefix(4).contains(where: { ["does", "do"].contains($0) }) && !has("do i") && !has("did i") { return true }
@@ -235,7 +240,8 @@ extension BuiltinModel {
             // "add a task 'X' with the note: Y" is an add with a note.
             if let addIndex = firstIndex(["add", "create", "new task", "new todo", "put", "stick", "remind me"]), addIndex < noteIndex,
                !w[(addIndex + 1)...].drop(while: { ["a", "the", "this", "another", "me"].contains($0) }).prefix(1)
-                   .contains(where: { ["note", "notes", "comment", "details", "description", "desc"].contains($0) }) {
+                   .contains(where: { ["note", "notes", "comment", "details", "description", "desc"].contains($0) }),
+               !hasAny(["as the note", "as a note", "as note", "as its note", "as the description", "as the desc", "as the details"]) {
                 return nil
             }
             if isQuestionForm || u.text.hasSuffix("?"), !w.contains(":"), u.quotes.isEmpty { return nil }
@@ -244,7 +250,9 @@ extension BuiltinModel {
             // The note's text: quoted, or after a colon, "to", "be", "say(ing)" or "that" following the cue.
             var text: String?
             var excluded: Set<Int> = []
-            if let quote = u.words.firstIndex(where: { $0.quote != nil }), quote > noteIndex {
+            if let quote = u.words.firstIndex(where: { $0.quote != nil }),
+               quote > noteIndex || hasAny(["as the note", "as a note", "as note", "as its note", "as the description", "as the desc"]) {
+                // "add a note to X: 'Y'", "put 'Y' as the note for X"
                 text = u.quotes[u.words[quote].quote ?? 0]
                 excluded.insert(quote)
             } else if let colon = w[noteIndex...].firstIndex(of: ":") ?? w.firstIndex(of: ":") {
@@ -371,6 +379,8 @@ extension BuiltinModel {
             let cue = w[cueIndex]
             if (cue == "put" || cue == "stick") && !(has("on my list") || has("on the list") || has("on my todo") || has("on my to") || has("to my list") || u.quotes.count == 1) { return nil }
             if cue == "i" || cue == "need", cueIndex > 1 { return nil }
+            // "anything I have to do this weekend?": a question about the list, not a new task.
+            if ["i", "need"].contains(cue), isQuestionForm || ["what", "whats", "which", "anything", "when"].contains(w.first ?? "") { return nil }
             if cue == "add", cueIndex > 2, !(cueIndex > 0 && w[cueIndex - 1] == ":") && w[..<cueIndex].contains(where: { !BuiltinModel.filler.contains($0) && $0 != "to" && $0 != "please" }) {
                 return nil
             }
@@ -437,12 +447,20 @@ extension BuiltinModel {
                 }
                 guard last >= start else { return .help }
                 // Words of the date inside the title ("call grandma on sunday"): cut at the first date word after the title starts.
+                var continuation: String?
                 if let firstDate = dateIndices.filter({ $0 > start && $0 <= last }).min() {
+                    // "call the vet tmrw about Bella's shots": what follows the date continues the title.
+                    var after = firstDate
+                    while after <= last, dateIndices.contains(after) { after += 1 }
+                    if after <= last, ["about", "regarding", "re", "for", "with", "to"].contains(w[after]),
+                       !(after...last).contains(where: { dateIndices.contains($0) }) {
+                        continuation = u.span(after, last)
+                    }
                     var cut = firstDate - 1
                     while cut > start, ["on", "by", "due", "for", "at", "the", "in", "until", ","].contains(w[cut]) { cut -= 1 }
                     last = cut
                 }
-                titleSource = u.span(start, last)
+                titleSource = u.span(start, last) + (continuation.map { " " + $0 } ?? "")
                 dateIndices = dateIndices.filter { $0 > last }
             }
             let title = BuiltinModel.cleanTitle(titleSource)
@@ -471,7 +489,7 @@ extension BuiltinModel {
         /// Due dates: "move the dentist to next tuesday", "postpone X by a week", "X can wait
         /// until next week", "the acme invoice is due friday now", "make it 7pm".
         func due() -> Intent? {
-            let verbs: Set<String> = ["move", "push", "postpone", "reschedule", "delay", "shift", "defer", "bump"]
+            let verbs: Set<String> = ["move", "push", "postpone", "reschedule", "delay", "shift", "defer", "bump", "prepone"]
             let cue = w.contains { verbs.contains($0) }
                 || hasAny(["can wait", "change the date", "change the due", "set the due", "due date", "deadline", "make it", "put it for", "set it for",
                            "bring forward", "bring it forward", "pull forward", "change it to", "move it", "is now", "now on", "is on", "instead",
@@ -498,9 +516,9 @@ extension BuiltinModel {
 
         /// The due change the date phrase says.
         func dueChange() -> DueChange {
-            let earlier = w.contains { ["forward", "earlier", "sooner", "up"].contains($0) } && !w.contains("back")
+            let earlier = w.contains { ["forward", "earlier", "sooner", "up", "prepone"].contains($0) } && !w.contains("back")
             if let minutes = date.shiftMinutes, date.day == nil, date.shiftDays == nil { return .shiftMinutes(earlier ? -minutes : minutes) }
-            if let shift = date.shiftDays, date.day == nil { return .shift(earlier ? -shift : shift) }
+            if let shift = date.shiftDays, date.day == nil || (date.shiftAt ?? .max) < (date.dayAt ?? .max) { return .shift(earlier ? -shift : shift) }
             if date.sameTime, let day = date.day { return .day(day) }
             if date.day == nil, let hour = date.hour { return .time(hour: hour, minute: date.minute) }
             if let due = date.due(now: now, calendar: calendar) { return .set(due) }
@@ -510,7 +528,9 @@ extension BuiltinModel {
         /// Questions about the list: "what's due this week?", "anything about the car?", "do I
         /// have anything left?", "when is the dentist?".
         func question() -> Intent? {
-            let lead = w.drop { Self.leadFiller.contains($0) }
+            var lead = w.drop { Self.leadFiller.contains($0) }
+            // "by when do I need to call mom", "until when is the gym paid": a "when" question.
+            if let by = lead.first, ["by", "until", "till"].contains(by), lead.dropFirst().first == "when" { lead = lead.dropFirst() }
             guard let first = lead.first else { return nil }
             let asks = (["what", "which", "anything", "any", "when", "is", "are", "have", "how", "whats", "am"].contains(first)
                         || ["do", "did"].contains(first) && ["i", "we", "you"].contains(lead.dropFirst().first ?? "")
@@ -715,6 +735,11 @@ extension BuiltinModel {
             let allWords = groups.flatMap(\.words)
             // The clause with the verb decides: its words, or its "it" (with the other words as a fallback).
             let cueGroups = groups.filter { cueClauses.contains($0.clause) }
+            // "the transfer bounced, can you reopen it": a pronoun right after the verb points at
+            // the task named elsewhere; every group is a candidate.
+            let verbThenPronoun = w.indices.dropLast().contains { BuiltinModel.cueWords.contains(w[$0]) && ["it", "that", "this"].contains(w[$0 + 1])
+                && !($0 + 2 < w.count && ["one", "task"].contains(w[$0 + 2])) }
+            if verbThenPronoun, !groups.isEmpty { return .pronoun(BuiltinModel.joinGroups(groups.map(\.words))) }
             if !cueGroups.isEmpty {
                 let rest = groups.filter { !cueClauses.contains($0.clause) }
                 return .words(BuiltinModel.joinGroups((cueGroups + rest).map(\.words)))

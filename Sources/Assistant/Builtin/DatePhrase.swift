@@ -32,6 +32,9 @@ struct DatePhrase: Equatable {
     var overdue = false
     /// The indices of the words that make up the phrase (to be left out of titles and references).
     var indices: Set<Int> = []
+    /// Where the first day and the first shift were said ("push it back by a day? I'm away sunday").
+    var dayAt: Int?
+    var shiftAt: Int?
 
     var isEmpty: Bool { day == nil && hour == nil && !sameTime && shiftDays == nil && shiftMinutes == nil && !overdue }
 
@@ -73,20 +76,25 @@ struct DatePhrase: Equatable {
                 j += 1
                 found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
             }
-            if var (parsed, end) = found {
+            if var (parsed, end) = found, start > 0, words[start - 1] == "not" {
+                // "friday not thursday": the date set aside is part of the phrase but sets nothing.
+                _ = parsed
+                phrase.indices.formUnion((start - 1)..<end)
+                i = end
+            } else if var (parsed, end) = found {
                 // "tomorrow morning", "friday evening"
                 if parsed.day != nil, parsed.hour == nil, end < words.count, let hour = partOfDay[words[end]] {
                     parsed.hour = hour; parsed.vagueHour = true; end += 1
                 }
                 if parsed.day != nil && phrase.day == nil {
-                    phrase.day = parsed.day; phrase.spanDays = parsed.spanDays; phrase.before = sawBefore; phrase.by = sawBy
+                    phrase.day = parsed.day; phrase.spanDays = parsed.spanDays; phrase.before = sawBefore; phrase.by = sawBy; phrase.dayAt = start
                 }
                 if parsed.hour != nil && (phrase.hour == nil || phrase.vagueHour && !parsed.vagueHour) {
                     phrase.hour = parsed.hour; phrase.minute = parsed.minute; phrase.vagueHour = parsed.vagueHour
                 }
                 if parsed.sameTime { phrase.sameTime = true }
                 if parsed.overdue { phrase.overdue = true }
-                if parsed.shiftDays != nil && phrase.shiftDays == nil { phrase.shiftDays = parsed.shiftDays }
+                if parsed.shiftDays != nil && phrase.shiftDays == nil { phrase.shiftDays = parsed.shiftDays; phrase.shiftAt = start }
                 if parsed.shiftMinutes != nil && phrase.shiftMinutes == nil { phrase.shiftMinutes = parsed.shiftMinutes }
                 phrase.indices.formUnion(start..<end)
                 i = end
@@ -290,6 +298,8 @@ struct DatePhrase: Equatable {
         if let index = weekdays.firstIndex(of: w) { return index }
         if let index = weekdayShort[w] { return index }
         if w.count >= 6, let index = weekdays.firstIndex(where: { TaskMatcher.distance(w, $0) <= 1 }) { return index }
+        // "wensday", "thrusday": two slips in a long name, same first letter.
+        if w.count >= 7, let index = weekdays.firstIndex(where: { $0.first == w.first && TaskMatcher.distance(w, $0) <= 2 }) { return index }
         return nil
     }
 

@@ -97,6 +97,10 @@ struct Utterance {
             i += 1
         }
         flush(scalars.count)
+        // "sold the car last week so remove the insurance task": "so" mid-message starts a clause too.
+        for k in words.indices.dropFirst() where words[k].text == "so" && words[k - 1].clause == words[k].clause && k + 1 < words.count {
+            for j in k..<words.count { words[j].clause += 1 }
+        }
         self.words = words
         self.quotes = quotes
     }
@@ -195,7 +199,8 @@ struct Utterance {
         "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
-        "incl": ["including"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+        "incl": ["including"], "wht": ["what"], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
     ]
 
     /// The indices of the words of one clause.
