@@ -146,7 +146,7 @@ extension BuiltinModel {
         static let commandVerbs: Set<String> = ["add", "create", "remind", "delete", "remove", "mark", "complete", "finish", "rename", "move", "push",
                                                 "postpone", "reschedule", "show", "list", "tick", "check", "reopen", "uncheck", "drop", "set",
                                                 "change", "put", "note", "trash", "cancel", "update", "display", "give", "find", "search", "retitle", "prepone",
-                                                "delay", "unmark", "untick", "complete"]
+                                                "delay", "unmark", "untick", "complete", "erase", "scrap", "ditch"]
 
         static let questionStarters: Set<String> = ["how", "what", "why", "where", "who", "which", "can", "could", "does", "do", "is", "are", "should",
                                                     "will", "would", "whats"]
@@ -172,6 +172,22 @@ extension BuiltinModel {
             if ["what", "which", "anything", "any", "when", "whats"].contains(first) { return true }
             if ["do", "is", "are", "have"].contains(first) { return !hasAny(["do not", "is not", "are not"]) }
             return false
+        }
+
+        /// A question with no request verb: "stuff due before december?", "in december, what's due?",
+        /// "the invoice - is it still pending?". Such a message never changes a task.
+        var isPlainQuestion: Bool {
+            let imperative = w.contains { ["move", "push", "postpone", "reschedule", "set", "make", "change", "mark", "delete", "remove", "add",
+                                           "reopen", "rename", "complete", "finish", "tick", "bump", "delay", "prepone", "update", "put", "give"].contains($0) }
+            if imperative { return false }
+            // "can the call wait till next week?", "could the tax forms be due on the 10th instead?": requests, politely.
+            if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["can", "could", "would", "will", "may", "should", "please"].contains(first) {
+                return false
+            }
+            if isQuestionForm || u.text.hasSuffix("?") { return true }
+            return (0..<u.clauseCount).contains { clause in
+                u.clause(clause).first.map { ["what", "whats", "which", "when", "anything"].contains(w[$0]) } ?? false
+            }
         }
 
         static let taskMarkers: Set<String> = ["task", "tasks", "todo", "todos", "list", "plate", "due", "overdue", "left", "pending",
@@ -228,6 +244,10 @@ extension BuiltinModel {
             guard w.contains("undo") else { return nil }
             let target = self.target(excluding: [])
             if case .words = target { return .act(.reopen, target) }
+            // "I accidentally marked rent as done, can you undo that?"
+            if case .pronoun(let named) = target, !named.isEmpty, w.contains(where: { ["marked", "done", "completed", "finished", "ticked", "checked"].contains($0) }) {
+                return .act(.reopen, target)
+            }
             if hasAny(["undo completing", "undo finishing", "undo marking"]) { return .act(.reopen, target) }
             return .undo
         }
@@ -241,7 +261,8 @@ extension BuiltinModel {
             if let addIndex = firstIndex(["add", "create", "new task", "new todo", "put", "stick", "remind me"]), addIndex < noteIndex,
                !w[(addIndex + 1)...].drop(while: { ["a", "the", "this", "another", "me"].contains($0) }).prefix(1)
                    .contains(where: { ["note", "notes", "comment", "details", "description", "desc"].contains($0) }),
-               !hasAny(["as the note", "as a note", "as note", "as its note", "as the description", "as the desc", "as the details"]) {
+               !hasAny(["as the note", "as a note", "as note", "as its note", "as the description", "as the desc", "as the details", "in the note",
+                        "in the description", "into the note", "into the description", "in its note", "in the notes"]) {
                 return nil
             }
             if isQuestionForm || u.text.hasSuffix("?"), !w.contains(":"), u.quotes.isEmpty { return nil }
@@ -251,7 +272,8 @@ extension BuiltinModel {
             var text: String?
             var excluded: Set<Int> = []
             if let quote = u.words.firstIndex(where: { $0.quote != nil }),
-               quote > noteIndex || hasAny(["as the note", "as a note", "as note", "as its note", "as the description", "as the desc"]) {
+               quote > noteIndex || hasAny(["as the note", "as a note", "as note", "as its note", "as the description", "as the desc", "in the note",
+                                            "in the description", "into the note", "into the description", "in its note", "in the notes"]) {
                 // "add a note to X: 'Y'", "put 'Y' as the note for X"
                 text = u.quotes[u.words[quote].quote ?? 0]
                 excluded.insert(quote)
@@ -323,7 +345,7 @@ extension BuiltinModel {
                 let after = w[(not + 1)...].prefix(4)
                 cue = after.contains { BuiltinModel.doneWords.contains($0) || ["paid", "booked", "sent", "bought", "called", "renewed", "fixed"].contains($0) }
             }
-            if !cue, !isQuestionForm, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open"]) { cue = true }
+            if !cue, !isPlainQuestion, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open"]) { cue = true }
             if !cue { cue = hasAny(["redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
                                     "open again", "back on", "back to open", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
@@ -483,6 +505,10 @@ extension BuiltinModel {
                                  "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off"])
             guard cue else { return nil }
             if hasAny(["due date", "deadline"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
+            // "the tax forms note can go": the note, not the task.
+            if w.contains(where: { ["note", "notes", "description", "desc", "comment"].contains($0) }) {
+                return .act(.update(TaskChange(description: .some(nil))), target(excluding: []))
+            }
             return .act(.delete, target(excluding: []))
         }
 
@@ -500,9 +526,12 @@ extension BuiltinModel {
                 || (w.first == "set" || has("set") && !date.isEmpty)
                 || w.contains("due") && !date.isEmpty
                 || startsWithDateFor
+                || u.clauseCount == 2 && !u.clause(1).isEmpty && u.clause(1).allSatisfy { date.indices.contains($0) || ["this", "coming", "the", "on"].contains(w[$0]) }
+                    && date.day != nil && !u.clause(0).contains { Self.commandVerbs.contains(w[$0]) }
             let clears = hasAny(["no due", "without a due", "remove the due", "no deadline", "without a deadline", "remove the deadline",
-                                 "clear the due", "clear the deadline", "no longer has a due", "does not need a due", "does not need a deadline"])
-            guard cue, !date.isEmpty || clears, !isQuestionForm else { return nil }
+                                 "clear the due", "clear the deadline", "no longer has a due", "does not need a due", "does not need a deadline",
+                                 "not have a deadline", "not have a due date", "no longer has a deadline", "not have a due"])
+            guard cue, !date.isEmpty || clears, !isQuestionForm, !isPlainQuestion else { return nil }
             return .act(.update(TaskChange(due: dueChange())), target(excluding: []))
         }
 
@@ -631,6 +660,9 @@ extension BuiltinModel {
                     if hasAny(["between now and", "from now"]) { f.dueFrom = calendar.startOfDay(for: now) }
                     f.dueBefore = calendar.date(byAdding: .day, value: date.spanDays, to: day)
                     f.dueLabel = "due by \(BuiltinModel.dayName(day, calendar: calendar))"
+                } else if date.after {
+                    f.dueFrom = calendar.date(byAdding: .day, value: date.spanDays, to: day)
+                    f.dueLabel = "due after \(BuiltinModel.dayName(day, calendar: calendar))"
                 } else if date.before {
                     f.dueBefore = day; f.dueLabel = "due before \(BuiltinModel.dayName(day, calendar: calendar))"
                 } else {
@@ -662,6 +694,10 @@ extension BuiltinModel {
             if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
             // "did I renew the car insurance?": show it whatever its state.
             if f.query != nil, f.dueLabel == nil, !f.statusSaid, hasAny(["did i", "have i", "is the", "are the"]) { f.status = "all" }
+            // "the invoice - is it still pending?": a yes/no question about one task shows it whatever its state.
+            if f.query != nil, f.dueLabel == nil, f.status != "all", hasAny(["is it", "is that", "are they", "is the", "are the"]), u.text.hasSuffix("?") {
+                f.status = "all"
+            }
             return f
         }
 
@@ -718,7 +754,7 @@ extension BuiltinModel {
                 if word == "called", k == 0 || !["be", "is", "was", "been", "should", "being"].contains(w[k - 1]) { current.append(word); continue }
                 if BuiltinModel.functionWords.contains(word) || BuiltinModel.filler.contains(word) { continue }
                 if ["yesterday", "earlier", "finally", "totally", "guys", "quit", "typo", "entirely", "completely", "altogether", "permanently",
-                    "forever"].contains(word) { continue }
+                    "forever", "accidentally", "mistakenly", "wrongly", "mistake"].contains(word) { continue }
                 current.append(word)
             }
             close()

@@ -26,6 +26,8 @@ struct DatePhrase: Equatable {
     var before = false
     /// "by sunday": everything up to the end of that day.
     var by = false
+    /// "after the end of this month": everything from the day after.
+    var after = false
     /// A shift in minutes ("push it an hour").
     var shiftMinutes: Int?
     /// "overdue": open and due before today.
@@ -55,7 +57,7 @@ struct DatePhrase: Equatable {
     static let numberWords = ["a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                               "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "few": 3]
     static let partOfDay = ["morning": 9, "afternoon": 15, "evening": 18, "night": 20, "noon": 12, "lunchtime": 12, "eod": 17]
-    static let prefixes: Set<String> = ["due", "by", "on", "for", "to", "until", "till", "til", "at", "before", "from", "this", "coming", "the"]
+    static let prefixes: Set<String> = ["due", "by", "on", "for", "to", "until", "till", "til", "at", "before", "from", "this", "coming", "the", "after"]
 
     /// Finds the date and time phrases in `words` (lowercased).
     static func find(in words: [String], now: Date, calendar: Calendar) -> DatePhrase {
@@ -69,10 +71,12 @@ struct DatePhrase: Equatable {
             var j = i
             var sawBefore = false
             var sawBy = false
+            var sawAfter = false
             var found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
             while found == nil, j < words.count, prefixes.contains(words[j]) {
                 if ["before", "until", "till", "til"].contains(words[j]) { sawBefore = true }
                 if words[j] == "by" { sawBy = true }
+                if words[j] == "after" { sawAfter = true }
                 j += 1
                 found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
             }
@@ -88,6 +92,13 @@ struct DatePhrase: Equatable {
                 }
                 if parsed.day != nil && phrase.day == nil {
                     phrase.day = parsed.day; phrase.spanDays = parsed.spanDays; phrase.before = sawBefore; phrase.by = sawBy; phrase.dayAt = start
+                    phrase.after = sawAfter
+                } else if let first = phrase.day, let second = parsed.day, second > first, let lastEnd = phrase.indices.max(), lastEnd + 1 < start,
+                          ((lastEnd + 1)..<start).allSatisfy({ ["or", "and", "through", "thru", "to", "until", "-", "the"].contains(words[$0]) }),
+                          ((lastEnd + 1)..<start).contains(where: { ["or", "and", "through", "thru", "to", "until", "-"].contains(words[$0]) }) {
+                    // "thursday or friday", "next week or the week after": one window over both.
+                    let days = calendar.dateComponents([.day], from: first, to: second).day ?? 0
+                    phrase.spanDays = max(phrase.spanDays, days + parsed.spanDays)
                 }
                 if parsed.hour != nil && (phrase.hour == nil || phrase.vagueHour && !parsed.vagueHour) {
                     phrase.hour = parsed.hour; phrase.minute = parsed.minute; phrase.vagueHour = parsed.vagueHour
@@ -149,6 +160,31 @@ struct DatePhrase: Equatable {
             return (p, i + 1)
         }
         if w == "same", word(1) == "time" { p.sameTime = true; return (p, i + 2) }
+        // "half past four", "quarter past 9", "quarter to six", then "in the afternoon" / "pm"
+        if ["half", "quarter"].contains(w), let relation = word(1), ["past", "to"].contains(relation),
+           let base = word(2).flatMap({ Int($0) ?? numberWords[$0] }), (1...12).contains(base), !(w == "half" && relation == "to") {
+            var hour = relation == "to" ? base - 1 : base
+            let minute = w == "half" ? 30 : relation == "past" ? 15 : 45
+            var end = i + 3
+            let afternoon = word(3) == "pm" || word(3) == "in" && word(4) == "the" && ["afternoon", "evening", "night"].contains(word(5) ?? "")
+                || ["tonight", "this"].contains(word(3) ?? "") && (word(3) == "tonight" || ["afternoon", "evening"].contains(word(4) ?? ""))
+            if word(3) == "pm" || word(3) == "am" { end += 1 } else if word(3) == "in", word(4) == "the", ["afternoon", "evening", "night", "morning"].contains(word(5) ?? "") { end += 3 }
+            if afternoon, hour < 12 { hour += 12 }
+            p.hour = hour == 24 ? 0 : hour; p.minute = minute
+            return (p, end)
+        }
+        // "christmas", "xmas" (and "christmas eve")
+        if w == "christmas" || w == "xmas" {
+            let eve = word(1) == "eve"
+            p.day = monthDay(12, eve ? 24 : 25, year: nil, today: today, calendar: calendar)
+            return p.day == nil ? nil : (p, i + (eve ? 2 : 1))
+        }
+        // "the week after (next)": the week after next week
+        if w == "week", word(1) == "after" {
+            let weekday = (calendar.component(.weekday, from: today) + 5) % 7   // Monday = 0
+            p.day = day(7 - weekday + 7, today); p.spanDays = 7
+            return (p, word(2) == "next" ? i + 3 : i + 2)
+        }
         if w == "noon" || w == "midday" { p.hour = 12; return (p, i + 1) }
         if w == "midnight" { p.hour = 0; return (p, i + 1) }
         if let (hour, minute, end) = time(words, at: i) { p.hour = hour; p.minute = minute; return (p, end) }
@@ -207,6 +243,11 @@ struct DatePhrase: Equatable {
         if let date = isoDate(w, calendar: calendar) { p.day = date; return (p, i + 1) }
         // "dec 3", "december 3rd 2027", "3 dec", "3rd of december", "the 1st", "december"
         if let month = month(w) {
+            // "december the tenth"
+            if word(1) == "the", let d = word(2).flatMap({ ordinalWords[$0] }) ?? dayNumber(word(2)), word(2).map({ ordinalWords[$0] != nil || $0.last?.isLetter == true }) == true {
+                p.day = monthDay(month, d, year: nil, today: today, calendar: calendar)
+                return p.day == nil ? nil : (p, i + 3)
+            }
             if let d = dayNumber(word(1)) {
                 var end = i + 2
                 var year: Int?
@@ -311,6 +352,10 @@ struct DatePhrase: Equatable {
     }
 
     /// "3", "3rd", "21st" → 3, 21 (1...31).
+    static let ordinalWords = ["first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+                               "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16,
+                               "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30]
+
     static func dayNumber(_ w: String?) -> Int? {
         guard var w else { return nil }
         for s in ["st", "nd", "rd", "th"] where w.hasSuffix(s) { w.removeLast(2); break }
