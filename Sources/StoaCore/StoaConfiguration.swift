@@ -33,6 +33,8 @@ public struct StoaConfiguration: Sendable {
     /// for UI development: edits show on reload without rebuilding).
     public var webDirectory: String? = nil
     public var logLevel: String = "info"
+    /// `STOA_LOG_FORMAT`: `text` (default) or `json` (one object a line, with a line per request).
+    public var logFormat: String = "text"
     /// Disables the origin/CSRF check (Better Auth's `disableCSRFCheck`); only for tests.
     public var disableOriginCheck: Bool = false
     public var jwt = JWTSettings()
@@ -268,6 +270,10 @@ extension StoaConfiguration {
                 throw ConfigurationError("STOA_LOG_LEVEL must be one of \(levels.joined(separator: ", "))")
             }
             config.logLevel = level.lowercased()
+        }
+        if let format = value("STOA_LOG_FORMAT") {
+            guard ["text", "json"].contains(format.lowercased()) else { throw ConfigurationError("STOA_LOG_FORMAT must be text or json") }
+            config.logFormat = format.lowercased()
         }
         if let disable = try bool("STOA_DISABLE_ORIGIN_CHECK") { config.disableOriginCheck = disable }
 

@@ -8,7 +8,11 @@ public struct AppRequestContext: RequestContext {
     /// The socket's remote IP; `nil` for in-process test requests.
     public let peerAddress: String?
     /// Set by ``APIAuthMiddleware`` once a token or session has been verified.
-    public var identity: AuthenticatedUser?
+    public var identity: AuthenticatedUser? {
+        didSet { requestLog.userID = identity?.id }
+    }
+    /// What the request's log line reports from inside the chain (``RequestLogMiddleware``).
+    let requestLog = RequestLogRecord()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

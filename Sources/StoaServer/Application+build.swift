@@ -34,10 +34,11 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
 public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) -> Router<AppRequestContext> {
     let config = services.configuration
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(clientAddress: services.clientAddress, accessLog: config.logFormat == "json"))
     router.add(middleware: ServerTimingMiddleware())
     // CORS outside the error middleware, so errors reach browser apps on trusted origins too.
     router.add(middleware: CORSMiddleware(origins: services.origins, trusted: config.trustedOrigins))
-    router.add(middleware: ErrorMiddleware(logger: services.logger))
+    router.add(middleware: ErrorMiddleware())
     if config.role.servesAuth {
         let endpoints = AuthEndpoints(auth: services.auth, cookies: services.cookies, origins: services.origins, tokenIssuer: services.tokenIssuer,
                                       authBaseURL: services.authBaseURL, clock: services.clock, logger: services.logger)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StoaCore
+import StoaServer
 import Storage
 
 /// Helpers shared by the subcommands.
@@ -20,9 +21,14 @@ enum CLI {
         }
     }
 
-    static func bootstrapLogging(level: String) -> Logger {
+    static func bootstrapLogging(level: String, format: String = "text") -> Logger {
         let parsed = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in
+            if format == "json" {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = parsed
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = parsed
             return handler
@@ -35,7 +41,7 @@ enum CLI {
     /// Logging for the operator commands: quieter than the server (`info` becomes `warning`),
     /// always on standard error.
     static func commandLogging(_ config: StoaConfiguration) -> Logger {
-        bootstrapLogging(level: config.logLevel == "info" ? "warning" : config.logLevel)
+        bootstrapLogging(level: config.logLevel == "info" ? "warning" : config.logLevel, format: config.logFormat)
     }
 
     /// Commands that sign or encrypt need a secret: without one configured, the generated

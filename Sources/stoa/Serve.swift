@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
         if noMigrate { flags["STOA_MIGRATE"] = "off" }
 
         var config = try CLI.loadConfiguration(flags: flags)
-        let logger = CLI.bootstrapLogging(level: config.logLevel)
+        let logger = CLI.bootstrapLogging(level: config.logLevel, format: config.logFormat)
 
         if config.secrets.isEmpty {
             if config.requiresConfiguredSecret {

@@ -205,22 +205,31 @@ import Glibc
             let body = #"{"content":"tell me a long story"}"#
             let request = "POST /api/conversations/\(id)/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(a.token)\r\n"
                 + "Accept: text/event-stream\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            #expect(connected == 0)
-            _ = request.withCString { send(fd, $0, strlen($0), 0) }
-            var received = ""
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while !received.contains("event: delta") {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n <= 0 { break }
-                received += String(decoding: buffer[0..<n], as: UTF8.self)
+            // Blocking socket calls run on a thread of their own, never on the cooperative pool the
+            // server's handlers need (on two busy cores a blocked pool thread starved the stream).
+            let (connected, received) = await withCheckedContinuation { (done: CheckedContinuation<(Int32, String), Never>) in
+                Thread.detachNewThread {
+                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                    var timeout = timeval(tv_sec: 20, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    var address = sockaddr_in()
+                    address.sin_family = sa_family_t(AF_INET)
+                    address.sin_port = in_port_t(UInt16(port).bigEndian)
+                    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                    let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+                    var received = ""
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    while !received.contains("event: delta") {
+                        let n = recv(fd, &buffer, buffer.count, 0)
+                        if n <= 0 { break }
+                        received += String(decoding: buffer[0..<n], as: UTF8.self)
+                    }
+                    close(fd)
+                    done.resume(returning: (connected, received))
+                }
             }
-            close(fd)
+            #expect(connected == 0)
             #expect(received.contains("event: delta"))
             try await Task.sleep(for: .seconds(1))
             let produced = model.produced.load(ordering: .relaxed)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Identity
+import Logging
 import NIOCore
 import StoaCore
 import StoaServer
@@ -39,6 +40,7 @@ struct TestApp {
         _ modify: @escaping @Sendable (inout StoaConfiguration) -> Void = { _ in },
         model: (any ChatModel)? = nil,
         live: Bool = false,
+        logger: Logger? = nil,
         _ body: @escaping @Sendable (Client, TestApp) async throws -> Void
     ) async throws {
         try await TestDatabase.with { db in
@@ -47,7 +49,7 @@ struct TestApp {
             var services = AppServices.make(configuration: configuration { config in
                 modify(&config)
                 if live { config.port = 0 }
-            }, database: db, clock: clock, mailer: mailer, logger: TestDatabase.logger)
+            }, database: db, clock: clock, mailer: mailer, logger: logger ?? TestDatabase.logger)
             if let model { services.chatModel = model }
             let testApp = TestApp(services: services, clock: clock, mailer: mailer)
             let app = buildApplication(services: services)

@@ -18,6 +18,9 @@ public struct ClientAddress: Sendable {
         return hops.first ?? peer
     }
 
+    /// Whether `ip` is one of the trusted proxies (whose `X-Forwarded-For` and `X-Request-Id` count).
+    public func isTrustedProxy(_ ip: String) -> Bool { isTrusted(ip) }
+
     func isTrusted(_ ip: String) -> Bool {
         for entry in trusted {
             if entry == "*" { return true }

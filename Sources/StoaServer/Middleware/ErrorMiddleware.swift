@@ -8,7 +8,6 @@ import Storage
 /// request data) and become a 500 with no details; database outages become 503.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -26,11 +25,12 @@ struct ErrorMiddleware: RouterMiddleware {
             if case .unavailable = error {
                 return .error(.unavailable("The database is not available. Please try again shortly.", retryAfter: 5))
             }
-            logger.error("database error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            // The route pattern, never the path (a reset link's token is in its path); the request id comes with the logger.
+            context.logger.error("database error", metadata: ["error": "\(error)", "route": "\(context.endpointPath ?? "unmatched")"])
             return internalError(request)
         } catch {
             if let answer = StoaError.from(domain: error) { return .error(answer) }
-            logger.error("unhandled error", metadata: ["error": "\(String(describing: type(of: error)))", "path": "\(request.uri.path)"])
+            context.logger.error("unhandled error", metadata: ["error": "\(String(describing: type(of: error)))", "route": "\(context.endpointPath ?? "unmatched")"])
             return internalError(request)
         }
     }
