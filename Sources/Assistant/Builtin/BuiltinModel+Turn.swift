@@ -58,6 +58,13 @@ extension BuiltinModel {
                 if !done.isEmpty { return say(summary(done, action: .complete)) }
                 var calls: [ModelEvent] = []
                 for intent in intents {
+                    if case .add(let task) = intent {
+                        var args: [(String, JSONValue)] = [("title", .string(task.title))]
+                        if let description = task.description { args.append(("description", .string(description))) }
+                        if let due = task.due { args.append(("due_at", .date(due))) }
+                        calls.append(model.call(AssistantTool.addTask.name, args))
+                        continue
+                    }
                     guard case .act(let action, let target) = intent else { continue }
                     switch resolve(target, action: action) {
                     case .events(let events): return events   // a look-up first, or a question back

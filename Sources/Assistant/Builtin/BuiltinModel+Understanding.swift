@@ -230,7 +230,7 @@ extension BuiltinModel {
                 return ["you", "stoa", "we"].contains(second) && !personal
             case "is", "are":
                 if second == "there", lead.dropFirst(2).first.map({ ["a", "an", "any", "some"].contains($0) }) == true,
-                   (lead.dropFirst(3).first.map({ ["task", "tasks", "todo", "todos"].contains($0) }) ?? false) == false { return !w.contains("my") }
+                   !lead.dropFirst(3).prefix(3).contains(where: { ["task", "tasks", "todo", "todos", "reminder"].contains($0) }) { return !w.contains("my") }
                 return !personal && !has("is anything") && second != "not"
             case "does", "which", "should":
                 return !personal && !has("do i have") && second != "not"
@@ -297,7 +297,8 @@ extension BuiltinModel {
                 cue = should
             }
             if cue == nil, let arrow = w.firstIndex(of: "→"), arrow > 0, arrow + 1 < w.count,
-               !((arrow + 1)..<w.count).allSatisfy({ date.indices.contains($0) || ["the", "on", "to"].contains(w[$0]) }) { cue = arrow }
+               !((arrow + 1)..<w.count).allSatisfy({ date.indices.contains($0) || ["the", "on", "to", "due", "by", "please", "pls", "now"].contains(w[$0])
+                   || BuiltinModel.filler.contains(w[$0]) }) { cue = arrow }
             if cue == nil, let change = firstIndex(["change", "update", "edit", "fix"]), let to = w[change...].firstIndex(where: { ["to", "into"].contains($0) }),
                date.indices.isDisjoint(with: to..<w.count),
                !w.contains(where: { ["note", "description", "details", "deadline", "due", "date", "time"].contains($0) }) {
@@ -355,7 +356,8 @@ extension BuiltinModel {
 
         /// Explicit list verbs at the start: "show …", "list …", "search my tasks for …".
         func listByVerb() -> Intent? {
-            let verbs: Set<String> = ["show", "list", "display", "see", "view", "give", "search", "find", "lookup", "look", "print", "pull", "gimme", "recap"]
+            let verbs: Set<String> = ["show", "list", "display", "see", "view", "give", "search", "find", "lookup", "look", "print", "pull", "gimme", "recap",
+                                      "read"]
             // "remind me what I've got", "tell me what's left": a list, not a reminder to add.
             if hasAny(["remind me what", "remind me of what", "remind me whats", "tell me what", "remind me which"]) { return .list(filter()) }
             let skip: Set<String> = ["can", "you", "could", "please", "pls"]
@@ -371,6 +373,8 @@ extension BuiltinModel {
             }
             let lead = w.drop { BuiltinModel.filler.contains($0) || skip.contains($0) }
             guard let first = lead.first, date.shiftDays == nil, date.shiftMinutes == nil else { return nil }
+            // "give buy milk a due date of saturday" gives a task something; "give me my list" lists.
+            if first == "give", lead.dropFirst().first != "me" { return nil }
             let nouns: Set<String> = w.contains(":") ? [] : ["tasks", "todos", "todo", "list", "my"]
             let adjectives: Set<String> = ["pending", "open", "done", "finished", "completed", "remaining", "outstanding", "overdue", "everything",
                                            "all", "upcoming", "unfinished"]
@@ -487,6 +491,12 @@ extension BuiltinModel {
             }
             let title = BuiltinModel.cleanTitle(titleSource)
             guard !title.isEmpty, !["task", "a task", "todo", "it"].contains(title.lowercased()) else { return .help }
+            // "add 'Buy batteries' and 'Fix the bike light'": one task per quote, joined by "and" or commas only.
+            let quoteWords = (start..<w.count).filter { u.words[$0].quote != nil }
+            if quoteWords.count >= 2, quoteWords.count <= 5, description == nil, date.isEmpty,
+               (quoteWords.first!...quoteWords.last!).allSatisfy({ u.words[$0].quote != nil || ["and", "&", "plus", "also"].contains(w[$0]) }) {
+                return .many(quoteWords.map { .add(NewTask(title: BuiltinModel.cleanTitle(u.quotes[u.words[$0].quote ?? 0]), description: nil, due: nil)) })
+            }
             return .add(NewTask(title: title, description: description, due: date.due(now: now, calendar: calendar)))
         }
 
@@ -528,6 +538,10 @@ extension BuiltinModel {
                 || startsWithDateFor
                 || u.clauseCount == 2 && !u.clause(1).isEmpty && u.clause(1).allSatisfy { date.indices.contains($0) || ["this", "coming", "the", "on"].contains(w[$0]) }
                     && date.day != nil && !u.clause(0).contains { Self.commandVerbs.contains(w[$0]) }
+            // "dentist appointment is done, went today": a completion with a date, not a new date.
+            if w.contains(where: { BuiltinModel.doneWords.contains($0) }), !w.contains(where: { verbs.contains($0) || ["due", "deadline"].contains($0) }) {
+                return nil
+            }
             let clears = hasAny(["no due", "without a due", "remove the due", "no deadline", "without a deadline", "remove the deadline",
                                  "clear the due", "clear the deadline", "no longer has a due", "does not need a due", "does not need a deadline",
                                  "not have a deadline", "not have a due date", "no longer has a deadline", "not have a due"])
