@@ -49,9 +49,10 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
         return try execute(prepared, binds)
     }
 
-    /// Runs `sql` if it is a read-only query; `nil` (nothing run) for anything else.
+    /// Runs `sql` if it is a read-only query; `nil` (nothing run) for anything else. The caller
+    /// has checked ``looksLikeQuery(_:)``, so only queries are prepared here.
     func runQuery(_ sql: String, _ binds: [DatabaseValue]) throws -> [DatabaseRow]? {
-        guard Self.looksLikeQuery(sql), let prepared = try statement(sql), prepared.isQuery else { return nil }
+        guard let prepared = try statement(sql), prepared.isQuery else { return nil }
         return try execute(prepared, binds)
     }
 

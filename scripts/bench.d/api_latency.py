@@ -8,9 +8,8 @@ import random
 import statistics
 import sys
 import time
-from http.cookiejar import DefaultCookiePolicy
 
-import requests
+import bench_users
 
 
 def percentile(values, p):
@@ -30,16 +29,10 @@ def main():
     parser.add_argument("emails", nargs="+")
     args = parser.parse_args()
 
-    http = requests.Session()
-    # No cookie jar: a stored session cookie would make later sign-ins cookie-authenticated
-    # requests without an Origin, which the CSRF check rightly refuses.
-    http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    http = bench_users.client()
     users = []
     for email in args.emails[:20]:
-        r = http.post(f"{args.base}/api/auth/sign-in/email", json={"email": email, "password": "password123"})
-        r.raise_for_status()
-        session_token = r.json()["token"]
-        jwt = http.get(f"{args.base}/api/auth/token", headers={"Authorization": f"Bearer {session_token}"}).json()["token"]
+        _, jwt = bench_users.sign_in(http, args.base, email)
         auth = {"Authorization": f"Bearer {jwt}"}
         convs = http.get(f"{args.base}/api/conversations?limit=20", headers=auth).json()["items"]
         users.append((auth, [c["id"] for c in convs]))

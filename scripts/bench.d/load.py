@@ -23,9 +23,9 @@ import sys
 import tempfile
 import threading
 import time
-from http.cookiejar import DefaultCookiePolicy
-
 import requests
+
+import bench_users
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -86,15 +86,11 @@ def main():
     args = parser.parse_args()
     scenarios = args.scenarios.split(",")
 
-    http = requests.Session()
-    http.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    http = bench_users.client()
     work = tempfile.mkdtemp(prefix="stoa-load-")
     jwts, sessions, turns = [], [], []
     for email in args.emails[:50]:
-        r = http.post(f"{args.base}/api/auth/sign-in/email", json={"email": email, "password": "password123"})
-        r.raise_for_status()
-        session_token = r.json()["token"]
-        jwt = http.get(f"{args.base}/api/auth/token", headers={"Authorization": f"Bearer {session_token}"}).json()["token"]
+        session_token, jwt = bench_users.sign_in(http, args.base, email)
         auth = {"Authorization": f"Bearer {jwt}"}
         conv = http.post(f"{args.base}/api/conversations", headers=auth, json={"title": "load"}).json()["id"]
         jwts.append(jwt)

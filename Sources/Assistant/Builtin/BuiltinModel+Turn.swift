@@ -19,6 +19,14 @@ extension BuiltinModel {
 
         func say(_ text: String) -> [ModelEvent] { model.say(text) }
 
+        /// The `add_task` call that creates `task`.
+        func addCall(_ task: NewTask) -> ModelEvent {
+            var args: [(String, JSONValue)] = [("title", .string(task.title))]
+            if let description = task.description { args.append(("description", .string(description))) }
+            if let due = task.due { args.append(("due_at", .date(due))) }
+            return model.call(AssistantTool.addTask.name, args)
+        }
+
         /// The `list_tasks` call that shows `filter`.
         func listCall(_ filter: TaskFilter) -> ModelEvent {
             var args: [(String, JSONValue)] = [("status", .string(filter.status))]
@@ -36,10 +44,7 @@ extension BuiltinModel {
                 if let added = records.last(where: { $0.name == AssistantTool.addTask.name })?.result["task"] {
                     return say("Added task: \(added["title"]?.stringValue ?? task.title)\(dueText(added).isEmpty ? "" : " (\(dueText(added).dropFirst()))")\(noteText(added))")
                 }
-                var args: [(String, JSONValue)] = [("title", .string(task.title))]
-                if let description = task.description { args.append(("description", .string(description))) }
-                if let due = task.due { args.append(("due_at", .date(due))) }
-                return [model.call(AssistantTool.addTask.name, args)]
+                return [addCall(task)]
             case .list(let filter):
                 let lists = records.filter { $0.name == AssistantTool.listTasks.name }
                 guard let last = lists.last else { return [listCall(filter)] }
@@ -59,10 +64,7 @@ extension BuiltinModel {
                 var calls: [ModelEvent] = []
                 for intent in intents {
                     if case .add(let task) = intent {
-                        var args: [(String, JSONValue)] = [("title", .string(task.title))]
-                        if let description = task.description { args.append(("description", .string(description))) }
-                        if let due = task.due { args.append(("due_at", .date(due))) }
-                        calls.append(model.call(AssistantTool.addTask.name, args))
+                        calls.append(addCall(task))
                         continue
                     }
                     guard case .act(let action, let target) = intent else { continue }

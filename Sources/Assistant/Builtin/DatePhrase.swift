@@ -80,9 +80,8 @@ struct DatePhrase: Equatable {
                 j += 1
                 found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
             }
-            if var (parsed, end) = found, start > 0, words[start - 1] == "not" {
+            if let (_, end) = found, start > 0, words[start - 1] == "not" {
                 // "friday not thursday": the date set aside is part of the phrase but sets nothing.
-                _ = parsed
                 phrase.indices.formUnion((start - 1)..<end)
                 i = end
             } else if var (parsed, end) = found {
