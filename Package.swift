@@ -87,6 +87,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "StoaTestSupport", dependencies: ["Storage", "StoaCore", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/StoaTestSupport"),

@@ -93,7 +93,7 @@ public struct RateLimitSettings: Sendable {
 }
 
 /// The HTTP server's bounds on connections (`STOA_HEADER_TIMEOUT`, `STOA_IDLE_TIMEOUT`,
-/// `STOA_MAX_CONNECTIONS`, `STOA_MAX_HEADER_BYTES`).
+/// `STOA_MAX_CONNECTIONS`, `STOA_MAX_HEADER_BYTES`, `STOA_SHUTDOWN_GRACE`).
 public struct ServerLimits: Sendable {
     /// Seconds a new connection (or the next request on a kept-alive one) has to send its headers.
     public var headerTimeout: Int = 10
@@ -103,6 +103,9 @@ public struct ServerLimits: Sendable {
     public var maxConnections: Int = 4_096
     /// The largest request head (request line and headers), in bytes; more gets `431`.
     public var maxHeaderBytes: Int = 16 << 10
+    /// Seconds requests and streams in flight get to finish after SIGTERM before they are
+    /// cut (`STOA_SHUTDOWN_GRACE`).
+    public var shutdownGrace: Int = 20
     public init() {}
 }
 
@@ -252,6 +255,7 @@ extension StoaConfiguration {
         if let v = try int("STOA_IDLE_TIMEOUT", 1...86_400) { config.server.idleTimeout = v }
         if let v = try int("STOA_MAX_CONNECTIONS", 1...1_000_000) { config.server.maxConnections = v }
         if let v = try int("STOA_MAX_HEADER_BYTES", 1_024...1_048_576) { config.server.maxHeaderBytes = v }
+        if let v = try int("STOA_SHUTDOWN_GRACE", 0...3_600) { config.server.shutdownGrace = v }
         if let proxies = value("STOA_TRUSTED_PROXIES") {
             config.rateLimit.trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }

@@ -35,6 +35,8 @@ public struct AppServices: Sendable {
     public let documentSearch: any DocumentSearching
     /// The assistant's model (the built-in one until remote providers are configured).
     public var chatModel: any ChatModel
+    /// Set when shutdown begins (`/readyz` then answers 503).
+    public let drain = Drain()
 
     /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
     public var authBaseURL: String {

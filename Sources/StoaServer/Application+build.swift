@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 import StoaCore
 import Storage
 
@@ -23,8 +24,19 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
         router: router,
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoa"),
-        services: config.role.servesAPI ? [mcpSessions] : [],
+        services: backgroundServices(services, mcpSessions: mcpSessions),
         logger: services.logger)
+}
+
+/// What runs beside the server: the MCP session sweeper (roles serving the API) and, on
+/// PostgreSQL, the listener for other replicas' changes.
+func backgroundServices(_ services: AppServices, mcpSessions: MCPSessions) -> [any Service] {
+    var list: [any Service] = []
+    if services.configuration.role.servesAPI { list.append(mcpSessions) }
+    if let database = services.database as? any DatabaseChangeListening {
+        list.append(DatabaseChangeService(database: database, services: services))
+    }
+    return list
 }
 
 /// The router with every route and middleware of the configured role: the composition root,
@@ -45,7 +57,7 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
         AuthRoutes(endpoints: endpoints, rateLimiter: services.rateLimiter, clientAddress: services.clientAddress, origins: services.origins,
                    disableOriginCheck: config.disableOriginCheck, cookies: services.cookies).register(on: router)
     }
-    HealthRoutes(database: services.database).register(on: router)
+    HealthRoutes(database: services.database, drain: services.drain).register(on: router)
     OpenAPIRoutes(role: config.role).register(on: router)
     if config.role.servesAPI {
         let authenticator = APIAuthMiddleware(verifier: services.tokenVerifier, sessions: config.role == .all ? services.auth : nil,

@@ -95,6 +95,12 @@ public actor TokenVerifier {
     /// Loads keys now (at start-up, so the first request does not wait).
     public func prime() async { await refresh(reason: "prime", force: true) }
 
+    /// The signing keys changed somewhere (a rotation heard from the database): the next token
+    /// with an unknown `kid` refetches the JWKS at once instead of waiting out the throttle.
+    public func keysChanged() {
+        lastFetchAttempt = nil
+    }
+
     private func refresh(reason: String, force: Bool = false) async {
         let now = self.now()
         if !force, let last = lastFetchAttempt, now.timeIntervalSince(last) < settings.refreshThrottle { return }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import StoaCore
 import StoaServer
 import Storage
@@ -83,8 +84,17 @@ struct Serve: AsyncParsableCommand {
             "database": "\(config.database.redacted)", "baseURL": "\(config.baseURL)",
             "rateLimit": "\(config.rateLimit.enabled ? config.rateLimit.storage.rawValue : "off")",
         ])
+        // SIGTERM/SIGINT: `/readyz` turns 503 at once (DrainOnShutdown is told first), then the
+        // server stops accepting and waits for requests and streams in flight, for at most
+        // STOA_SHUTDOWN_GRACE seconds before they are cancelled.
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: DrainOnShutdown(services.drain))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(config.server.shutdownGrace)
+        group.maximumCancellationDuration = .seconds(5)
         do {
-            try await app.runService()
+            try await ServiceGroup(configuration: group).run()
+            logger.notice("Stoa stopped")
         } catch {
             await services.hashingPool.shutdown()
             await database.close()

@@ -100,6 +100,16 @@ import Testing
         }
     }
 
+    @Test("once shutdown begins, /readyz answers 503 while /healthz and the API still answer") func draining() async throws {
+        try await TestApp.run { client, app in
+            app.services.drain.begin()
+            let ready = try await client.request(.get, "/readyz")
+            #expect(ready.status == 503)
+            #expect(ready.text.contains("shutting down"))
+            #expect(try await client.request(.get, "/healthz").status == 200)
+        }
+    }
+
     @Test("sign-up and sign-in also take form posts") func formPosts() async throws {
         try await TestApp.run { client, _ in
             let up = try await client.request(.post, "/api/auth/sign-up/email", json: "name=Form&email=form%40x.io&password=password123",

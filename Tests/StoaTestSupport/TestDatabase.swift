@@ -34,6 +34,32 @@ public enum TestDatabase {
         }
     }
 
+    /// Runs `body` with two separate handles on one fresh, migrated database, as two replicas
+    /// (or a replica and a CLI command) would have: a second pool on PostgreSQL, a second
+    /// open of the same file on SQLite.
+    public static func withTwoHandles<T: Sendable>(_ body: @Sendable (any Database, any Database) async throws -> T) async throws -> T {
+        try await with { first in
+            let second: any Database
+            if let sqlite = first as? SQLiteDatabase {
+                second = try await SQLiteDatabase.open(path: sqlite.path, logger: logger)
+            } else {
+                guard let url = ProcessInfo.processInfo.environment["STOA_TEST_PG_URL"],
+                      case .postgres(var settings) = try DatabaseConfiguration.parse(url, dataDirectory: ""),
+                      let name = try await first.first("SELECT current_database() AS name")?.string("name") else { throw MissingPostgres() }
+                settings.database = name
+                second = try await PostgresDatabase.connect(settings, maxConnections: 4, logger: logger)
+            }
+            do {
+                let result = try await body(first, second)
+                await second.close()
+                return result
+            } catch {
+                await second.close()
+                throw error
+            }
+        }
+    }
+
     /// A fresh database and the closure that disposes of it.
     public static func make() async throws -> (any Database, @Sendable () async -> Void) {
         switch dialect {

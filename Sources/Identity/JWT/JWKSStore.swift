@@ -23,17 +23,26 @@ public struct JWKSStore: Sendable {
         }
     }
 
-    public func insert(id: String, publicKey: String, privateKey: String, createdAt: Date, expiresAt: Date?, alg: String, crv: String?) async throws {
-        try await db.execute(
-            #"INSERT INTO "jwks" ("id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
-            id, publicKey, privateKey, createdAt, expiresAt, alg, crv)
-    }
-
-    public func setExpiry(id: String, expiresAt: Date) async throws {
-        try await db.execute(#"UPDATE "jwks" SET "expiresAt" = ? WHERE "id" = ?"#, expiresAt, id)
+    /// Stores a new key and, in the same transaction, ends the signing life of `retiring` at
+    /// `createdAt` (a rotation), so no process ever sees a moment without a live key. Other
+    /// replicas hear of it at once on PostgreSQL (``DatabaseChange/keys``).
+    public func insert(id: String, publicKey: String, privateKey: String, createdAt: Date, expiresAt: Date?, alg: String, crv: String?,
+                       retiring: [String] = []) async throws {
+        try await db.transaction { tx in
+            for old in retiring {
+                try await tx.execute(#"UPDATE "jwks" SET "expiresAt" = ? WHERE "id" = ?"#, createdAt, old)
+            }
+            try await tx.execute(
+                #"INSERT INTO "jwks" ("id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
+                id, publicKey, privateKey, createdAt, expiresAt, alg, crv)
+            try await tx.announce(.keys)
+        }
     }
 
     public func delete(id: String) async throws {
-        try await db.execute(#"DELETE FROM "jwks" WHERE "id" = ?"#, id)
+        try await db.transaction { tx in
+            try await tx.execute(#"DELETE FROM "jwks" WHERE "id" = ?"#, id)
+            try await tx.announce(.keys)
+        }
     }
 }

@@ -3,9 +3,9 @@ import Logging
 import StoaCore
 
 /// The server's JWT signing keys, loaded from the `jwks` table once and cached.
-/// Signing never reads the database; the cache is refreshed every `reloadInterval` (so keys
-/// rotated by the CLI or another replica appear within a minute) and at once after changes
-/// made through this process.
+/// Signing never reads the database; the cache is refreshed every `reloadInterval`, at once
+/// after changes made through this process, and at once after changes by another process
+/// that the server hears of (``forget()`` on PostgreSQL's change notifications).
 public actor KeyRing {
     public struct Settings: Sendable {
         public var algorithm: SigningAlgorithm = .eddsa
@@ -67,11 +67,15 @@ public actor KeyRing {
     public func rotate() async throws -> SigningKey {
         try await reload()
         let now = clock.now()
-        for key in keys where key.isLive(at: now) {
-            try await store.setExpiry(id: key.kid, expiresAt: now)
-        }
+        let key = try await mint(retiring: keys.filter { $0.isLive(at: now) }.map(\.kid))
         try await reload()
-        return try await mint()
+        return key
+    }
+
+    /// Forgets the loaded keys, so the next use reads the table again (another process rotated
+    /// or pruned keys: ``DatabaseChange/keys``).
+    public func forget() {
+        loadedAt = nil
     }
 
     /// Deletes keys past expiry + grace. Returns their ids.
@@ -84,13 +88,13 @@ public actor KeyRing {
         return dead.map(\.kid)
     }
 
-    private func mint() async throws -> SigningKey {
+    private func mint(retiring: [String] = []) async throws -> SigningKey {
         let now = clock.now()
         let key = try SigningKey.generate(settings.algorithm, at: now, expiresAt: settings.rotationInterval.map { now.addingTimeInterval($0) })
         guard let material = key.privateKey else { throw SigningKey.KeyError.noPrivateKey(key.kid) }
         try await store.insert(id: key.kid, publicKey: key.publicJWK.serialized, privateKey: try cipher.encrypt(material.serialized()),
                                createdAt: now, expiresAt: key.expiresAt, alg: key.algorithm.rawValue,
-                               crv: key.publicJWK["crv"]?.stringValue)
+                               crv: key.publicJWK["crv"]?.stringValue, retiring: retiring)
         logger.notice("minted a new JWT signing key", metadata: ["kid": "\(key.kid)", "alg": "\(key.algorithm.rawValue)"])
         keys.append(key)
         return key

@@ -34,14 +34,18 @@ public struct AdminStore: Sendable {
 
     public func setEmail(userID: String, email: String, at: Date) async throws {
         do {
-            try await db.execute(#"UPDATE "user" SET "email" = ?, "updatedAt" = ? WHERE "id" = ?"#, email.lowercased(), at, userID)
+            try await changing(.users) { tx in
+                try await tx.execute(#"UPDATE "user" SET "email" = ?, "updatedAt" = ? WHERE "id" = ?"#, email.lowercased(), at, userID)
+            }
         } catch DatabaseError.uniqueViolation {
             throw AuthStoreError.emailTaken
         }
     }
 
     public func setVerified(userID: String, verified: Bool, at: Date) async throws {
-        try await db.execute(#"UPDATE "user" SET "emailVerified" = ?, "updatedAt" = ? WHERE "id" = ?"#, verified, at, userID)
+        try await changing(.users) { tx in
+            try await tx.execute(#"UPDATE "user" SET "emailVerified" = ?, "updatedAt" = ? WHERE "id" = ?"#, verified, at, userID)
+        }
     }
 
     /// Sessions, newest first; of one user when given.
@@ -57,11 +61,25 @@ public struct AdminStore: Sendable {
 
     /// Deletes a session by id or token; returns how many went.
     public func revokeSession(idOrToken: String) async throws -> Int {
-        try await db.query(#"DELETE FROM "session" WHERE "id" = ? OR "token" = ? RETURNING "id""#, [.text(idOrToken), .text(idOrToken)]).count
+        try await changing(.sessions) { tx in
+            try await tx.query(#"DELETE FROM "session" WHERE "id" = ? OR "token" = ? RETURNING "id""#, [.text(idOrToken), .text(idOrToken)]).count
+        }
     }
 
     public func revokeSessions(userID: String) async throws -> Int {
-        try await db.query(#"DELETE FROM "session" WHERE "userId" = ? RETURNING "id""#, [.text(userID)]).count
+        try await changing(.sessions) { tx in
+            try await tx.query(#"DELETE FROM "session" WHERE "userId" = ? RETURNING "id""#, [.text(userID)]).count
+        }
+    }
+
+    /// Runs `body` and announces `change` to running servers (PostgreSQL) in one transaction.
+    @discardableResult
+    private func changing<T: Sendable>(_ change: DatabaseChange, _ body: @Sendable @escaping (any SQLExecutor) async throws -> T) async throws -> T {
+        try await db.transaction { tx in
+            let result = try await body(tx)
+            try await tx.announce(change)
+            return result
+        }
     }
 
     /// Accounts (never their secrets), of one user when given.

@@ -66,9 +66,14 @@ public struct SQLAuthStore: AuthStore {
         if let image { sets.append(#""image" = ?"#); binds.append(.optional(image)) }
         binds.append(.text(id))
         defer { recentUsers.removeAll() }
-        return try await db.query(
-            #"UPDATE "user" SET \#(sets.joined(separator: ", ")) WHERE "id" = ? RETURNING \#(Self.userColumns)"#, binds
-        ).first.map(Self.user)
+        let sql = #"UPDATE "user" SET \#(sets.joined(separator: ", ")) WHERE "id" = ? RETURNING \#(Self.userColumns)"#
+        let values = binds
+        let rows = try await db.transaction { tx in
+            let rows = try await tx.query(sql, values)
+            try await tx.announce(.users)
+            return rows
+        }
+        return try rows.first.map(Self.user)
     }
 
     public func updatePassword(userID: String, hash: String, at: Date) async throws {
@@ -84,6 +89,7 @@ public struct SQLAuthStore: AuthStore {
             guard revokeSessions else { return }
             try await tx.execute(#"DELETE FROM "session" WHERE "userId" = ?"#, userID)
             try await tx.execute(#"DELETE FROM "verification" WHERE "identifier" LIKE 'reset-password:%' AND "value" = ?"#, userID)
+            try await tx.announce(.sessions)
         }
     }
 
@@ -93,6 +99,8 @@ public struct SQLAuthStore: AuthStore {
             // Reset tokens name the user only in their value, so they go explicitly.
             try await tx.execute(#"DELETE FROM "verification" WHERE "value" = ? AND "identifier" LIKE 'reset-password:%'"#, id)
             try await tx.execute(#"DELETE FROM "user" WHERE "id" = ?"#, id)
+            try await tx.announce(.sessions)
+            try await tx.announce(.users)
         }
     }
 
@@ -137,20 +145,40 @@ public struct SQLAuthStore: AuthStore {
 
     public func deleteSession(token: String) async throws {
         defer { recentSessions.removeAll() }
-        try await db.execute(#"DELETE FROM "session" WHERE "token" = ?"#, token)
+        try await deleteSessions(#"DELETE FROM "session" WHERE "token" = ?"#, token)
     }
 
     public func deleteSession(token: String, userID: String) async throws {
         defer { recentSessions.removeAll() }
-        try await db.execute(#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ?"#, token, userID)
+        try await deleteSessions(#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ?"#, token, userID)
     }
 
     public func deleteSessions(userID: String, except token: String?) async throws {
         defer { recentSessions.removeAll() }
         if let token {
-            try await db.execute(#"DELETE FROM "session" WHERE "userId" = ? AND "token" <> ?"#, userID, token)
+            try await deleteSessions(#"DELETE FROM "session" WHERE "userId" = ? AND "token" <> ?"#, userID, token)
         } else {
-            try await db.execute(#"DELETE FROM "session" WHERE "userId" = ?"#, userID)
+            try await deleteSessions(#"DELETE FROM "session" WHERE "userId" = ?"#, userID)
+        }
+    }
+
+    /// Runs a `DELETE` of sessions and announces it to the other replicas in one transaction.
+    private func deleteSessions(_ sql: String, _ binds: DatabaseValueConvertible...) async throws {
+        let values = binds.map(\.databaseValue)
+        try await db.transaction { tx in
+            _ = try await tx.query(sql, values)
+            try await tx.announce(.sessions)
+        }
+    }
+
+    /// Forgets cached rows that another process changed (``DatabaseChange``); `nil`: anything
+    /// may have changed.
+    public func forget(_ change: DatabaseChange?) {
+        switch change {
+        case .sessions?: recentSessions.removeAll()
+        case .users?: recentUsers.removeAll()
+        case .keys?: break
+        case nil: recentSessions.removeAll(); recentUsers.removeAll()
         }
     }
 
