@@ -10,7 +10,7 @@ import Storage
 /// Builds the HTTP application for `services`: middleware, auth routes, health routes.
 /// Tests call this in-process (`app.test(.router)`); `stoa serve` runs it.
 public func buildApplication(services: AppServices) -> some ApplicationProtocol {
-    let mcpSessions = MCPSessions(clock: services.clock, logger: services.logger)
+    let mcpSessions = MCPSessions(database: services.database, clock: services.clock, logger: services.logger)
     let router = buildRouter(services: services, mcpSessions: mcpSessions)
     let config = services.configuration
     let limits = config.server
@@ -73,7 +73,7 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
                              turnLimiter: services.userTurnLimiter, clock: services.clock, logger: services.logger,
                              contextBudget: config.assistant.contextBudget)
         ).register(on: router)
-        MCPRoutes(authenticator: authenticator, sessions: mcpSessions ?? MCPSessions(clock: services.clock, logger: services.logger),
+        MCPRoutes(authenticator: authenticator, sessions: mcpSessions ?? MCPSessions(database: services.database, clock: services.clock, logger: services.logger),
                   toolboxes: toolboxes, turnLimiter: services.userTurnLimiter, origins: services.origins,
                   clock: services.clock, logger: services.logger).register(on: router)
     }

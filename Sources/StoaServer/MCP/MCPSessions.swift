@@ -3,6 +3,7 @@ import Logging
 import MCP
 import ServiceLifecycle
 import StoaCore
+import Storage
 
 /// The live MCP sessions of `/mcp`: one SDK transport and `Server` per `Mcp-Session-Id`, each
 /// bound to the user id that created it.
@@ -60,12 +61,17 @@ public actor MCPSessions {
     }
 
     public nonisolated let limits: Limits
+    /// The sessions of every replica (the database table); this actor holds this replica's copies.
+    nonisolated let registry: MCPSessionRegistry?
     let clock: any StoaClock
     let logger: Logger
     private var entries: [String: Entry] = [:]
 
-    public init(limits: Limits = Limits(), clock: any StoaClock, logger: Logger) {
+    /// - Parameter database: where sessions are registered for all replicas to see (nil: this
+    ///   process only).
+    public init(limits: Limits = Limits(), database: (any Database)? = nil, clock: any StoaClock, logger: Logger) {
         self.limits = limits
+        self.registry = database.map { MCPSessionRegistry(database: $0, limits: limits) }
         self.clock = clock
         self.logger = logger
     }
@@ -90,6 +96,15 @@ public actor MCPSessions {
         while entries[id] != nil { id = RandomID.generate(32) }
         entries[id] = .starting(userID: userID, since: clock.now())
         return id
+    }
+
+    /// Reserves the slot of a session another replica opened (found in the registry), to set
+    /// up this replica's copy; false when this replica already has or is setting one up.
+    func reserve(existing id: String, userID: String) async -> Bool {
+        await expireStale()
+        guard entries[id] == nil, entries.count < limits.maxSessions else { return false }
+        entries[id] = .starting(userID: userID, since: clock.now())
+        return true
     }
 
     /// Marks a reserved slot open. If the slot is gone (closed meanwhile), the session is closed.
@@ -138,6 +153,18 @@ public actor MCPSessions {
         }
     }
 
+    /// Deletes registered sessions past the idle timeout or the lifetime cap (every replica
+    /// sweeps; the deletes are idempotent).
+    func expireRegistered() async {
+        guard let registry else { return }
+        do {
+            let removed = try await registry.expire(at: clock.now())
+            if removed > 0 { logger.info("MCP sessions expired in the registry", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.warning("could not sweep the MCP session registry", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Closes every session (server shutdown).
     public func closeAll() async {
         for id in Array(entries.keys) { await close(remove(id: id)) }
@@ -159,6 +186,7 @@ extension MCPSessions: Service {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
                 await self?.expireStale()
+                await self?.expireRegistered()
             }
         }
         await closeAll()
