@@ -500,18 +500,6 @@ class Checks:
 
 
 
-def poll_until(check: Callable[[], bool], timeout: float, interval: float = 0.05) -> float | None:
-    """Calls `check` every `interval` s until it returns true; the seconds it took, or None
-    after `timeout`."""
-    start = time.monotonic()
-    while True:
-        if check():
-            return time.monotonic() - start
-        if time.monotonic() - start > timeout:
-            return None
-        time.sleep(interval)
-
-
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as f:
         for line in f:

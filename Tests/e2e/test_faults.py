@@ -27,8 +27,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from cluster_support import (  # noqa: F401 - start_nginx and private_pg are fixtures
     SECRET,
     Account,
@@ -42,7 +40,7 @@ from cluster_support import (  # noqa: F401 - start_nginx and private_pg are fix
     start_nginx,
     start_replicas,
 )
-from conftest import Server, client, free_port, psql
+from conftest import client, free_port, psql
 
 E2E_DIR = Path(__file__).resolve().parent
 
