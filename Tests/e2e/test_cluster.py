@@ -96,10 +96,14 @@ def revocation_delay(revoke_via: Server, check_on: Server, keeper: Account, vict
     """Revokes `victim_session` through `revoke_via` (POST /revoke-session, bearer of another
     session of the same user) and measures, polling `check_on` every 50 ms, how long each
     credential of the victim session is still accepted there: get-session with the bearer
-    session token, and (all-in-one role) /api/me with the session token and with an access
-    JWT whose sid is that session. Each must have been used on `check_on` just before, so
+    session token, /api/auth/token with it (no JWT is minted for a revoked session), and
+    (all-in-one role) /api/me with the session token and with an access JWT whose sid is that
+    session. Each must have been used on `check_on` just before, so
     any per-replica cache is warm."""
-    checks = {"get-session (bearer session token)": lambda: session_of(check_on, victim_session) is None}
+    checks = {
+        "get-session (bearer session token)": lambda: session_of(check_on, victim_session) is None,
+        "/api/auth/token (bearer session token)": lambda: get(check_on, "/api/auth/token", bearer(victim_session)).status_code == 401,
+    }
     if victim_jwt:
         checks["/api/me (bearer session token)"] = lambda: get(check_on, "/api/me", bearer(victim_session)).status_code == 401
         checks["/api/me (access JWT with the session's sid)"] = lambda: get(check_on, "/api/me", bearer(victim_jwt)).status_code == 401
@@ -107,6 +111,7 @@ def revocation_delay(revoke_via: Server, check_on: Server, keeper: Account, vict
             r = get(check_on, path, bearer(token))
             assert r.status_code == 200, f"before revocation, {check_on.base_url}{path}: {r.status_code} {r.text}"
     assert session_of(check_on, victim_session) is not None, "the victim session is not valid before revocation"
+    assert get(check_on, "/api/auth/token", bearer(victim_session)).status_code == 200
 
     r = client().post(revoke_via.url("/api/auth/revoke-session"), json={"token": victim_session},
                       headers=keeper.session_auth, timeout=30)
