@@ -285,6 +285,8 @@ def test_database_outage_under_chat_load(private_pg, start_server, tmp_path):
         "in_outage_requests": len(in_outage),
         "in_outage_statuses": sorted({f"{a.status} {a.code}".strip() for a in in_outage}),
         "in_outage_max_seconds": round(max((a.seconds for a in in_outage), default=0), 3),
+        "in_outage_median_seconds": round(sorted(a.seconds for a in in_outage)[len(in_outage) // 2], 3) if in_outage else None,
+        "in_outage_over_1s": sum(1 for a in in_outage if a.seconds > 1.0),
         "max_seconds_any_request": round(max((a.seconds for a in attempts), default=0), 3),
         "pg_stop_seconds": round(down - going_down, 3),
         "back_after_pg_up_seconds": back_after,
