@@ -14,7 +14,8 @@ function setup(thread)
 end
 
 local reqs = {}
-non2xx = 0 -- global: done() reads it from each thread with thread:get("non2xx")
+non2xx = 0 -- globals: done() reads them from each thread with thread:get()
+other = {} -- non-2xx answers by status
 
 function init(args)
   local f = assert(io.open(args[1], "r"), "cannot open " .. tostring(args[1]))
@@ -36,17 +37,25 @@ function request()
 end
 
 function response(status, headers, body)
-  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+    other[status] = (other[status] or 0) + 1
+  end
 end
 
 function done(summary, latency, requests)
-  local bad = 0
-  for _, thread in ipairs(threads) do bad = bad + (thread:get("non2xx") or 0) end
+  local bad, by_status = 0, {}
+  for _, thread in ipairs(threads) do
+    bad = bad + (thread:get("non2xx") or 0)
+    for status, n in pairs(thread:get("other") or {}) do by_status[status] = (by_status[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(by_status) do parts[#parts + 1] = string.format('"%d":%d', status, n) end
   local e = summary.errors
   io.write(string.format(
-    'SOAKJSON {"requests":%d,"duration_us":%d,"rps":%.2f,"p50_us":%d,"p99_us":%d,"max_us":%d,"non2xx":%d,' ..
+    'SOAKJSON {"requests":%d,"duration_us":%d,"rps":%.2f,"p50_us":%d,"p99_us":%d,"max_us":%d,"non2xx":%d,"non2xx_by_status":{%s},' ..
     '"err_connect":%d,"err_read":%d,"err_write":%d,"err_status":%d,"err_timeout":%d}\n',
     summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(99), latency.max, bad,
+    latency:percentile(50), latency:percentile(99), latency.max, bad, table.concat(parts, ","),
     e.connect, e.read, e.write, e.status, e.timeout))
 end
