@@ -289,6 +289,7 @@ def test_database_outage_under_chat_load(private_pg, start_server, tmp_path):
         "in_outage_over_1s": sum(1 for a in in_outage if a.seconds > 1.0),
         "max_seconds_any_request": round(max((a.seconds for a in attempts), default=0), 3),
         "pg_stop_seconds": round(down - going_down, 3),
+        "load_average": round(os.getloadavg()[0], 1),
         "back_after_pg_up_seconds": back_after,
         "errors": sorted({a.error for a in attempts if a.status is None})[:5],
         "non_2xx_answers": sorted({f"{a.status} {a.code}" for a in attempts if a.status is not None and not a.ok}),
@@ -475,6 +476,7 @@ def test_soak_1000_keepalive_connections(pg_database, start_server, tmp_path):
             stop.wait(0.5)
 
     rss_before = rss_mb(server.proc.pid)
+    load_before = os.getloadavg()[0]
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     cmd = ([*(["nice", "-n", "-5"] if os.geteuid() == 0 else []), wrk, "-t2", f"-c{SOAK_CONNECTIONS}",
@@ -504,6 +506,9 @@ def test_soak_1000_keepalive_connections(pg_database, start_server, tmp_path):
         "rss_before_mb": round(rss_before, 1),
         "rss_max_mb": round(max((s[1] for s in samples), default=-1), 1),
         "open_sockets_max": max((s[2] for s in samples), default=0),
+        # The machine's 1-minute load average before and after: the figures mean little when
+        # other work starves this one (2 shared cores).
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
     report("soak", figures)
     print(f"soak: {figures['req_per_s']} req/s, p99 {figures['p99_ms']} ms, max RSS {figures['rss_max_mb']} MB, "
