@@ -135,6 +135,8 @@ def pytest_runtest_makereport(item, call):
             rep.sections.append((f"stoa server {i + 1} ({rep.when})", server.logs()))
         for i, backend in enumerate(getattr(item, "jwt_backends", [])):
             rep.sections.append((f"jwt backend {i + 1} ({rep.when})", backend.logs()))
+        for i, proxy in enumerate(getattr(item, "nginx_instances", [])):
+            rep.sections.append((f"nginx {i + 1} ({rep.when})", proxy.logs()))
 
 
 StartServer = Callable[..., Server]
