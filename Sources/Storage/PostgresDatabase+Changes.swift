@@ -9,6 +9,7 @@ extension PostgresDatabase: DatabaseChangeListening {
     /// lost.
     public func listenForChanges(_ handler: @escaping @Sendable (DatabaseChange?) async -> Void) async {
         var pause = Duration.milliseconds(100)
+        var warned = false
         while !Task.isCancelled {
             let started = ContinuousClock.now
             do {
@@ -23,8 +24,11 @@ extension PostgresDatabase: DatabaseChangeListening {
                 }
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("lost the change notifications from PostgreSQL; reconnecting",
-                               metadata: ["error": "\(PostgresDatabase.describe(error))"])
+                if ContinuousClock.now - started > .seconds(10) { warned = false }   // a new loss, not a retry
+                // Once per loss, not once per retry while PostgreSQL is away.
+                logger.log(level: warned ? .debug : .warning, "lost the change notifications from PostgreSQL; reconnecting",
+                           metadata: ["error": "\(PostgresDatabase.describe(error))"])
+                warned = true
             }
             // A connection that held for a while starts the back-off again.
             pause = ContinuousClock.now - started > .seconds(10) ? .milliseconds(100) : min(pause * 2, .seconds(2))

@@ -15,30 +15,87 @@ import Synchronization
 /// thread. Off the loops (tests, CLI commands) any pool serves.
 public final class PostgresDatabase: Database {
     public let dialect: SQLDialect = .postgres
-    private let clients: [(loop: any EventLoop, client: PostgresClient)]
-    private let runTask: Task<Void, Never>
+    /// The pools in use; replaced when PostgreSQL goes away and again when it is back.
+    private let pools: Mutex<Pools>
     private let next = Atomic<Int>(0)
+    /// False while PostgreSQL is unreachable: queries then fail at once (503) instead of
+    /// waiting in the pools' queues for a connection that cannot be made.
+    let available = Atomic<Bool>(true)
+    /// Set when a query fails for want of a connection: the monitor checks at once.
+    let suspect = Atomic<Bool>(false)
+    let configuration: PostgresClient.Configuration
+    /// The same server for a single connection of the availability probe.
+    let probeConfiguration: PostgresConnection.Configuration
     let logger: Logger
+    private let monitor = Mutex<Task<Void, Never>?>(nil)
 
-    private init(clients: [(loop: any EventLoop, client: PostgresClient)], logger: Logger, started: AsyncStream<Void>.Continuation) {
-        self.clients = clients
-        self.logger = logger
-        self.runTask = Task {
-            started.yield()
-            started.finish()
-            await withDiscardingTaskGroup { group in
-                for (_, client) in clients { group.addTask { await client.run() } }
+    /// One PostgresNIO pool per event loop, and the task that runs them.
+    final class Pools: Sendable {
+        let clients: [(loop: any EventLoop, client: PostgresClient)]
+        let runTask: Task<Void, Never>
+
+        /// Makes and starts the pools; returns once their run loops are going (PostgresNIO
+        /// warns about leasing before `run()`).
+        static func start(_ configuration: PostgresClient.Configuration, logger: Logger) async -> Pools {
+            let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+            let clients = loops.map { loop in
+                (loop: loop, client: PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger))
             }
+            let (started, signal) = AsyncStream.makeStream(of: Void.self)
+            let pools = Pools(clients: clients, runTask: Task {
+                signal.yield()
+                signal.finish()
+                await withDiscardingTaskGroup { group in
+                    for (_, client) in clients { group.addTask { await client.run() } }
+                }
+            })
+            for await _ in started {}
+            try? await Task.sleep(for: .milliseconds(5))
+            return pools
+        }
+
+        private init(clients: [(loop: any EventLoop, client: PostgresClient)], runTask: Task<Void, Never>) {
+            self.clients = clients
+            self.runTask = runTask
+        }
+
+        /// Shuts the pools down: requests waiting for a connection fail at once.
+        func stop() async {
+            runTask.cancel()
+            _ = await runTask.result
         }
     }
 
-    /// The pool of the event loop this code runs on, else the pools in turn.
-    var client: PostgresClient {
-        if let current = MultiThreadedEventLoopGroup.currentEventLoop {
-            for entry in clients where entry.loop === current { return entry.client }
+    /// Puts `fresh` in place and returns the pools it replaces.
+    func swapPools(_ fresh: Pools) -> Pools {
+        pools.withLock { current in
+            let old = current
+            current = fresh
+            return old
         }
-        return clients[next.add(1, ordering: .relaxed).oldValue % clients.count].client
     }
+
+    private init(pools: Pools, configuration: PostgresClient.Configuration, probeConfiguration: PostgresConnection.Configuration, logger: Logger) {
+        self.pools = Mutex(pools)
+        self.configuration = configuration
+        self.probeConfiguration = probeConfiguration
+        self.logger = logger
+    }
+
+    /// The pool of the event loop this code runs on, else the pools in turn; throws at once
+    /// while PostgreSQL is known to be unreachable.
+    var client: PostgresClient {
+        get throws {
+            guard available.load(ordering: .relaxed) else { throw Self.unreachable }
+            let clients = pools.withLock { $0.clients }
+            if let current = MultiThreadedEventLoopGroup.currentEventLoop {
+                for entry in clients where entry.loop === current { return entry.client }
+            }
+            return clients[next.add(1, ordering: .relaxed).oldValue % clients.count].client
+        }
+    }
+
+    static let unreachable = DatabaseError.unavailable("PostgreSQL is unreachable")
 
     /// Connections kept open even when idle, over all loops (a chat turn uses two at once).
     static let warmConnections = 4
@@ -47,57 +104,68 @@ public final class PostgresDatabase: Database {
     /// `maxConnections` is shared out between the event loops' pools.
     public static func connect(_ settings: DatabaseConfiguration.PostgresSettings, maxConnections: Int = 20, logger: Logger) async throws -> PostgresDatabase {
         var configuration: PostgresClient.Configuration
+        var probe: PostgresConnection.Configuration
         if let socketDirectory = settings.socketDirectory {
             let socket = (socketDirectory as NSString).appendingPathComponent(".s.PGSQL.\(settings.port)")
             configuration = .init(unixSocketPath: socket, username: settings.username, password: settings.password, database: settings.database)
+            probe = .init(unixSocketPath: socket, username: settings.username, password: settings.password, database: settings.database)
         } else {
             configuration = .init(host: settings.host, port: settings.port, username: settings.username,
                                   password: settings.password, database: settings.database, tls: try tls(for: settings.tls))
+            probe = .init(host: settings.host, port: settings.port, username: settings.username,
+                          password: settings.password, database: settings.database, tls: try connectionTLS(for: settings.tls))
         }
-        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
-        configuration.options.maximumConnections = max(2, maxConnections / loops.count)
+        probe.options.connectTimeout = .seconds(Int64(Self.probeTimeout.components.seconds))
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { count, _ in count + 1 }
+        configuration.options.maximumConnections = max(2, maxConnections / loops)
         configuration.options.connectTimeout = .seconds(10)
         // A few connections stay open for good, and idle ones are not pinged: the pool then arms
         // no timers when a connection goes back to it (with the defaults it starts an idle timer
         // and a keep-alive timer, each a task group, after every query). A connection the server
         // closes is dropped by the pool; connections opened past the minimum under load still
         // close after the idle timeout.
-        configuration.options.minimumConnections = min(max(1, Self.warmConnections / loops.count), configuration.options.maximumConnections - 1)
+        configuration.options.minimumConnections = min(max(1, Self.warmConnections / loops), configuration.options.maximumConnections - 1)
         configuration.options.keepAliveBehavior = nil
-        let clients = loops.map { loop in
-            (loop: loop, client: PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger))
-        }
-        let (started, continuation) = AsyncStream.makeStream(of: Void.self)
-        let db = PostgresDatabase(clients: clients, logger: logger, started: continuation)
-        // Wait until the pools' run loops are going, so the first query does not race them
-        // (PostgresNIO warns about leasing before `run()`).
-        for await _ in started {}
-        try? await Task.sleep(for: .milliseconds(5))
+        let db = PostgresDatabase(pools: await Pools.start(configuration, logger: logger), configuration: configuration,
+                                  probeConfiguration: probe, logger: logger)
         do {
             try await db.ping()
         } catch {
             await db.close()
             throw DatabaseError.unavailable("cannot reach PostgreSQL at \(settings.redacted): \(PostgresDatabase.describe(error))")
         }
+        db.monitor.withLock { $0 = Task { [weak db] in await db?.watchAvailability() } }
         return db
     }
 
     static func tls(for mode: DatabaseConfiguration.TLSMode) throws -> PostgresClient.Configuration.TLS {
+        guard let config = tlsConfiguration(for: mode) else { return .disable }
+        switch mode {
+        case .allow, .prefer: return .prefer(config)
+        default: return .require(config)
+        }
+    }
+
+    /// The same TLS settings for a single ``PostgresConnection``.
+    static func connectionTLS(for mode: DatabaseConfiguration.TLSMode) throws -> PostgresConnection.Configuration.TLS {
+        guard let config = tlsConfiguration(for: mode) else { return .disable }
+        let context = try NIOSSLContext(configuration: config)
+        switch mode {
+        case .allow, .prefer: return .prefer(context)
+        default: return .require(context)
+        }
+    }
+
+    /// The client TLS configuration of `mode`; nil when TLS is off.
+    static func tlsConfiguration(for mode: DatabaseConfiguration.TLSMode) -> TLSConfiguration? {
         var config = TLSConfiguration.makeClientConfiguration()
         switch mode {
-        case .disable: return .disable
-        case .allow, .prefer:
-            config.certificateVerification = .none
-            return .prefer(config)
-        case .require:
-            config.certificateVerification = .none
-            return .require(config)
-        case .verifyCA:
-            config.certificateVerification = .noHostnameVerification
-            return .require(config)
-        case .verifyFull:
-            return .require(config)
+        case .disable: return nil
+        case .allow, .prefer, .require: config.certificateVerification = .none
+        case .verifyCA: config.certificateVerification = .noHostnameVerification
+        case .verifyFull: break
         }
+        return config
     }
 
     public func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
@@ -105,7 +173,7 @@ public final class PostgresDatabase: Database {
             let rows = try await client.query(PostgresDatabase.makeQuery(sql, binds), logger: logger)
             return try await PostgresDatabase.collect(rows)
         } catch {
-            throw PostgresDatabase.map(error)
+            throw failed(error)
         }
     }
 
@@ -113,7 +181,7 @@ public final class PostgresDatabase: Database {
         do {
             return try await PostgresDatabase.collect(client.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger))
         } catch {
-            throw PostgresDatabase.map(error)
+            throw failed(error)
         }
     }
 
@@ -122,23 +190,35 @@ public final class PostgresDatabase: Database {
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
             }
-        } catch let error as PSQLError {
-            throw PostgresDatabase.map(error)
         } catch let error as PostgresTransactionError {
             if let closure = error.closureError { throw closure }
-            throw PostgresDatabase.map(error)
+            throw failed(error)
+        } catch {
+            throw failed(error)
         }
     }
 
     public func withSession<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
+        do {
+            return try await client.withConnection { connection in
+                try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
+            }
+        } catch {
+            throw failed(error)
         }
     }
 
     public func close() async {
-        runTask.cancel()
-        _ = await runTask.result
+        monitor.withLock { $0?.cancel() }
+        await pools.withLock { $0 }.stop()
+    }
+
+    /// `error` as a ``DatabaseError``; one that says the connection is gone also has the
+    /// availability monitor check PostgreSQL at once.
+    func failed(_ error: Error) -> Error {
+        let mapped = Self.map(error)
+        if case DatabaseError.unavailable = mapped { suspect.store(true, ordering: .relaxed) }
+        return mapped
     }
 
     // MARK: - Translation
@@ -220,13 +300,29 @@ public final class PostgresDatabase: Database {
     static func map(_ error: Error) -> Error {
         if let psql = error as? PSQLError {
             if psql.serverInfo?[.sqlState] == "23505" { return DatabaseError.uniqueViolation }
+            if isConnectionLoss(psql) { return DatabaseError.unavailable(describe(psql)) }
             return DatabaseError.query(describe(psql))
         }
+        // The pool's own errors (its circuit breaker) are of a type PostgresNIO does not export.
+        if String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError") { return DatabaseError.unavailable("\(error)") }
         if let tx = error as? PostgresTransactionError {
             if let closure = tx.closureError { return closure }
             return DatabaseError.query("transaction failed")
         }
         return error
+    }
+
+    /// Whether `error` means "no connection" rather than "this statement failed": the
+    /// connection broke or could not be made, or the server is shutting down or starting up
+    /// (SQLSTATE class 08, 57P01–57P03).
+    static func isConnectionLoss(_ error: PSQLError) -> Bool {
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed:
+            return true
+        default:
+            guard let state = error.serverInfo?[.sqlState] else { return false }
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+        }
     }
 
     static func describe(_ error: Error) -> String {
