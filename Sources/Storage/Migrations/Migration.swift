@@ -31,5 +31,6 @@ extension Migration {
         .documents,
         .embeddings,
         .messageHTML,
+        .authEvents,
     ]
 }
