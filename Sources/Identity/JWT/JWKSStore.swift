@@ -23,10 +23,19 @@ public struct JWKSStore: Sendable {
         }
     }
 
-    public func insert(id: String, publicKey: String, privateKey: String, createdAt: Date, expiresAt: Date?, alg: String, crv: String?) async throws {
-        try await db.execute(
-            #"INSERT INTO "jwks" ("id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
-            id, publicKey, privateKey, createdAt, expiresAt, alg, crv)
+    /// Inserts a key. With `retiring`, those keys stop signing at `createdAt` in the same
+    /// transaction, which also records `event` (a key rotation in the audit trail).
+    public func insert(id: String, publicKey: String, privateKey: String, createdAt: Date, expiresAt: Date?, alg: String, crv: String?,
+                       retiring: [String] = [], event: AuthEvent? = nil) async throws {
+        try await db.transaction { tx in
+            for kid in retiring {
+                try await tx.execute(#"UPDATE "jwks" SET "expiresAt" = ? WHERE "id" = ?"#, createdAt, kid)
+            }
+            try await tx.execute(
+                #"INSERT INTO "jwks" ("id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
+                id, publicKey, privateKey, createdAt, expiresAt, alg, crv)
+            if let event { try await AuthEventStore.record(event, on: tx) }
+        }
     }
 
     public func setExpiry(id: String, expiresAt: Date) async throws {
