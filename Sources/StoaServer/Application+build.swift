@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import Identity
 import Logging
+import ServiceLifecycle
 import StoaCore
 import Storage
 
@@ -23,8 +25,21 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
         router: router,
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoa"),
-        services: config.role.servesAPI ? [mcpSessions] : [],
+        services: backgroundServices(services, mcpSessions: mcpSessions),
         logger: services.logger)
+}
+
+/// What runs beside the server: the MCP session sweeper (API roles) and audit retention
+/// (auth roles, unless `STOA_AUDIT_RETENTION_DAYS=0`).
+func backgroundServices(_ services: AppServices, mcpSessions: MCPSessions) -> [any Service] {
+    let config = services.configuration
+    var list: [any Service] = []
+    if config.role.servesAPI { list.append(mcpSessions) }
+    if config.role.servesAuth, config.auditRetentionDays > 0 {
+        list.append(AuditRetention(events: AuthEventStore(database: services.database), days: config.auditRetentionDays,
+                                   clock: services.clock, logger: services.logger))
+    }
+    return list
 }
 
 /// The router with every route and middleware of the configured role: the composition root,
@@ -54,6 +69,7 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
         APIRoutes(
             authenticator: authenticator,
             users: services.auth.store,
+            activity: AuthEventStore(database: services.database),
             conversations: ConversationRoutes(store: services.conversations, clock: services.clock),
             tasks: TaskRoutes(store: services.tasks, clock: services.clock),
             documents: DocumentRoutes(store: services.documents, search: services.documentSearch),
