@@ -2,14 +2,16 @@ import Foundation
 import Hummingbird
 import Identity
 import StoaCore
-import StoaServer
+@testable import StoaServer
 import StoaTestSupport
 import Storage
 import Testing
 
 /// The audit trail (`auth_event`): what each auth flow writes, that it commits with its change,
 /// what deleting a user leaves, retention, and `GET /api/me/activity`.
-@Suite struct AuditTests {
+/// Serialized: each test opens its own database (on PostgreSQL a pool with warm connections), and
+/// the whole suite already runs many in parallel.
+@Suite(.serialized) struct AuditTests {
     static let agent = "AuditTest/1.0 (X11; Linux)"
 
     /// Every event, oldest first.
@@ -149,7 +151,8 @@ import Testing
 
     @Test("retention deletes rows older than the setting, in batches, and nothing newer")
     func retention() async throws {
-        try await TestApp.run { _, app in
+        // Without the app's own retention service, which would race this test's sweeps.
+        try await TestApp.run({ $0.auditRetentionDays = 0 }) { _, app in
             let now = app.clock.now()
             let store = AuthEventStore(database: app.database)
             for days in [400, 200, 91, 90.5, 89, 10, 0] {
@@ -160,6 +163,16 @@ import Testing
             let left = try await store.search(limit: 100).map { now.timeIntervalSince($0.createdAt) / 86_400 }
             #expect(left.count == 3 && left.allSatisfy { $0 < 90 })
             #expect(await retention.sweep() == 0)
+        }
+    }
+
+    @Test("retention runs in the roles that write the trail, unless it is off", arguments: ServerRole.allCases)
+    func retentionService(_ role: ServerRole) async throws {
+        for days in [0, 30] {
+            try await TestApp.run({ $0.role = role; $0.auditRetentionDays = days }) { _, app in
+                let services = backgroundServices(app.services, mcpSessions: MCPSessions(clock: app.clock, logger: TestDatabase.logger))
+                #expect(services.contains { $0 is AuditRetention } == (role.servesAuth && days > 0), "\(role) \(days)")
+            }
         }
     }
 
