@@ -43,6 +43,8 @@ public struct StoaConfiguration: Sendable {
     /// Whether a password reset signs the user out everywhere and voids their other reset
     /// links (`STOA_REVOKE_SESSIONS_ON_RESET`, on; Better Auth's default is off).
     public var revokeSessionsOnReset: Bool = true
+    /// Days the audit trail (`auth_event`) keeps a row (`STOA_AUDIT_RETENTION_DAYS`, 90; 0 = forever).
+    public var auditRetentionDays: Int = 90
 
     public init() {}
 
@@ -251,6 +253,7 @@ extension StoaConfiguration {
         if let max = try int("STOA_RATE_LIMIT_MAX", 1...1_000_000) { config.rateLimit.max = max }
         if let turns = try int("STOA_USER_RATE_LIMIT", 0...1_000_000) { config.rateLimit.userTurnsPerMinute = turns }
         if let revoke = try bool("STOA_REVOKE_SESSIONS_ON_RESET") { config.revokeSessionsOnReset = revoke }
+        if let days = try int("STOA_AUDIT_RETENTION_DAYS", 0...36_500) { config.auditRetentionDays = days }
         if let v = try int("STOA_HEADER_TIMEOUT", 1...3_600) { config.server.headerTimeout = v }
         if let v = try int("STOA_IDLE_TIMEOUT", 1...86_400) { config.server.idleTimeout = v }
         if let v = try int("STOA_MAX_CONNECTIONS", 1...1_000_000) { config.server.maxConnections = v }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import Identity
 import Logging
 import ServiceLifecycle
 import StoaCore
@@ -28,11 +29,17 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
         logger: services.logger)
 }
 
-/// What runs beside the server: the MCP session sweeper (roles serving the API) and, on
-/// PostgreSQL, the listener for other replicas' changes.
+/// What runs beside the server: the MCP session sweeper (API roles), audit retention (auth
+/// roles, unless `STOA_AUDIT_RETENTION_DAYS=0`) and, on PostgreSQL, the listener for other
+/// replicas' changes.
 func backgroundServices(_ services: AppServices, mcpSessions: MCPSessions) -> [any Service] {
+    let config = services.configuration
     var list: [any Service] = []
-    if services.configuration.role.servesAPI { list.append(mcpSessions) }
+    if config.role.servesAPI { list.append(mcpSessions) }
+    if config.role.servesAuth, config.auditRetentionDays > 0 {
+        list.append(AuditRetention(events: AuthEventStore(database: services.database), days: config.auditRetentionDays,
+                                   clock: services.clock, logger: services.logger))
+    }
     if let database = services.database as? any DatabaseChangeListening {
         list.append(DatabaseChangeService(database: database, services: services))
     }
@@ -66,6 +73,7 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
         APIRoutes(
             authenticator: authenticator,
             users: services.auth.store,
+            activity: AuthEventStore(database: services.database),
             conversations: ConversationRoutes(store: services.conversations, clock: services.clock),
             tasks: TaskRoutes(store: services.tasks, clock: services.clock),
             documents: DocumentRoutes(store: services.documents, search: services.documentSearch),

@@ -121,7 +121,11 @@ struct Users: AsyncParsableCommand {
                 let auth = SQLAuthStore(database: db)
                 let user = try await Admin.requireUser(admin, self.user)
                 let now = Date()
-                if let name { _ = try await auth.updateUser(id: user.id, name: name, image: nil, at: now) }
+                let byCLI = JSONValue.object([("by", .string("cli"))])
+                if let name {
+                    _ = try await auth.updateUser(id: user.id, name: name, image: nil, at: now,
+                                                  event: AuthEvent(userID: user.id, type: .userUpdated, detail: byCLI, createdAt: now))
+                }
                 if let email {
                     do { try await admin.setEmail(userID: user.id, email: email, at: now) } catch AuthStoreError.emailTaken {
                         CLI.fail("a user with email \(email.lowercased()) already exists")
@@ -129,7 +133,8 @@ struct Users: AsyncParsableCommand {
                 }
                 if let verified { try await admin.setVerified(userID: user.id, verified: verified, at: now) }
                 if let password {
-                    try await auth.updatePassword(userID: user.id, hash: try ScryptPasswordHasher().hash(password), at: now)
+                    try await auth.updatePassword(userID: user.id, hash: try ScryptPasswordHasher().hash(password), at: now,
+                                                  event: AuthEvent(userID: user.id, type: .passwordChanged, detail: byCLI, createdAt: now))
                     _ = try await admin.revokeSessions(userID: user.id)
                 }
                 let updated = try await Admin.requireUser(admin, user.id)
@@ -147,7 +152,9 @@ struct Users: AsyncParsableCommand {
             guard yes else { CLI.fail("deleting a user cannot be undone; add --yes to confirm") }
             try await Admin.withDatabase { db in
                 let user = try await Admin.requireUser(AdminStore(database: db), self.user)
-                try await SQLAuthStore(database: db).deleteUser(id: user.id)
+                let store = SQLAuthStore(database: db)
+                try await store.deleteUser(id: user.id, event: AuthEvent(userID: user.id, type: .userDeleted,
+                                                                         detail: .object([("by", .string("cli"))]), createdAt: Date()))
                 print("Deleted user \(user.id) <\(user.email)> and everything they owned.")
             }
         }

@@ -360,6 +360,10 @@ def test_isolation_expired_session_and_password_reset(start_server):
         wait_text(driver, ".banner-success", "Saved")
         wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".session")) >= 2)
         wait_text(driver, ".session", "This device")
+        # Recent activity: the sign-ins just made, with the address they came from.
+        wait_text(driver, "#sec-recent-activity ~ .activity-list .activity[data-type='session.signed_in']", "Signed in")
+        wait_text(driver, ".activity[data-type='session.signed_in']", "127.0.0.1")
+        wait_text(driver, ".activity[data-type='password.reset_completed']", "Password reset")
         screenshot(driver, "settings")
         [other] = [b for b in driver.find_elements(By.CSS_SELECTOR, ".card .btn") if b.text == "Sign out other sessions"]
         other.click()

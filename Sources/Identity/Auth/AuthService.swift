@@ -46,7 +46,7 @@ public struct AuthService: Sendable {
         let account = Account(id: RandomID.generate(), accountId: user.id, providerId: "credential", issuer: "local:credential",
                               userId: user.id, password: hash, createdAt: now, updatedAt: now)
         do {
-            try await store.createUser(user, account: account)
+            try await store.createUser(user, account: account, event: event(.signUp, userID: user.id, email: email, client: client))
         } catch AuthStoreError.emailTaken {
             throw AuthError.emailTaken
         }
@@ -60,24 +60,35 @@ public struct AuthService: Sendable {
         let invalid = AuthError.wrongEmailOrPassword
         guard let user = try await store.user(email: email.lowercased()) else {
             try await passwords.burn(password)
+            await recordFailedSignIn(userID: nil, email: email, reason: "unknown_email", client: client)
             throw invalid
         }
         guard let account = try await store.credentialAccount(userID: user.id), let hash = account.password else {
             try await passwords.burn(password)
+            await recordFailedSignIn(userID: user.id, email: email, reason: "no_password", client: client)
             throw invalid
         }
-        guard try await passwords.verify(password, hash: hash) else { throw invalid }
-        let session = try await createSession(userID: user.id, remember: remember, client: client)
+        guard try await passwords.verify(password, hash: hash) else {
+            await recordFailedSignIn(userID: user.id, email: email, reason: "wrong_password", client: client)
+            throw invalid
+        }
+        let session = try await createSession(userID: user.id, remember: remember, client: client,
+                                              event: event(.signIn, userID: user.id, client: client))
         return (user, session)
     }
 
     /// A new session row: `expiresIn` long, or one day when the user asked not to be remembered.
     public func createSession(userID: String, remember: Bool, client: Client) async throws -> Session {
+        try await createSession(userID: userID, remember: remember, client: client, event: nil)
+    }
+
+    /// A new session row, recording `event` with it.
+    func createSession(userID: String, remember: Bool, client: Client, event: AuthEvent?) async throws -> Session {
         let now = clock.now()
         let lifetime = remember ? TimeInterval(settings.expiresIn) : 86_400
         let session = Session(id: RandomID.generate(), expiresAt: now.addingTimeInterval(lifetime), token: RandomID.generate(),
                               createdAt: now, updatedAt: now, ipAddress: client.ipAddress, userAgent: client.userAgent, userId: userID)
-        try await store.createSession(session)
+        try await store.createSession(session, event: event)
         return session
     }
 
@@ -128,7 +139,9 @@ public struct AuthService: Sendable {
             throw AuthError.wrongPassword
         }
         let newHash = try await passwords.hash(new)
-        try await store.updatePassword(userID: user.id, hash: newHash, at: clock.now())
+        try await store.updatePassword(userID: user.id, hash: newHash, at: clock.now(),
+                                       event: event(.passwordChanged, userID: user.id, client: client,
+                                                    detail: .object([("revokeOtherSessions", .bool(revokeOthers))])))
         guard revokeOthers else { return nil }
         try await store.deleteSessions(userID: user.id, except: nil)
         return try await createSession(userID: user.id, remember: true, client: client)
@@ -140,13 +153,15 @@ public struct AuthService: Sendable {
 
     /// Starts a reset for `email` when such a user exists; answers the same either way.
     /// - Parameter linkBase: Stoa's auth base URL (`…/api/auth`).
-    public func requestPasswordReset(email: String, redirectTo: String?, linkBase: String) async throws {
+    public func requestPasswordReset(email: String, redirectTo: String?, linkBase: String, client: Client) async throws {
         // Known and unknown addresses do the same work (a lookup and a token row) and answer in
         // the same time; a row for an unknown address names no user and can never reset anything.
         let user = try await store.user(email: email.lowercased())
         let token = RandomID.generate(24)
         let now = clock.now()
-        try await store.createVerification(identifier: "reset-password:\(token)", value: user?.id ?? "", expiresAt: now.addingTimeInterval(Self.resetLifetime), at: now)
+        // The audit row names the address as typed (the only way to see requests for unknown ones).
+        try await store.createVerification(identifier: "reset-password:\(token)", value: user?.id ?? "", expiresAt: now.addingTimeInterval(Self.resetLifetime),
+                                           at: now, event: event(.passwordResetRequested, userID: user?.id, email: email, client: client))
         guard let user else { return }
         let callback = URIComponent.encode(redirectTo ?? "/")
         let url = "\(linkBase)/reset-password/\(token)?callbackURL=\(callback)"
@@ -167,7 +182,7 @@ public struct AuthService: Sendable {
 
     /// Sets a new password with a reset token; the token works once. With
     /// ``revokeSessionsOnReset`` the user's sessions and other reset links end in the same transaction.
-    public func resetPassword(token: String, newPassword: String) async throws {
+    public func resetPassword(token: String, newPassword: String, client: Client) async throws {
         try passwords.checkLength(newPassword)
         guard let userID = try await store.consumeVerification(identifier: "reset-password:\(token)", now: clock.now()), !userID.isEmpty else {
             throw AuthError.invalidResetToken
@@ -176,6 +191,8 @@ public struct AuthService: Sendable {
             throw AuthError.userNotFound
         }
         let hash = try await passwords.hash(newPassword)
-        try await store.resetPassword(userID: userID, hash: hash, at: clock.now(), revokeSessions: revokeSessionsOnReset)
+        try await store.resetPassword(userID: userID, hash: hash, at: clock.now(), revokeSessions: revokeSessionsOnReset,
+                                      event: event(.passwordResetCompleted, userID: userID, client: client,
+                                                   detail: .object([("sessionsRevoked", .bool(revokeSessionsOnReset))])))
     }
 }

@@ -24,17 +24,19 @@ public struct JWKSStore: Sendable {
     }
 
     /// Stores a new key and, in the same transaction, ends the signing life of `retiring` at
-    /// `createdAt` (a rotation), so no process ever sees a moment without a live key. Other
-    /// replicas hear of it at once on PostgreSQL (``DatabaseChange/keys``).
+    /// `createdAt` (a rotation, so no process ever sees a moment without a live key) and
+    /// records `event` (a key rotation in the audit trail). Other replicas hear of it at once
+    /// on PostgreSQL (``DatabaseChange/keys``).
     public func insert(id: String, publicKey: String, privateKey: String, createdAt: Date, expiresAt: Date?, alg: String, crv: String?,
-                       retiring: [String] = []) async throws {
+                       retiring: [String] = [], event: AuthEvent? = nil) async throws {
         try await db.transaction { tx in
-            for old in retiring {
-                try await tx.execute(#"UPDATE "jwks" SET "expiresAt" = ? WHERE "id" = ?"#, createdAt, old)
+            for kid in retiring {
+                try await tx.execute(#"UPDATE "jwks" SET "expiresAt" = ? WHERE "id" = ?"#, createdAt, kid)
             }
             try await tx.execute(
                 #"INSERT INTO "jwks" ("id", "publicKey", "privateKey", "createdAt", "expiresAt", "alg", "crv") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
                 id, publicKey, privateKey, createdAt, expiresAt, alg, crv)
+            if let event { try await AuthEventStore.record(event, on: tx) }
             try await tx.announce(.keys)
         }
     }

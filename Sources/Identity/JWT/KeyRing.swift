@@ -39,7 +39,8 @@ public actor KeyRing {
         try await reloadIfStale()
         let now = clock.now()
         if let key = keys.last(where: { $0.algorithm == settings.algorithm && $0.isLive(at: now) }) { return key }
-        return try await mint()
+        // The first key is no rotation; a replacement for one that expired (or another algorithm's) is.
+        return try await mint(reason: keys.isEmpty ? nil : "automatic")
     }
 
     /// Keys to publish: every key not yet past its expiry plus the grace period.
@@ -61,15 +62,14 @@ public actor KeyRing {
         return keys
     }
 
-    /// Retires the current signing keys now and mints a new one. Retired keys stay published
-    /// for the grace period, so tokens they signed keep verifying until they expire.
+    /// Retires the current signing keys now and mints a new one, in one transaction that also
+    /// records a `key.rotated` audit event. Retired keys stay published for the grace period, so
+    /// tokens they signed keep verifying until they expire.
     @discardableResult
     public func rotate() async throws -> SigningKey {
         try await reload()
         let now = clock.now()
-        let key = try await mint(retiring: keys.filter { $0.isLive(at: now) }.map(\.kid))
-        try await reload()
-        return key
+        return try await mint(retiring: keys.filter { $0.isLive(at: now) }.map(\.kid), reason: "manual")
     }
 
     /// Forgets the loaded keys, so the next use reads the table again (another process rotated
@@ -88,15 +88,23 @@ public actor KeyRing {
         return dead.map(\.kid)
     }
 
-    private func mint(retiring: [String] = []) async throws -> SigningKey {
+    /// Makes and stores a new signing key, retiring `retiring` with it. With a `reason` the
+    /// change is a rotation, recorded in the audit trail (`manual` or `automatic`).
+    private func mint(retiring: [String] = [], reason: String?) async throws -> SigningKey {
         let now = clock.now()
         let key = try SigningKey.generate(settings.algorithm, at: now, expiresAt: settings.rotationInterval.map { now.addingTimeInterval($0) })
         guard let material = key.privateKey else { throw SigningKey.KeyError.noPrivateKey(key.kid) }
+        let event = reason.map { reason in
+            AuthEvent(userID: nil, type: .keyRotated, detail: .object([
+                ("kid", .string(key.kid)), ("alg", .string(key.algorithm.rawValue)), ("reason", .string(reason)),
+                ("retired", .array(retiring.map { .string($0) })),
+            ]), createdAt: now)
+        }
         try await store.insert(id: key.kid, publicKey: key.publicJWK.serialized, privateKey: try cipher.encrypt(material.serialized()),
                                createdAt: now, expiresAt: key.expiresAt, alg: key.algorithm.rawValue,
-                               crv: key.publicJWK["crv"]?.stringValue, retiring: retiring)
+                               crv: key.publicJWK["crv"]?.stringValue, retiring: retiring, event: event)
         logger.notice("minted a new JWT signing key", metadata: ["kid": "\(key.kid)", "alg": "\(key.algorithm.rawValue)"])
-        keys.append(key)
+        if retiring.isEmpty { keys.append(key) } else { try await reload() }
         return key
     }
 

@@ -18,7 +18,18 @@ public struct SQLAuthStore: AuthStore {
 
     public static let userColumns = #""id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt""#
 
-    public func createUser(_ user: User, account: Account) async throws {
+    /// Runs `change` and records `event` in one transaction; without an event, just `change`.
+    @discardableResult
+    func write<T: Sendable>(_ event: AuthEvent?, _ change: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        guard let event else { return try await change(db) }
+        return try await db.transaction { tx in
+            let result = try await change(tx)
+            try await AuthEventStore.record(event, on: tx)
+            return result
+        }
+    }
+
+    public func createUser(_ user: User, account: Account, event: AuthEvent?) async throws {
         do {
             try await db.transaction { tx in
                 try await tx.execute(
@@ -27,6 +38,7 @@ public struct SQLAuthStore: AuthStore {
                 try await tx.execute(
                     #"INSERT INTO "account" ("id", "accountId", "providerId", "issuer", "userId", "password", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
                     account.id, account.accountId, account.providerId, account.issuer, account.userId, account.password, account.createdAt, account.updatedAt)
+                if let event { try await AuthEventStore.record(event, on: tx) }
             }
         } catch DatabaseError.uniqueViolation {
             throw AuthStoreError.emailTaken
@@ -59,7 +71,7 @@ public struct SQLAuthStore: AuthStore {
         }
     }
 
-    public func updateUser(id: String, name: String?, image: String??, at: Date) async throws -> User? {
+    public func updateUser(id: String, name: String?, image: String??, at: Date, event: AuthEvent?) async throws -> User? {
         var sets: [String] = [#""updatedAt" = ?"#]
         var binds: [DatabaseValue] = [.date(at)]
         if let name { sets.append(#""name" = ?"#); binds.append(.text(name)) }
@@ -68,22 +80,24 @@ public struct SQLAuthStore: AuthStore {
         defer { recentUsers.removeAll() }
         let sql = #"UPDATE "user" SET \#(sets.joined(separator: ", ")) WHERE "id" = ? RETURNING \#(Self.userColumns)"#
         let values = binds
-        let rows = try await db.transaction { tx in
-            let rows = try await tx.query(sql, values)
+        return try await write(event) { tx in
+            let user = try await tx.query(sql, values).first.map(Self.user)
             try await tx.announce(.users)
-            return rows
+            return user
         }
-        return try rows.first.map(Self.user)
     }
 
-    public func updatePassword(userID: String, hash: String, at: Date) async throws {
-        try await db.execute(
-            #"UPDATE "account" SET "password" = ?, "updatedAt" = ? WHERE "userId" = ? AND "providerId" = 'credential'"#, hash, at, userID)
+    public func updatePassword(userID: String, hash: String, at: Date, event: AuthEvent?) async throws {
+        try await write(event) { tx in
+            try await tx.execute(
+                #"UPDATE "account" SET "password" = ?, "updatedAt" = ? WHERE "userId" = ? AND "providerId" = 'credential'"#, hash, at, userID)
+        }
     }
 
-    public func resetPassword(userID: String, hash: String, at: Date, revokeSessions: Bool) async throws {
+    public func resetPassword(userID: String, hash: String, at: Date, revokeSessions: Bool, event: AuthEvent?) async throws {
         defer { if revokeSessions { recentSessions.removeAll() } }
         try await db.transaction { tx in
+            if let event { try await AuthEventStore.record(event, on: tx) }
             try await tx.execute(
                 #"UPDATE "account" SET "password" = ?, "updatedAt" = ? WHERE "userId" = ? AND "providerId" = 'credential'"#, hash, at, userID)
             guard revokeSessions else { return }
@@ -93,21 +107,32 @@ public struct SQLAuthStore: AuthStore {
         }
     }
 
-    public func deleteUser(id: String) async throws {
+    public func deleteUser(id: String, event: AuthEvent?) async throws {
         defer { recentSessions.removeAll(); recentUsers.removeAll() }
         try await db.transaction { tx in
             // Reset tokens name the user only in their value, so they go explicitly.
             try await tx.execute(#"DELETE FROM "verification" WHERE "value" = ? AND "identifier" LIKE 'reset-password:%'"#, id)
-            try await tx.execute(#"DELETE FROM "user" WHERE "id" = ?"#, id)
+            guard let deleted = try await tx.first(#"DELETE FROM "user" WHERE "id" = ? RETURNING "email""#, id) else { return }
             try await tx.announce(.sessions)
             try await tx.announce(.users)
+            // The audit rows stay, without what identifies the person (README, "Audit trail").
+            try await AuthEventStore.scrub(userID: id, email: try deleted.string("email"), on: tx)
+            guard var event else { return }
+            event.email = nil; event.ipAddress = nil; event.userAgent = nil
+            try await AuthEventStore.record(event, on: tx)
         }
     }
 
-    public func createSession(_ session: Session) async throws {
-        try await db.execute(
-            #"INSERT INTO "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
-            session.id, session.expiresAt, session.token, session.createdAt, session.updatedAt, session.ipAddress, session.userAgent, session.userId)
+    public func recordEvent(_ event: AuthEvent) async throws {
+        try await AuthEventStore.record(event, on: db)
+    }
+
+    public func createSession(_ session: Session, event: AuthEvent?) async throws {
+        try await write(event) { tx in
+            try await tx.execute(
+                #"INSERT INTO "session" ("id", "expiresAt", "token", "createdAt", "updatedAt", "ipAddress", "userAgent", "userId") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
+                session.id, session.expiresAt, session.token, session.createdAt, session.updatedAt, session.ipAddress, session.userAgent, session.userId)
+        }
     }
 
     public func session(token: String) async throws -> (Session, User)? {
@@ -143,31 +168,39 @@ public struct SQLAuthStore: AuthStore {
         try await db.execute(#"UPDATE "session" SET "expiresAt" = ?, "updatedAt" = ? WHERE "token" = ?"#, expiresAt, updatedAt, token)
     }
 
-    public func deleteSession(token: String) async throws {
+    public func deleteSession(token: String, event: AuthEvent?) async throws {
         defer { recentSessions.removeAll() }
-        try await deleteSessions(#"DELETE FROM "session" WHERE "token" = ?"#, token)
-    }
-
-    public func deleteSession(token: String, userID: String) async throws {
-        defer { recentSessions.removeAll() }
-        try await deleteSessions(#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ?"#, token, userID)
-    }
-
-    public func deleteSessions(userID: String, except token: String?) async throws {
-        defer { recentSessions.removeAll() }
-        if let token {
-            try await deleteSessions(#"DELETE FROM "session" WHERE "userId" = ? AND "token" <> ?"#, userID, token)
-        } else {
-            try await deleteSessions(#"DELETE FROM "session" WHERE "userId" = ?"#, userID)
+        try await db.transaction { tx in
+            guard let row = try await tx.first(#"DELETE FROM "session" WHERE "token" = ? RETURNING "userId""#, token) else { return }
+            try await tx.announce(.sessions)
+            guard var signedOut = event else { return }
+            signedOut.userID = try row.string("userId")
+            try await AuthEventStore.record(signedOut, on: tx)
         }
     }
 
-    /// Runs a `DELETE` of sessions and announces it to the other replicas in one transaction.
-    private func deleteSessions(_ sql: String, _ binds: DatabaseValueConvertible...) async throws {
-        let values = binds.map(\.databaseValue)
+    public func deleteSession(token: String, userID: String, event: AuthEvent?) async throws {
+        defer { recentSessions.removeAll() }
         try await db.transaction { tx in
-            _ = try await tx.query(sql, values)
+            let deleted = try await tx.query(#"DELETE FROM "session" WHERE "token" = ? AND "userId" = ? RETURNING "id""#, [.text(token), .text(userID)])
+            guard !deleted.isEmpty else { return }
             try await tx.announce(.sessions)
+            if let event { try await AuthEventStore.record(event, on: tx) }
+        }
+    }
+
+    public func deleteSessions(userID: String, except token: String?, event: AuthEvent?) async throws {
+        defer { recentSessions.removeAll() }
+        try await db.transaction { tx in
+            let deleted = if let token {
+                try await tx.query(#"DELETE FROM "session" WHERE "userId" = ? AND "token" <> ? RETURNING "id""#, [.text(userID), .text(token)])
+            } else {
+                try await tx.query(#"DELETE FROM "session" WHERE "userId" = ? RETURNING "id""#, [.text(userID)])
+            }
+            if !deleted.isEmpty { try await tx.announce(.sessions) }
+            guard var event else { return }
+            event.detail = event.detail.adding("count", .number(Double(deleted.count)))
+            try await AuthEventStore.record(event, on: tx)
         }
     }
 
@@ -189,10 +222,12 @@ public struct SQLAuthStore: AuthStore {
         ).map { try Self.session($0, prefix: "") }.filter { $0.expiresAt > now }
     }
 
-    public func createVerification(identifier: String, value: String, expiresAt: Date, at: Date) async throws {
-        try await db.execute(
-            #"INSERT INTO "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)"#,
-            RandomID.generate(32), identifier, value, expiresAt, at, at)
+    public func createVerification(identifier: String, value: String, expiresAt: Date, at: Date, event: AuthEvent?) async throws {
+        try await write(event) { tx in
+            try await tx.execute(
+                #"INSERT INTO "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)"#,
+                RandomID.generate(32), identifier, value, expiresAt, at, at)
+        }
     }
 
     public func consumeVerification(identifier: String, now: Date) async throws -> String? {

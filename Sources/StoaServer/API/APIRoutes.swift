@@ -9,6 +9,8 @@ struct APIRoutes: Sendable {
     let authenticator: APIAuthMiddleware
     /// Reads the profile of `GET /api/me`.
     let users: any AuthStore
+    /// The audit trail, for `GET /api/me/activity` (the caller's own rows only).
+    let activity: AuthEventStore
     let conversations: ConversationRoutes
     let tasks: TaskRoutes
     let documents: DocumentRoutes
@@ -19,6 +21,7 @@ struct APIRoutes: Sendable {
             .add(middleware: authenticator)
             .group(context: UserRequestContext.self)
         api.get("me") { _, context in try await me(context) }
+        api.get("me/activity") { request, context in try await myActivity(request, context) }
         conversations.register(on: api)
         tasks.register(on: api)
         documents.register(on: api)
@@ -31,5 +34,11 @@ struct APIRoutes: Sendable {
             throw APIAuthMiddleware.unauthorized("INVALID_TOKEN", "The account for this token no longer exists.")
         }
         return try .encoded(MeResponse(user))
+    }
+
+    /// `GET /api/me/activity`: the signed-in user's own audit events, newest first, paged.
+    func myActivity(_ request: Request, _ context: UserRequestContext) async throws -> Response {
+        let page = try request.page()
+        return try .encoded(PageResponse(try await activity.list(userID: context.user.id, page: page), ActivityResponse.init))
     }
 }

@@ -68,7 +68,7 @@ struct AuthEndpoints: Sendable {
     }
 
     func signOut(_ call: AuthCall) async throws -> AuthReply {
-        if let token = call.sessionToken { try await auth.store.deleteSession(token: token) }
+        if let token = call.sessionToken { try await auth.signOut(token: token, client: call.client) }
         var reply = AuthReply(.object([("success", .bool(true))]))
         reply.setCookies = cookies.clearSession()
         return reply
@@ -110,19 +110,19 @@ struct AuthEndpoints: Sendable {
         var fields = FieldReader(call)
         let token = fields.requiredString("token")
         try fields.finish()
-        try await auth.store.deleteSession(token: token, userID: current.user.id)
+        try await auth.revokeSession(token: token, userID: current.user.id, client: call.client)
         return AuthReply(.object([("status", .bool(true))]))
     }
 
     func revokeSessions(_ call: AuthCall) async throws -> AuthReply {
         let current = try await requireSession(call)
-        try await auth.store.deleteSessions(userID: current.user.id, except: nil)
+        try await auth.revokeSessions(userID: current.user.id, keeping: nil, client: call.client)
         return AuthReply(.object([("status", .bool(true))]))
     }
 
     func revokeOtherSessions(_ call: AuthCall) async throws -> AuthReply {
         let current = try await requireSession(call)
-        try await auth.store.deleteSessions(userID: current.user.id, except: current.session.token)
+        try await auth.revokeSessions(userID: current.user.id, keeping: current.session.token, client: call.client)
         return AuthReply(.object([("status", .bool(true))]))
     }
 
@@ -142,7 +142,7 @@ struct AuthEndpoints: Sendable {
             throw StoaError.badRequest("FIELD_NOT_ALLOWED", "Field not allowed to be set")
         }
         guard name != nil || image != nil else { throw StoaError(status: 400, code: nil, message: "No fields to update") }
-        _ = try await auth.store.updateUser(id: current.user.id, name: name, image: image, at: clock.now())
+        try await auth.updateUser(id: current.user.id, name: name, image: image, client: call.client)
         let reply = AuthReply(.object([("status", .bool(true))]))
         return withSessionCookie(reply, token: current.session.token, remember: !call.dontRemember)
     }
@@ -179,7 +179,7 @@ struct AuthEndpoints: Sendable {
         } else if !auth.isFresh(current.session) {
             throw StoaError.badRequest("SESSION_EXPIRED", "Session expired. Re-authenticate to perform this action.")
         }
-        try await auth.store.deleteUser(id: current.user.id)
+        try await auth.deleteUser(id: current.user.id, client: call.client)
         logger.notice("account deleted", metadata: ["user": "\(current.user.id)"])
         var reply = AuthReply(.object([("success", .bool(true)), ("message", .string("User deleted"))]))
         reply.setCookies = cookies.clearSession()
@@ -193,7 +193,7 @@ struct AuthEndpoints: Sendable {
         let email = fields.email("email")
         let redirectTo = fields.optionalString("redirectTo")
         try fields.finish()
-        try await auth.requestPasswordReset(email: email, redirectTo: redirectTo, linkBase: authBaseURL)
+        try await auth.requestPasswordReset(email: email, redirectTo: redirectTo, linkBase: authBaseURL, client: call.client)
         return AuthReply(.object([
             ("status", .bool(true)),
             ("message", .string("If this email exists in our system, check your email for the reset link")),
@@ -222,7 +222,7 @@ struct AuthEndpoints: Sendable {
         guard let token = bodyToken ?? call.query["token"], !token.isEmpty else {
             throw StoaError.badRequest("INVALID_TOKEN", "Invalid token")
         }
-        try await auth.resetPassword(token: token, newPassword: newPassword)
+        try await auth.resetPassword(token: token, newPassword: newPassword, client: call.client)
         return AuthReply(.object([("status", .bool(true))]))
     }
 

@@ -31,6 +31,7 @@ extension Migration {
         .documents,
         .embeddings,
         .messageHTML,
+        .authEvents,
         .mcpSessions,
     ]
 }

@@ -1,7 +1,7 @@
-// Settings: profile name, password, active sessions, account deletion.
+// Settings: profile name, password, active sessions, recent account activity, account deletion.
 
 import { get, post, describe } from './api.js';
-import { h, icon, toast, relativeTime } from './ui.js';
+import { h, icon, toast, relativeTime, formatDate } from './ui.js';
 import { field, banner, submitButton, checkPassword } from './forms.js';
 import { session, loadSession, signOut } from './session.js';
 
@@ -12,7 +12,7 @@ export async function renderSettings(root, navigate) {
     h('header', { class: 'settings-head' },
       h('a', { href: '/', class: 'btn btn-ghost' }, icon('back', 16), 'Back to chats'),
       h('h1', null, 'Settings')),
-    h('main', { class: 'settings-main' }, profile(user), password(navigate), sessions(), danger(navigate))));
+    h('main', { class: 'settings-main' }, profile(user), password(navigate), sessions(), activity(), danger(navigate))));
   root.querySelector('.settings-main input')?.focus();
 }
 
@@ -107,6 +107,48 @@ function sessions() {
   });
   load();
   return section('Active sessions', 'Devices where you’re signed in.', msg.el, list, h('div', { class: 'actions' }, revokeAll));
+}
+
+// What each audit event type reads as; unknown (newer) types show as they are.
+const activityLabels = {
+  'user.signed_up': 'Account created',
+  'session.signed_in': 'Signed in',
+  'session.sign_in_failed': 'Failed sign-in attempt',
+  'session.signed_out': 'Signed out',
+  'session.revoked': 'Sessions signed out',
+  'password.changed': 'Password changed',
+  'password.reset_requested': 'Password reset requested',
+  'password.reset_completed': 'Password reset',
+  'user.updated': 'Profile updated',
+};
+
+function activityLabel(event) {
+  if (event.type === 'session.revoked') {
+    const scope = event.detail && event.detail.scope;
+    return scope === 'one' ? 'A session was signed out' : scope === 'others' ? 'Other sessions signed out' : 'All sessions signed out';
+  }
+  if (event.type === 'session.sign_in_failed' && event.detail && event.detail.reason === 'wrong_password') return 'Failed sign-in (wrong password)';
+  return activityLabels[event.type] || event.type;
+}
+
+function activity() {
+  const list = h('ul', { class: 'activity-list' });
+  const msg = banner();
+  async function load() {
+    try {
+      const page = await get('/api/me/activity?limit=20');
+      list.replaceChildren(...page.items.map((e) => h('li', { class: 'activity', dataset: { type: e.type } },
+        h('p', { class: 'activity-name' }, activityLabel(e)),
+        h('p', { class: 'muted small' },
+          h('time', { datetime: e.createdAt, title: e.createdAt }, formatDate(e.createdAt)),
+          ' · ' + [e.ipAddress || 'Unknown address', describeAgent(e.userAgent)].join(' · ')))));
+      if (!page.items.length) list.replaceChildren(h('li', { class: 'activity muted' }, 'Nothing yet.'));
+    } catch (err) {
+      if (err.status !== 401) msg.show(describe(err));
+    }
+  }
+  load();
+  return section('Recent activity', 'Sign-ins, password changes and other account events, newest first.', msg.el, list);
 }
 
 function danger(navigate) {
