@@ -43,6 +43,8 @@ public struct StoaConfiguration: Sendable {
     /// Whether a password reset signs the user out everywhere and voids their other reset
     /// links (`STOA_REVOKE_SESSIONS_ON_RESET`, on; Better Auth's default is off).
     public var revokeSessionsOnReset: Bool = true
+    /// Prometheus metrics at `/metrics` (off by default).
+    public var metrics = MetricsSettings()
 
     public init() {}
 
@@ -276,6 +278,7 @@ extension StoaConfiguration {
             config.logFormat = format.lowercased()
         }
         if let disable = try bool("STOA_DISABLE_ORIGIN_CHECK") { config.disableOriginCheck = disable }
+        config.metrics = try MetricsSettings.load(value, mainPort: config.port)
 
         if let alg = value("STOA_JWT_ALG") {
             guard ["eddsa", "es256", "rs256"].contains(alg.lowercased()) else {
