@@ -18,10 +18,15 @@ public final class PostgresDatabase: Database {
     private let clients: [(loop: any EventLoop, client: PostgresClient)]
     private let runTask: Task<Void, Never>
     private let next = Atomic<Int>(0)
+    /// Operations holding or waiting for a pooled connection (PostgresNIO does not publish its pool's state).
+    private let inFlight = Atomic<Int>(0)
+    /// The pools' connection limits, summed.
+    private let maxConnections: Int
     let logger: Logger
 
-    private init(clients: [(loop: any EventLoop, client: PostgresClient)], logger: Logger, started: AsyncStream<Void>.Continuation) {
+    private init(clients: [(loop: any EventLoop, client: PostgresClient)], maxConnections: Int, logger: Logger, started: AsyncStream<Void>.Continuation) {
         self.clients = clients
+        self.maxConnections = maxConnections
         self.logger = logger
         self.runTask = Task {
             started.yield()
@@ -68,7 +73,8 @@ public final class PostgresDatabase: Database {
             (loop: loop, client: PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger))
         }
         let (started, continuation) = AsyncStream.makeStream(of: Void.self)
-        let db = PostgresDatabase(clients: clients, logger: logger, started: continuation)
+        let db = PostgresDatabase(clients: clients, maxConnections: configuration.options.maximumConnections * loops.count,
+                                  logger: logger, started: continuation)
         // Wait until the pools' run loops are going, so the first query does not race them
         // (PostgresNIO warns about leasing before `run()`).
         for await _ in started {}
@@ -100,7 +106,13 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    public var statistics: DatabaseStatistics {
+        DatabaseStatistics(operationsInFlight: inFlight.load(ordering: .relaxed), maxConnections: maxConnections)
+    }
+
     public func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
             let rows = try await client.query(PostgresDatabase.makeQuery(sql, binds), logger: logger)
             return try await PostgresDatabase.collect(rows)
@@ -110,6 +122,8 @@ public final class PostgresDatabase: Database {
     }
 
     public func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
             return try await PostgresDatabase.collect(client.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger))
         } catch {
@@ -118,6 +132,8 @@ public final class PostgresDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
@@ -131,7 +147,9 @@ public final class PostgresDatabase: Database {
     }
 
     public func withSession<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        return try await client.withConnection { connection in
             try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
         }
     }
