@@ -10,8 +10,9 @@ import Glibc
 
 /// `STOA_METRICS`: Prometheus text at `/metrics` (or on a port of its own), with request
 /// counts by route pattern, sign-ins by outcome, rate-limit refusals, chat turns, model rounds
-/// and the sampled gauges. Each test's application has its own registry.
-@Suite struct MetricsTests {
+/// and the sampled gauges. Each test's application has its own registry. One test at a time:
+/// on PostgreSQL the whole suite already runs close to the server's connection limit.
+@Suite(.serialized) struct MetricsTests {
     /// The value of one series (`name{labels}` exactly as rendered), or nil when it is absent.
     static func value(_ series: String, in text: String) -> Double? {
         for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
