@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // SQLite's C API from the system (sqlite3.h and libsqlite3: Debian's libsqlite3-dev).
@@ -78,6 +80,7 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Web"), .copy("OpenAPI/openapi.json")]),
         .executableTarget(name: "stoa", dependencies: [
             "StoaServer", "StoaCore", "Storage", "Identity", "Knowledge",
@@ -88,6 +91,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "StoaTestSupport", dependencies: ["Storage", "StoaCore", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/StoaTestSupport"),
@@ -107,6 +112,7 @@ let package = Package(
             "StoaServer", "Identity", "Storage", "StoaCore", "StoaTestSupport", "Conversations", "Tasks", "Assistant",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], exclude: ["Fixtures"]),
     ]
 )

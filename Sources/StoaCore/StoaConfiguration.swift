@@ -45,6 +45,8 @@ public struct StoaConfiguration: Sendable {
     public var revokeSessionsOnReset: Bool = true
     /// Days the audit trail (`auth_event`) keeps a row (`STOA_AUDIT_RETENTION_DAYS`, 90; 0 = forever).
     public var auditRetentionDays: Int = 90
+    /// Prometheus metrics at `/metrics` (off by default).
+    public var metrics = MetricsSettings()
 
     public init() {}
 
@@ -283,6 +285,7 @@ extension StoaConfiguration {
             config.logFormat = format.lowercased()
         }
         if let disable = try bool("STOA_DISABLE_ORIGIN_CHECK") { config.disableOriginCheck = disable }
+        config.metrics = try MetricsSettings.load(value, mainPort: config.port)
 
         if let alg = value("STOA_JWT_ALG") {
             guard ["eddsa", "es256", "rs256"].contains(alg.lowercased()) else {

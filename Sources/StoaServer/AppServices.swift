@@ -37,6 +37,8 @@ public struct AppServices: Sendable {
     public var chatModel: any ChatModel
     /// Set when shutdown begins (`/readyz` then answers 503).
     public let drain = Drain()
+    /// Prometheus metrics, when `STOA_METRICS` is on (nil: nothing is recorded).
+    public var metrics: StoaMetrics? = nil
 
     /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
     public var authBaseURL: String {
@@ -50,8 +52,11 @@ public struct AppServices: Sendable {
         database: any Database,
         clock: any StoaClock = SystemClock(),
         mailer: (any Mailer)? = nil,
+        metrics: StoaMetrics? = nil,
         logger: Logger
     ) -> AppServices {
+        // Off means nothing is recorded; on, a registry of our own unless the caller brings one.
+        let metrics = configuration.metrics.enabled ? (metrics ?? StoaMetrics()) : nil
         let pool = HashingPool(threads: configuration.hashThreads, queueLimit: configuration.hashQueueLimit)
         let passwords = PasswordService(pool: pool)
         let store = SQLAuthStore(database: database, sessionCacheAge: .seconds(configuration.session.cacheAge))
@@ -80,14 +85,16 @@ public struct AppServices: Sendable {
         verifierSettings.maxTokenBytes = 8 * 1024
         let verifier = TokenVerifier(source: source, settings: verifierSettings, logger: logger, now: { clock.now() })
         let documents = SQLDocumentStore(database: database)
-        return AppServices(
+        var services = AppServices(
             configuration: configuration, database: database, auth: auth, cookies: cookies,
             origins: OriginPolicy(baseURL: configuration.baseURL, trustedOrigins: configuration.trustedOrigins),
             rateLimiter: limiter, userTurnLimiter: turnLimiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
             hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier,
             conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database),
             documents: documents, documentSearch: makeDocumentSearch(documents, configuration.assistant, logger: logger),
-            chatModel: makeChatModel(configuration.assistant, logger: logger))
+            chatModel: makeChatModel(configuration.assistant, logger: logger, metrics: metrics))
+        services.metrics = metrics
+        return services
     }
 
     /// The embeddings provider of `STOA_EMBEDDINGS`, if any.
@@ -112,27 +119,31 @@ public struct AppServices: Sendable {
     }
 
     /// The models of `STOA_ASSISTANT`, in order, skipping unconfigured ones; `builtin` last resort.
-    public static func makeChatModel(_ settings: AssistantSettings, logger: Logger) -> any ChatModel {
+    /// With `metrics`, each provider is wrapped in a ``MeasuredModel`` labelled with its name.
+    public static func makeChatModel(_ settings: AssistantSettings, logger: Logger, metrics: StoaMetrics? = nil) -> any ChatModel {
         var models: [any ChatModel] = []
+        func add(_ model: any ChatModel, provider: String) {
+            models.append(metrics.map { MeasuredModel(model, provider: provider, metrics: $0) } ?? model)
+        }
         for name in settings.order {
             switch name {
             case "openai" where settings.openAIConfigured:
                 var openAI = OpenAIModel.Settings(baseURL: settings.openAIBaseURL ?? "https://api.openai.com/v1", apiKey: settings.openAIKey, model: settings.openAIModel)
                 openAI.firstTokenTimeout = .seconds(Int64(settings.firstTokenTimeout))
-                models.append(OpenAIModel(settings: openAI))
+                add(OpenAIModel(settings: openAI), provider: "openai")
             case "gemini":
                 guard let key = settings.geminiKey else { continue }
                 var gemini = GeminiModel.Settings(apiKey: key, model: settings.geminiModel)
                 if let base = settings.geminiBaseURL { gemini.baseURL = base }
                 gemini.firstTokenTimeout = .seconds(Int64(settings.firstTokenTimeout))
-                models.append(GeminiModel(settings: gemini))
+                add(GeminiModel(settings: gemini), provider: "gemini")
             case "builtin":
-                models.append(BuiltinModel())
+                add(BuiltinModel(), provider: "builtin")
             default:
                 continue
             }
         }
-        if models.isEmpty { models = [BuiltinModel()] }
+        if models.isEmpty { add(BuiltinModel(), provider: "builtin") }
         return models.count == 1 ? models[0] : FallbackModel(models, logger: logger)
     }
 

@@ -21,11 +21,21 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
         additionalChannelHandlers: [ConnectionGuard(headerTimeout: .seconds(Int64(limits.headerTimeout)), counter: counter, logger: logger)],
         idleTimeout: .seconds(Int64(limits.idleTimeout)))
     http1.httpDecoder = .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 200)
+    var background = backgroundServices(services, mcpSessions: mcpSessions)
+    if let metrics = services.metrics {
+        metrics.sample(connections: counter)
+        metrics.sample(database: services.database)
+        metrics.sample(hashingPool: services.hashingPool)
+        if config.role.servesAPI { metrics.sample(mcpSessions: mcpSessions) }
+        if let port = config.metrics.port {
+            background.append(makeMetricsListener(metrics: metrics, host: config.metrics.host, port: port, logger: logger))
+        }
+    }
     return Application(
         router: router,
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Stoa"),
-        services: backgroundServices(services, mcpSessions: mcpSessions),
+        services: background,
         logger: services.logger)
 }
 
@@ -53,6 +63,8 @@ func backgroundServices(_ services: AppServices, mcpSessions: MCPSessions) -> [a
 public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) -> Router<AppRequestContext> {
     let config = services.configuration
     let router = Router(context: AppRequestContext.self)
+    // Outermost, so it records the status the client gets and the pattern the router matched.
+    if let metrics = services.metrics { router.add(middleware: HTTPMetricsMiddleware(metrics: metrics.http)) }
     router.add(middleware: RequestLogMiddleware(clientAddress: services.clientAddress, accessLog: config.logFormat == "json"))
     router.add(middleware: ServerTimingMiddleware())
     // CORS outside the error middleware, so errors reach browser apps on trusted origins too.
@@ -62,9 +74,10 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
         let endpoints = AuthEndpoints(auth: services.auth, cookies: services.cookies, origins: services.origins, tokenIssuer: services.tokenIssuer,
                                       authBaseURL: services.authBaseURL, clock: services.clock, logger: services.logger)
         AuthRoutes(endpoints: endpoints, rateLimiter: services.rateLimiter, clientAddress: services.clientAddress, origins: services.origins,
-                   disableOriginCheck: config.disableOriginCheck, cookies: services.cookies).register(on: router)
+                   disableOriginCheck: config.disableOriginCheck, cookies: services.cookies, metrics: services.metrics).register(on: router)
     }
     HealthRoutes(database: services.database, drain: services.drain).register(on: router)
+    if config.metrics.servedOnMainPort, let metrics = services.metrics { MetricsRoutes(metrics: metrics).register(on: router) }
     OpenAPIRoutes(role: config.role).register(on: router)
     if config.role.servesAPI {
         let authenticator = APIAuthMiddleware(verifier: services.tokenVerifier, sessions: config.role == .all ? services.auth : nil,
@@ -79,11 +92,11 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
             documents: DocumentRoutes(store: services.documents, search: services.documentSearch),
             chat: ChatRoutes(conversations: services.conversations, toolboxes: toolboxes, model: services.chatModel,
                              turnLimiter: services.userTurnLimiter, clock: services.clock, logger: services.logger,
-                             contextBudget: config.assistant.contextBudget)
+                             contextBudget: config.assistant.contextBudget, metrics: services.metrics)
         ).register(on: router)
         MCPRoutes(authenticator: authenticator, sessions: mcpSessions ?? MCPSessions(database: services.database, clock: services.clock, logger: services.logger),
                   toolboxes: toolboxes, turnLimiter: services.userTurnLimiter, origins: services.origins,
-                  clock: services.clock, logger: services.logger).register(on: router)
+                  clock: services.clock, logger: services.logger, metrics: services.metrics).register(on: router)
     }
     if config.role == .all {
         WebRoutes(files: WebFiles(directory: config.webDirectory), sessions: services.auth, cookies: services.cookies).register(on: router)

@@ -47,6 +47,8 @@ public protocol Database: SQLExecutor {
     func ping() async throws
     /// Closes connections; the database is unusable afterwards.
     func close() async
+    /// How busy it is now (for metrics; cheap to read).
+    var statistics: DatabaseStatistics { get }
 }
 
 extension Database {

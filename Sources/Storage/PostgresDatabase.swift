@@ -26,6 +26,10 @@ public final class PostgresDatabase: Database {
     let configuration: PostgresClient.Configuration
     /// The same server for a single connection of the availability probe.
     let probeConfiguration: PostgresConnection.Configuration
+    /// Operations holding or waiting for a pooled connection (PostgresNIO does not publish its pool's state).
+    private let inFlight = Atomic<Int>(0)
+    /// The pools' connection limits, summed.
+    private let maxConnections: Int
     let logger: Logger
     private let monitor = Mutex<Task<Void, Never>?>(nil)
 
@@ -75,8 +79,9 @@ public final class PostgresDatabase: Database {
         }
     }
 
-    private init(pools: Pools, configuration: PostgresClient.Configuration, probeConfiguration: PostgresConnection.Configuration, logger: Logger) {
+    private init(pools: Pools, configuration: PostgresClient.Configuration, maxConnections: Int, probeConfiguration: PostgresConnection.Configuration, logger: Logger) {
         self.pools = Mutex(pools)
+        self.maxConnections = maxConnections
         self.configuration = configuration
         self.probeConfiguration = probeConfiguration
         self.logger = logger
@@ -127,6 +132,7 @@ public final class PostgresDatabase: Database {
         configuration.options.minimumConnections = min(max(1, Self.warmConnections / loops), configuration.options.maximumConnections - 1)
         configuration.options.keepAliveBehavior = nil
         let db = PostgresDatabase(pools: await Pools.start(configuration, logger: logger), configuration: configuration,
+                                  maxConnections: configuration.options.maximumConnections * loops,
                                   probeConfiguration: probe, logger: logger)
         do {
             try await db.ping()
@@ -168,7 +174,13 @@ public final class PostgresDatabase: Database {
         return config
     }
 
+    public var statistics: DatabaseStatistics {
+        DatabaseStatistics(operationsInFlight: inFlight.load(ordering: .relaxed), maxConnections: maxConnections)
+    }
+
     public func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
             let rows = try await client.query(PostgresDatabase.makeQuery(sql, binds), logger: logger)
             return try await PostgresDatabase.collect(rows)
@@ -178,6 +190,8 @@ public final class PostgresDatabase: Database {
     }
 
     public func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
             return try await PostgresDatabase.collect(client.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger))
         } catch {
@@ -186,6 +200,8 @@ public final class PostgresDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
@@ -199,6 +215,8 @@ public final class PostgresDatabase: Database {
     }
 
     public func withSession<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
             return try await client.withConnection { connection in
                 try await body(PostgresConnectionSession(connection: connection, logger: self.logger))

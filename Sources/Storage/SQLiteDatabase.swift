@@ -40,6 +40,8 @@ public final class SQLiteDatabase: Database, DatabaseSession {
     /// How often the WAL is copied back into the database file.
     static let checkpointInterval: Duration = .seconds(1)
     private let checkpoints: Task<Void, Never>
+    /// Statements, transactions and sessions running or waiting for the writer's lock.
+    private let inFlight = Atomic<Int>(0)
 
     private init(connection: SQLiteConnectionHandle, checkpointConnection: SQLiteConnectionHandle, path: String) {
         self.connection = connection
@@ -77,16 +79,26 @@ public final class SQLiteDatabase: Database, DatabaseSession {
     }
 
     public func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
         if let rows = try readers.runQuery(sql, binds) { return rows }
         return try await lock.withLock { try await self.run(sql, binds) }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await lock.withLock { try await self.runTransaction(body) }
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        return try await lock.withLock { try await self.runTransaction(body) }
     }
 
     public func withSession<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
-        try await lock.withLock { try await body(HeldSQLiteSession(database: self)) }
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        return try await lock.withLock { try await body(HeldSQLiteSession(database: self)) }
+    }
+
+    public var statistics: DatabaseStatistics {
+        DatabaseStatistics(operationsInFlight: inFlight.load(ordering: .relaxed), readerConnections: readers.count)
     }
 
     public func close() async {
@@ -165,6 +177,9 @@ final class SQLiteReaders: Sendable {
     private let all = Mutex<(readers: [Reader], closed: Bool)>(([], false))
 
     init(path: String) { self.path = path }
+
+    /// Reader connections opened so far.
+    var count: Int { all.withLock { $0.readers.count } }
 
     /// The rows of `sql` when it is a read-only query run on this thread's reader; `nil` when it
     /// must go to the writer (not a query, no reader could be opened, or the file was busy).

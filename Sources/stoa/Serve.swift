@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
 
-        let services = AppServices.make(configuration: config, database: database, logger: logger)
+        let services = AppServices.make(configuration: config, database: database, metrics: CLI.bootstrapMetrics(config.metrics), logger: logger)
         if config.role == .api {
             logger.notice("verifying access tokens against a remote JWKS", metadata: ["jwks": "\(config.jwksURL)"])
         }
@@ -83,6 +83,7 @@ struct Serve: AsyncParsableCommand {
             "url": "http://\(config.host):\(config.port)", "role": "\(config.role.rawValue)",
             "database": "\(config.database.redacted)", "baseURL": "\(config.baseURL)",
             "rateLimit": "\(config.rateLimit.enabled ? config.rateLimit.storage.rawValue : "off")",
+            "metrics": "\(config.metrics.enabled ? config.metrics.port.map { "http://\(config.metrics.host):\($0)/metrics" } ?? "/metrics" : "off")",
         ])
         // SIGTERM/SIGINT: `/readyz` turns 503 at once (DrainOnShutdown is told first), then the
         // server stops accepting and waits for requests and streams in flight, for at most

@@ -24,6 +24,8 @@ struct ChatRoutes: Sendable {
     let logger: Logger
     /// How much recent history (characters) goes to the model; the newest message always does.
     let contextBudget: Int
+    /// Turns by outcome and turn-limit refusals (nil when `STOA_METRICS` is off).
+    var metrics: StoaMetrics? = nil
     static let maxContent = 32_000
 
     func register(on api: RouterGroup<UserRequestContext>) {
@@ -37,7 +39,7 @@ struct ChatRoutes: Sendable {
     func post(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: ConversationRoutes.notFound)
         let content = try await request.decode(as: NewMessageBody.self, context: context).content
-        try await checkTurnLimit(context.user.id)
+        try await checkTurnLimit(context.user.id, route: "/api/conversations/{id}/messages")
         var phases = PhaseTimer()
         // The message is saved and the context read (side by side on PostgreSQL); the saved
         // message then joins the context as the newest turn.
@@ -54,6 +56,7 @@ struct ChatRoutes: Sendable {
         let (text, records) = try await collect(turn)
         phases.end("assistant")
         let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
+        metrics?.chatTurns.record(.ok)
         phases.end("save")
         let json = try OrderedJSONEncoder.encode(ChatTurnResponse(userMessage: MessageResponse(userMessage), assistantMessage: MessageResponse(assistant)))
         phases.end("render")
@@ -72,7 +75,7 @@ struct ChatRoutes: Sendable {
             content = body.query
             sessionID = body.session
         }
-        try await checkTurnLimit(context.user.id)
+        try await checkTurnLimit(context.user.id, route: selection ? "/api/ask-selection" : "/api/chat")
         let conversationID = try await resolveConversation(userID: context.user.id, sessionID: sessionID)
         guard try await conversations.append(userID: context.user.id, conversationID: conversationID, role: .user, content: content,
                                              sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) != nil else {
@@ -81,12 +84,18 @@ struct ChatRoutes: Sendable {
         let turn = try await prepare(userID: context.user.id, conversationID: conversationID, request: request)
         let (text, records) = try await collect(turn)
         let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
+        metrics?.chatTurns.record(.ok)
         return try .encoded(ChatReplyResponse(response: assistant.content, sessionID: conversationID, messageID: assistant.id, sources: assistant.sources))
     }
 
-    /// Refuses a turn over the user's per-minute limit before anything is saved.
-    func checkTurnLimit(_ userID: String) async throws {
+    /// Refuses a turn over the user's per-minute limit before anything is saved. `route` is the
+    /// pattern the refusal is counted under.
+    func checkTurnLimit(_ userID: String, route: String) async throws {
         guard let turnLimiter, case .denied(let retryAfter) = try await turnLimiter.check(userID: userID) else { return }
+        if let metrics {
+            metrics.chatTurns.record(.rateLimited)
+            metrics.rateLimitRefusals(rule: "user_turns", route: route).increment()
+        }
         throw StoaError.tooManyTurns(retryAfter: retryAfter)
     }
 
@@ -155,6 +164,7 @@ struct ChatRoutes: Sendable {
             }
         } catch {
             logger.warning("assistant failed", metadata: ["model": "\(model.name)", "error": "\(error)"])
+            metrics?.chatTurns.record(.upstreamError)
             // What was said before the failure is kept, marked as cut short.
             if !text.isEmpty || !records.isEmpty { _ = try await saveReply(turn, text: text, records: records, truncated: true) }
             throw Self.upstreamError
@@ -181,6 +191,7 @@ struct ChatRoutes: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
+        let turns = metrics?.chatTurns
         let body = ResponseBody { writer in
             try await writer.write(Self.event("message", try OrderedJSONEncoder.encode(MessageResponse(userMessage))))
             var text = ""
@@ -204,6 +215,7 @@ struct ChatRoutes: Sendable {
                 logger.warning("assistant failed while streaming", metadata: ["model": "\(model.name)", "error": "\(error)"])
                 failed = true
             }
+            turns?.record(failed ? .upstreamError : disconnected ? .disconnected : .ok)
             if failed && text.isEmpty && records.isEmpty {
                 try? await writer.write(Self.event("error", .object([("code", .string("UPSTREAM_ERROR")), ("message", .string(Self.upstreamError.message ?? ""))])))
                 try await writer.finish(nil)

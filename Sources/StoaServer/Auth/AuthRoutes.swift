@@ -4,6 +4,7 @@ import Hummingbird
 import Identity
 import Logging
 import NIOCore
+import Prometheus
 import StoaCore
 
 /// One route of `/api/auth`: its method, its path below `/api/auth` (Hummingbird's pattern
@@ -38,6 +39,8 @@ struct AuthRoutes: Sendable {
     /// `STOA_DISABLE_ORIGIN_CHECK`: skips the CSRF origin check (redirect targets stay checked).
     let disableOriginCheck: Bool
     let cookies: AuthCookies
+    /// Sign-ins by outcome and rate-limit refusals (nil when `STOA_METRICS` is off).
+    var metrics: StoaMetrics? = nil
     static let basePath = "/api/auth"
 
     /// Every endpoint. The OpenAPI description and the route tests read this list too.
@@ -69,13 +72,28 @@ struct AuthRoutes: Sendable {
     func register(on router: Router<AppRequestContext>) {
         let group = router.group(RouterPath(String(Self.basePath.dropFirst()))).add(middleware: BetterAuthPathRules())
         for route in Self.routes {
+            // Made once per route here, so a request never looks a counter up.
+            let refusals = metrics?.rateLimitRefusals(rule: "auth", route: Self.basePath + "/" + route.path)
+            guard let signIns = route.path == "sign-in/email" ? metrics?.signIns : nil else {
+                group.on(RouterPath(route.path), method: route.method) { request, context in
+                    try await respond(request, context: context, route: route, refusals: refusals)
+                }
+                continue
+            }
             group.on(RouterPath(route.path), method: route.method) { request, context in
-                try await respond(request, context: context, route: route)
+                do {
+                    let response = try await respond(request, context: context, route: route, refusals: refusals)
+                    signIns.record(.init(status: Int(response.status.code)))
+                    return response
+                } catch {
+                    signIns.record(.init(error: error))
+                    throw error
+                }
             }
         }
     }
 
-    func respond(_ request: Request, context: AppRequestContext, route: AuthRoute) async throws -> Response {
+    func respond(_ request: Request, context: AppRequestContext, route: AuthRoute, refusals: Counter? = nil) async throws -> Response {
         // The route pattern (`/reset-password/{token}`), never the raw path: rate-limit keys
         // never hold a token and their number is bounded.
         let pattern = "/" + route.path
@@ -84,6 +102,7 @@ struct AuthRoutes: Sendable {
             userAgent: request.headers[.userAgent])
         if let limiter = rateLimiter {
             if case .denied(let retryAfter) = try await limiter.check(ip: client.ipAddress, route: pattern) {
+                refusals?.increment()
                 var response = Response.json(.object([("message", .string("Too many requests. Please try again later."))]), status: .tooManyRequests)
                 response.headers[.xRetryAfter] = String(retryAfter)
                 return response

@@ -21,6 +21,8 @@ struct MCPRoutes: Sendable {
     let origins: OriginPolicy
     let clock: any StoaClock
     let logger: Logger
+    /// Turn-limit refusals of tool calls (nil when `STOA_METRICS` is off).
+    var metrics: StoaMetrics? = nil
 
     func register(on router: Router<AppRequestContext>) {
         let mcp = router.group("mcp")
@@ -45,6 +47,7 @@ struct MCPRoutes: Sendable {
         if let limiter = turnLimiter {
             for _ in 0..<MCPHTTPAdapter.toolCallCount(body) {
                 if case .denied(let retryAfter) = try await limiter.check(userID: context.user.id) {
+                    metrics?.rateLimitRefusals(rule: "user_turns", route: "/mcp").increment()
                     throw StoaError.tooManyTurns(retryAfter: retryAfter)
                 }
             }
