@@ -12,7 +12,7 @@ struct Keys: AsyncParsableCommand {
         abstract: "Manage the JWT signing keys (list, rotate, prune) and issue tokens for operators.",
         discussion: """
         Uses the same configuration as `serve` (DATABASE_URL, BETTER_AUTH_SECRET(S), STOA_JWT_ALG, …).
-        A running server picks up keys rotated here within 60 seconds.
+        Running servers on PostgreSQL use a key rotated here within a second (on SQLite within 60 seconds).
         """,
         subcommands: [List.self, Rotate.self, Prune.self, Issue.self],
         defaultSubcommand: List.self)
@@ -45,7 +45,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             try await Keys.withKeyRing { ring, _ in
                 let key = try await ring.rotate()
-                print("New signing key \(key.kid) (\(key.algorithm.rawValue)). Running servers use it within 60 s.")
+                print("New signing key \(key.kid) (\(key.algorithm.rawValue)). Running servers use it within a second on PostgreSQL, within 60 s on SQLite.")
             }
         }
     }

@@ -162,6 +162,11 @@ struct ChatRoutes: Sendable {
                 case .tool(let record): records.append(record)
                 }
             }
+        } catch let error as DatabaseError {
+            // A tool's query failed (the database went away mid-turn): 503 as for any request
+            // then, not an upstream error; what was said is not saved (there is nowhere to).
+            logger.warning("the database failed during a turn", metadata: ["error": "\(error)"])
+            throw error
         } catch {
             logger.warning("assistant failed", metadata: ["model": "\(model.name)", "error": "\(error)"])
             metrics?.chatTurns.record(.upstreamError)
