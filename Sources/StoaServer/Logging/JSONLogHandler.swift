@@ -46,6 +46,10 @@ public struct JSONLogHandler: LogHandler {
     static func json(_ value: Logger.Metadata.Value) -> JSONValue {
         switch value {
         case .string(let s): return .string(s)
+        // Numbers and flags stay numbers and flags (a status or a duration to query on).
+        case .stringConvertible(let c as Int): return .number(Double(c))
+        case .stringConvertible(let c as Double): return c.isFinite ? .number(c) : .string(c.description)
+        case .stringConvertible(let c as Bool): return .bool(c)
         case .stringConvertible(let c): return .string(c.description)
         case .array(let items): return .array(items.map(json))
         case .dictionary(let dictionary): return .object(dictionary.keys.sorted().map { ($0, json(dictionary[$0]!)) })

@@ -45,7 +45,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             "method": .string(request.method.rawValue),
             "route": .string(context.endpointPath ?? "unmatched"),
             "status": .stringConvertible(status),
-            "duration_ms": .string((ContinuousClock.now - start).milliseconds.twoDecimals),
+            "duration_ms": .stringConvertible(((ContinuousClock.now - start).milliseconds * 100).rounded() / 100),
         ]
         if let user = context.requestLog.userID { metadata["user_id"] = .string(user) }
         context.logger.info("request", metadata: metadata)
