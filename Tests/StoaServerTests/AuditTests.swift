@@ -149,6 +149,23 @@ import Testing
         }
     }
 
+    @Test("stoa sessions revoke (one session, or all of a user's) is recorded as session.revoked by the CLI")
+    func operatorRevocations() async throws {
+        try await TestApp.run { client, app in
+            let a = try await APIUser.signUp(client, "ops@x.io")
+            let admin = AdminStore(database: app.database)
+            let sessions = try await admin.sessions(userID: a.id)
+            #expect(try await admin.revokeSession(idOrToken: sessions[0].id) == 1)
+            #expect(try await admin.revokeSession(idOrToken: "no-such-session") == 0)
+            _ = try await client.signIn(email: "ops@x.io")
+            #expect(try await admin.revokeSessions(userID: a.id) == 1)
+            let revoked = try await Self.events(app).filter { $0.userID == a.id && $0.type == .sessionRevoked }
+            #expect(revoked.map { $0.detail?["scope"] } == [.string("one"), .string("all")])
+            #expect(revoked.allSatisfy { $0.detail?["by"] == .string("cli") })
+            #expect(revoked.last?.detail?["count"] == .number(1))
+        }
+    }
+
     @Test("retention deletes rows older than the setting, in batches, and nothing newer")
     func retention() async throws {
         // Without the app's own retention service, which would race this test's sweeps.

@@ -59,16 +59,27 @@ public struct AdminStore: Sendable {
         return try rows.map { try SQLAuthStore.session($0, prefix: "") }
     }
 
-    /// Deletes a session by id or token; returns how many went.
+    /// Deletes a session by id or token; returns how many went. Recorded in the audit trail.
     public func revokeSession(idOrToken: String) async throws -> Int {
-        try await changing(.sessions) { tx in
-            try await tx.query(#"DELETE FROM "session" WHERE "id" = ? OR "token" = ? RETURNING "id""#, [.text(idOrToken), .text(idOrToken)]).count
+        let now = Date()
+        return try await changing(.sessions) { tx in
+            let rows = try await tx.query(#"DELETE FROM "session" WHERE "id" = ? OR "token" = ? RETURNING "id", "userId""#, [.text(idOrToken), .text(idOrToken)])
+            for row in rows {
+                try await AuthEventStore.record(AuthEvent(userID: try row.string("userId"), type: .sessionRevoked,
+                                                          detail: .object([("scope", .string("one")), ("by", .string("cli"))]), createdAt: now), on: tx)
+            }
+            return rows.count
         }
     }
 
     public func revokeSessions(userID: String) async throws -> Int {
-        try await changing(.sessions) { tx in
-            try await tx.query(#"DELETE FROM "session" WHERE "userId" = ? RETURNING "id""#, [.text(userID)]).count
+        let now = Date()
+        return try await changing(.sessions) { tx in
+            let count = try await tx.query(#"DELETE FROM "session" WHERE "userId" = ? RETURNING "id""#, [.text(userID)]).count
+            try await AuthEventStore.record(AuthEvent(userID: userID, type: .sessionRevoked, detail: .object([
+                ("scope", .string("all")), ("count", .number(Double(count))), ("by", .string("cli")),
+            ]), createdAt: now), on: tx)
+            return count
         }
     }
 
