@@ -27,22 +27,20 @@ import Testing
     /// as the rate rises; it is never tuned against the held-out cases themselves.
     static let heldOutFloor = 0.89
 
+    /// The extra development sets (`builtin-eval-<name>.json`, split `<name>`).
+    static let extraSets = ["extra", "extra2", "extra3", "extra4", "extra5", "extra6", "extra7", "extra8"]
+
     /// `STOA_EVAL_VERBOSE=1` prints every dev case's turns, passed or not (never a test case's).
     static let verbose = ProcessInfo.processInfo.environment["STOA_EVAL_VERBOSE"] == "1"
 
     @Test("built-in assistant: the evaluation set's dev and test halves pass at the goal rate")
     func builtinEval() async throws {
         let fixture = try EvalFixture.load()
-        let extra = try EvalFixture.load("builtin-eval-extra.json", split: "extra")
-        let extra2 = try EvalFixture.load("builtin-eval-extra2.json", split: "extra2")
-        let extra3 = try EvalFixture.load("builtin-eval-extra3.json", split: "extra3")
-        let extra4 = try EvalFixture.load("builtin-eval-extra4.json", split: "extra4")
-        let extra5 = try EvalFixture.load("builtin-eval-extra5.json", split: "extra5")
-        let extra6 = try EvalFixture.load("builtin-eval-extra6.json", split: "extra6")
-        let extra7 = try EvalFixture.load("builtin-eval-extra7.json", split: "extra7")
+        // Independent development sets, each written apart from the others (split = its name).
+        let extras = try Self.extraSets.map { try EvalFixture.load("builtin-eval-\($0).json", split: $0) }
         let results = Results()
         try await TestApp.run(model: BuiltinModel()) { client, app in
-            for set in [fixture, extra, extra2, extra3, extra4, extra5, extra6, extra7] {
+            for set in [fixture] + extras {
                 for evalCase in set.cases {
                     let outcome = try await Self.run(evalCase, fixture: set, client: client, app: app)
                     results.add(evalCase, outcome)
@@ -50,21 +48,11 @@ import Testing
             }
         }
         let dev = results.report(split: "dev")
-        let more = results.report(split: "extra")
-        let more2 = results.report(split: "extra2")
-        let more3 = results.report(split: "extra3")
-        let more4 = results.report(split: "extra4")
-        let more5 = results.report(split: "extra5")
-        let more6 = results.report(split: "extra6")
-        let more7 = results.report(split: "extra7")
+        for name in Self.extraSets {
+            let report = results.report(split: name)
+            #expect(report.rate >= Self.goal, "\(name) dev pass rate \(report.percent) is below \(Self.goal * 100)%")
+        }
         let test = results.report(split: "test")
-        #expect(more.rate >= Self.goal, "extra dev pass rate \(more.percent) is below \(Self.goal * 100)%")
-        #expect(more2.rate >= Self.goal, "extra2 dev pass rate \(more2.percent) is below \(Self.goal * 100)%")
-        #expect(more3.rate >= Self.goal, "extra3 dev pass rate \(more3.percent) is below \(Self.goal * 100)%")
-        #expect(more4.rate >= Self.goal, "extra4 dev pass rate \(more4.percent) is below \(Self.goal * 100)%")
-        #expect(more5.rate >= Self.goal, "extra5 dev pass rate \(more5.percent) is below \(Self.goal * 100)%")
-        #expect(more6.rate >= Self.goal, "extra6 dev pass rate \(more6.percent) is below \(Self.goal * 100)%")
-        #expect(more7.rate >= Self.goal, "extra7 dev pass rate \(more7.percent) is below \(Self.goal * 100)%")
         #expect(dev.total > 0 && test.total > 0, "the fixture should have cases in both halves")
         #expect(dev.rate >= Self.goal, "dev pass rate \(dev.percent) is below \(Self.goal * 100)%")
         if test.rate < Self.goal { print("builtin eval test: below the goal of \(Int(Self.goal * 100))% (issue 19 is open)") }
@@ -573,7 +561,7 @@ extension BuiltinEvalTests {
                 let zoneName = try Self.optionalString(item["timezone"], "\(place).timezone") ?? "UTC"
                 guard let zone = TimeZone(identifier: zoneName) else { throw EvalError("\(place): unknown timezone \(zoneName)") }
                 let split = try forcedSplit ?? Self.string(item["split"], "\(place).split")
-                guard ["dev", "test", "extra", "extra2", "extra3", "extra4", "extra5", "extra6", "extra7"].contains(split) else { throw EvalError("\(place): split must be dev or test") }
+                guard (["dev", "test"] + BuiltinEvalTests.extraSets).contains(split) else { throw EvalError("\(place): split must be dev or test") }
                 let turns = try Self.array(item["turns"], "\(place).turns").map { turn in
                     guard let expect = turn["expect"] else { throw EvalError("\(place): a turn has no expect") }
                     return EvalTurn(

@@ -92,12 +92,22 @@ extension BuiltinModel {
                 if w.contains(where: { ["thanks", "thank", "thx"].contains($0) }) { return .thanks }
                 return .dismiss
             }
+            // "nvm, I don't need the dentist task anymore, delete it": a change of mind that goes on to ask for something.
+            if let k = index("never mind"), w[..<k].allSatisfy({ Self.leadFiller.contains($0) }), k + 2 < w.count,
+               w[(k + 2)...].contains(where: { Self.commandVerbs.contains($0) }), let rest = Utterance(u.span(k + 2, w.count - 1)) {
+                return Reader(u: rest, now: now, calendar: calendar).intent()
+            }
             if hasAny(["never mind", "nevermind", "forget it", "leave it", "no thanks", "cancel that", "do not bother", "don't bother", "leave them",
                        "that is all", "that will be all", "that is it", "all good", "nothing else"]) && !w.contains(where: { Self.commandVerbs.contains($0) }) {
                 return .dismiss
             }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
             if ["good morning", "good evening", "good afternoon"].contains(core.joined(separator: " ")) || core == ["morning"] { return .greeting }
+            // "hi there", "hello again", "hey stoa".
+            if let first = w.first, ["hi", "hello", "hey", "hiya", "howdy", "yo"].contains(first), w.count <= 3,
+               w.dropFirst().allSatisfy({ ["there", "again", "everyone", "all", "friend", "buddy", "mate", "stoa", "assistant", "you"].contains($0) }) {
+                return .greeting
+            }
             if isDocumentQuestion(core) { return .unknown }
             if let many = severalRequests() { return many }
             // Cues from the most telling to the most general.
@@ -195,10 +205,22 @@ extension BuiltinModel {
                                                "description", "deadline", "deadlines", "reminder", "reminders", "upcoming", "checked", "ticked",
                                                "complete", "unfinished", "incomplete", "items"]
 
+        /// Where the user says to look: "search my documents for …", "… in the docs".
+        static let documentNouns: Set<String> = ["docs", "documents", "documentation", "handbook", "wiki", "manual", "knowledge"]
+        /// Past participles of errands: "is the rent paid?", "are the flights booked?" ask about a task.
+        static let errandStates: Set<String> = ["paid", "sent", "booked", "renewed", "bought", "submitted", "filed", "scheduled", "sorted", "fixed",
+                                                "cancelled", "canceled", "called", "cleaned", "returned", "picked", "handled", "taken", "mailed", "posted"]
+
         /// "how do I configure SMTP?", "does stoa work with postgres": questions the documents answer.
         func isDocumentQuestion(_ core: [String]) -> Bool {
             let lead = w.drop { Self.leadFiller.contains($0) }
             guard let first = lead.first else { return false }
+            // "search my documents for the refund policy", "find the section on retention in the docs".
+            if w.contains(where: { Self.documentNouns.contains($0) }),
+               !w.contains(where: { ["task", "tasks", "todo", "todos", "reminder", "reminders", "note"].contains($0) }),
+               !["add", "remind", "put", "create", "delete", "remove", "mark", "rename", "move", "push", "complete", "tick"].contains(first) {
+                return true
+            }
             let second = lead.dropFirst().first ?? ""
             let generic: Set<String> = ["title", "titles", "api", "tool", "tools", "limit", "length", "field", "fields", "endpoint", "model", "server", "id"]
             let personal = w.indices.contains { k in
@@ -206,6 +228,7 @@ extension BuiltinModel {
                 if ["task", "tasks"].contains(w[k]), k > 0 && ["a", "an", "per", "each"].contains(w[k - 1]) || k + 1 < w.count && generic.contains(w[k + 1]) { return false }
                 return true
             } || has("do i") || has("did i") || has("have i") || has("what is on")
+                || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
                 || w.contains { $0.hasPrefix("#") && $0.count > 1 && $0.dropFirst().allSatisfy(\.isNumber) }
             // Words about Stoa itself (setup, API, models): a question with them is for the documents.
@@ -706,8 +729,11 @@ extension BuiltinModel {
                                           "called", "named", "titled", "search", "find", "look for", "lookup"]) && w.count > 3
             }
             if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
-            // "did I renew the car insurance?": show it whatever its state.
-            if f.query != nil, f.dueLabel == nil, !f.statusSaid, hasAny(["did i", "have i", "is the", "are the"]) { f.status = "all" }
+            // "did I renew the car insurance?", "have I done the taxes yet": show it whatever its state.
+            let yesNo = w.first(where: { !Self.leadFiller.contains($0) }).map { ["did", "have", "has", "is", "are"].contains($0) } ?? false
+            if f.query != nil, f.dueLabel == nil, !f.statusSaid || yesNo && done && !open, hasAny(["did i", "have i", "is the", "are the", "has the"]) {
+                f.status = "all"
+            }
             // "the invoice - is it still pending?": a yes/no question about one task shows it whatever its state.
             if f.query != nil, f.dueLabel == nil, f.status != "all", hasAny(["is it", "is that", "are they", "is the", "are the"]), u.text.hasSuffix("?") {
                 f.status = "all"
