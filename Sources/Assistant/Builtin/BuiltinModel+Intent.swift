@@ -90,7 +90,34 @@ extension BuiltinModel {
         case tasks([JSONValue])
         /// Words of a title ("the dentist", "invioce to acme").
         case words([String])
+        /// Tasks picked by what they are, not by name: "the one with a note", "the done one".
+        case described(TaskDescriptor)
         case none
+    }
+
+    /// What "the one with a note" or "the completed one" says about the task meant.
+    struct TaskDescriptor: Equatable {
+        /// Only tasks with a note.
+        var hasNote = false
+        /// Only tasks of this status (`open` or `done`).
+        var status: String?
+        /// Only tasks due in [dueFrom, dueBefore).
+        var dueFrom: Date?
+        var dueBefore: Date?
+        /// How a reply names the group: "have a note", "are done".
+        var label: String
+
+        /// Whether `task` (as `list_tasks` returns it) is one of those described.
+        func matches(_ task: JSONValue) -> Bool {
+            if hasNote, (task["description"]?.stringValue ?? "").isEmpty { return false }
+            if let status, (task["completed"] == .bool(true)) != (status == "done") { return false }
+            if dueFrom != nil || dueBefore != nil {
+                guard let due = task["dueAt"]?.stringValue.flatMap({ ISO8601.date(from: $0) }) else { return false }
+                if let dueFrom, due < dueFrom { return false }
+                if let dueBefore, due >= dueBefore { return false }
+            }
+            return true
+        }
     }
 
     struct Fragment: Equatable {

@@ -115,6 +115,10 @@ extension BuiltinModel {
                       case .array(let tasks)? = lookup.result["tasks"] else { return Pending(intent: intent, candidates: []) }
                 let ranked = TaskMatcher.rank(words, in: tasks)
                 return Pending(intent: intent, candidates: ranked.full.count > 1 ? ranked.full : ranked.partial)
+            case .described(let descriptor):
+                guard let lookup = exchange.records.last(where: { $0.name == AssistantTool.listTasks.name }),
+                      case .array(let tasks)? = lookup.result["tasks"] else { return Pending(intent: intent, candidates: []) }
+                return Pending(intent: intent, candidates: tasks.filter(descriptor.matches))
             case .pronoun, .none:
                 return Pending(intent: intent, candidates: [])
             default:

@@ -201,6 +201,16 @@ extension BuiltinModel {
                 }
                 if let focus = memory.focus { return .tasks([focus]) }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
+            case .described(let descriptor):
+                guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name && $0.arguments["q"] == nil }),
+                      case .array(let all)? = lookup.result["tasks"] else {
+                    return .events([model.call(AssistantTool.listTasks.name, [("status", .string("all"))])])
+                }
+                let found = all.filter(descriptor.matches)
+                if found.count == 1 { return .tasks(found) }
+                if found.isEmpty { return .events(say("None of your tasks \(descriptor.label), so nothing has changed.")) }
+                let lines = found.prefix(6).enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
+                return .events(say("Several tasks \(descriptor.label):\n\(lines)\nWhich one do you mean? You can say its number or a word of its title. Nothing has changed yet."))
             case .none:
                 if let focus = memory.focus { return .tasks([focus]) }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))

@@ -289,6 +289,8 @@ extension BuiltinModel {
                 return nil
             }
             if isQuestionForm || u.text.hasSuffix("?"), !w.contains(":"), u.quotes.isEmpty { return nil }
+            // "remove the one with a description": the note names the task, it is not the change.
+            if descriptor?.hasNote == true, !w.contains(":"), u.quotes.isEmpty { return nil }
             let clearing = w[..<noteIndex].contains { ["remove", "wipe", "clear", "delete", "drop", "erase", "empty"].contains($0) }
             if clearing { return .act(.update(TaskChange(description: .some(nil))), target(excluding: [])) }
             // The note's text: quoted, or after a colon, "to", "be", "say(ing)" or "that" following the cue.
@@ -300,6 +302,9 @@ extension BuiltinModel {
                 // "add a note to X: 'Y'", "put 'Y' as the note for X"
                 text = u.quotes[u.words[quote].quote ?? 0]
                 excluded.insert(quote)
+                // `… saying "bring x-rays"`: the cue before the quote is not part of the title.
+                var k = quote - 1
+                while k > noteIndex, ["saying", "says", "say", "that", "which", "reading", ":"].contains(w[k]) { excluded.insert(k); k -= 1 }
             } else if let colon = w[noteIndex...].firstIndex(of: ":") ?? w.firstIndex(of: ":") {
                 text = u.rest(after: colon)
                 excluded.formUnion(colon..<w.count)
@@ -383,7 +388,7 @@ extension BuiltinModel {
                                       "read"]
             // "remind me what I've got", "tell me what's left": a list, not a reminder to add.
             if hasAny(["remind me what", "remind me of what", "remind me whats", "tell me what", "remind me which"]) { return .list(filter()) }
-            let skip: Set<String> = ["can", "you", "could", "please", "pls"]
+            let skip: Set<String> = ["can", "you", "could", "please", "pls", "only", "just"]
             // "nothing else? ok, show everything": a later clause that starts with a list verb is read alone.
             if u.clauseCount > 1 {
                 for clause in 1..<u.clauseCount {
@@ -426,6 +431,11 @@ extension BuiltinModel {
             guard let (cueIndex, cueLength) = cues.lazy.compactMap({ cue in Utterance.find(self.w, cue).map { ($0, cue.split(separator: " ").count) } })
                 .min(by: { $0.0 < $1.0 }) else { return nil }
             let cue = w[cueIndex]
+            // "what did I write down for the car insurance one?": a question, not a new task.
+            if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["what", "whats", "which", "where", "when", "did", "have"].contains(first),
+               u.text.hasSuffix("?") || ["did", "have"].contains(first) { return nil }
+            // "add two tasks: buy eggs, call the bank": several tasks after a count and a colon.
+            if let many = severalAdds(after: cueIndex + cueLength) { return many }
             if (cue == "put" || cue == "stick") && !(has("on my list") || has("on the list") || has("on my todo") || has("on my to") || has("to my list") || u.quotes.count == 1) { return nil }
             if cue == "i" || cue == "need", cueIndex > 1 { return nil }
             // "anything I have to do this weekend?": a question about the list, not a new task.
@@ -474,6 +484,10 @@ extension BuiltinModel {
                !((clauseEnd + 1)...end).contains(where: { date.indices.contains($0) }) {
                 end = clauseEnd
             }
+            // "with a note saying AA and AAA": the note is what it says.
+            if let text = description, let lead = ["saying ", "that says ", "which says ", "says ", "reading ", "that reads "].first(where: { text.lowercased().hasPrefix($0) }) {
+                description = String(text.dropFirst(lead.count))
+            }
             // `with a note "after porting"`: the note without its quotes.
             description = description.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’").union(.whitespaces)) }
             let titleSource: String
@@ -521,6 +535,25 @@ extension BuiltinModel {
                 return .many(quoteWords.map { .add(NewTask(title: BuiltinModel.cleanTitle(u.quotes[u.words[$0].quote ?? 0]), description: nil, due: nil)) })
             }
             return .add(NewTask(title: title, description: description, due: date.due(now: now, calendar: calendar)))
+        }
+
+        /// "add two tasks: buy eggs, call the bank", "add these: stamps and the package": a count (or
+        /// "these", "the following") and a colon, then titles split at commas and "and".
+        func severalAdds(after k: Int) -> Intent? {
+            guard let colon = w[k..<min(w.count, k + 5)].firstIndex(of: ":"), date.isEmpty, u.quotes.isEmpty else { return nil }
+            let intro = w[k..<colon].filter { !["a", "the", "my", "to", "list", "please", "pls", "of", "couple"].contains($0) }
+            let counts: Set<String> = ["two", "three", "four", "five", "2", "3", "4", "5", "these", "following", "some", "few", "several", "both"]
+            guard let first = intro.first, counts.contains(first),
+                  intro.dropFirst().allSatisfy({ ["tasks", "things", "items", "todos", "to-dos", "reminders", "more", "new"].contains($0) }) else { return nil }
+            var titles: [String] = []
+            for piece in u.rest(after: colon).replacingOccurrences(of: " & ", with: ", ").components(separatedBy: ",") {
+                for part in piece.components(separatedBy: " and ") {
+                    let title = BuiltinModel.cleanTitle(part.trimmingCharacters(in: .whitespaces))
+                    if !title.isEmpty { titles.append(title) }
+                }
+            }
+            guard titles.count >= 2, titles.count <= 5 else { return nil }
+            return .many(titles.map { .add(NewTask(title: $0, description: nil, due: nil)) })
         }
 
         func isDashBefore(_ k: Int) -> Bool {
@@ -745,7 +778,30 @@ extension BuiltinModel {
         /// quote counts as title words). Words of the cue's clause come first; a clause that only
         /// says "it" borrows the words of the others ("I don't need the car insurance task
         /// anymore, delete it").
+        /// "the one with a note", "the completed one": a task named by what it is.
+        var descriptor: TaskDescriptor? {
+            if hasAny(["one with a note", "one that has a note", "one with notes", "one with a description", "one that has a description",
+                       "task with a note", "task that has a note", "task with a description", "task that has a description", "one with the note"]) {
+                return TaskDescriptor(hasNote: true, label: "have a note")
+            }
+            for (phrases, status) in [(["the done one", "the completed one", "the finished one", "the checked one", "the ticked one",
+                                        "the done task", "the completed task", "the finished task"], "done"),
+                                       (["the open one", "the unfinished one", "the pending one", "the open task", "the unfinished task"], "open")] {
+                if hasAny(phrases) { return TaskDescriptor(status: status, label: status == "done" ? "are done" : "are open") }
+            }
+            // "delete the one that's due this week", "push the task due tomorrow back a day".
+            if let day = date.day, !date.overdue, !w.contains(where: { BuiltinModel.ordinal($0) != nil || Int($0) != nil }),
+               hasAny(["the one that is due", "the one thats due", "the one due", "the task that is due", "the task thats due", "the task due",
+                       "the one which is due"]),
+               let end = calendar.date(byAdding: .day, value: date.spanDays, to: day) {
+                let span = hasAny(["this week"]) ? "this week" : hasAny(["next week"]) ? "next week" : BuiltinModel.dayName(day, calendar: calendar)
+                return TaskDescriptor(status: "open", dueFrom: date.spanDays > 1 ? calendar.startOfDay(for: now) : day, dueBefore: end, label: "are due \(span)")
+            }
+            return nil
+        }
+
         func target(excluding excluded: Set<Int>) -> Target {
+            if let descriptor, !w.contains(where: { Int($0) != nil }) { return .described(descriptor) }
             var numbers: [Int] = []
             var pronounClauses: Set<Int> = []
             var cueClauses: Set<Int> = []
