@@ -101,6 +101,8 @@ extension BuiltinModel {
         var hasNote = false
         /// Only tasks of this status (`open` or `done`).
         var status: String?
+        /// Only tasks without a due date.
+        var undated = false
         /// Only tasks due in [dueFrom, dueBefore).
         var dueFrom: Date?
         var dueBefore: Date?
@@ -111,6 +113,7 @@ extension BuiltinModel {
         func matches(_ task: JSONValue) -> Bool {
             if hasNote, (task["description"]?.stringValue ?? "").isEmpty { return false }
             if let status, (task["completed"] == .bool(true)) != (status == "done") { return false }
+            if undated, task["dueAt"]?.stringValue != nil { return false }
             if dueFrom != nil || dueBefore != nil {
                 guard let due = task["dueAt"]?.stringValue.flatMap({ ISO8601.date(from: $0) }) else { return false }
                 if let dueFrom, due < dueFrom { return false }

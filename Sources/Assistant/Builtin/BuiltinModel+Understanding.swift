@@ -101,6 +101,9 @@ extension BuiltinModel {
                        "that is all", "that will be all", "that is it", "all good", "nothing else"]) && !w.contains(where: { Self.commandVerbs.contains($0) }) {
                 return .dismiss
             }
+            // "cheers mate", "thank you so much, that's perfect": thanks, not a request.
+            if let first = w.first, ["thanks", "thank", "cheers", "ta", "appreciated", "appreciate"].contains(first),
+               !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }), date.isEmpty { return .thanks }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
             if ["good morning", "good evening", "good afternoon"].contains(core.joined(separator: " ")) || core == ["morning"] { return .greeting }
             // "hi there", "hello again", "hey stoa".
@@ -228,6 +231,7 @@ extension BuiltinModel {
                 if ["task", "tasks"].contains(w[k]), k > 0 && ["a", "an", "per", "each"].contains(w[k - 1]) || k + 1 < w.count && generic.contains(w[k + 1]) { return false }
                 return true
             } || has("do i") || has("did i") || has("have i") || has("what is on")
+                || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
                 || w.contains { $0.hasPrefix("#") && $0.count > 1 && $0.dropFirst().allSatisfy(\.isNumber) }
@@ -308,6 +312,10 @@ extension BuiltinModel {
             } else if let colon = w[noteIndex...].firstIndex(of: ":") ?? w.firstIndex(of: ":") {
                 text = u.rest(after: colon)
                 excluded.formUnion(colon..<w.count)
+            } else if let k = w.indices.first(where: { $0 > noteIndex + 1 && isDashBefore($0) }) {
+                // "add a note on call mom — ask about thanksgiving plans"
+                text = u.rest(after: k - 1)
+                excluded.formUnion(k..<w.count)
             } else if let k = w[(noteIndex + 1)...].firstIndex(where: { ["to", "be", "saying", "says", "say", "that", "reading"].contains($0) }) {
                 text = u.rest(after: k)
                 excluded.formUnion(k..<w.count)
@@ -401,6 +409,9 @@ extension BuiltinModel {
             }
             let lead = w.drop { BuiltinModel.filler.contains($0) || skip.contains($0) }
             guard let first = lead.first, date.shiftDays == nil, date.shiftMinutes == nil else { return nil }
+            // "full list pls, done ones too", "whole list": the list itself.
+            if ["full", "whole", "entire", "complete"].contains(first), lead.dropFirst().first == "list",
+               !w.contains(where: { Self.commandVerbs.contains($0) && !["list", "show"].contains($0) }) { return .list(filter()) }
             // "give buy milk a due date of saturday" gives a task something; "give me my list" lists.
             if first == "give", lead.dropFirst().first != "me" { return nil }
             let nouns: Set<String> = w.contains(":") ? [] : ["tasks", "todos", "todo", "list", "my"]
@@ -556,10 +567,14 @@ extension BuiltinModel {
             return .many(titles.map { .add(NewTask(title: $0, description: nil, due: nil)) })
         }
 
+        /// Whether a dash stands between word `k - 1` and word `k` (never for the two halves of an
+        /// expanded shorthand such as "nvm", which share their place in the text).
         func isDashBefore(_ k: Int) -> Bool {
-            guard k > 0 else { return false }
+            guard k > 0, k < u.words.count else { return false }
             let scalars = Array(u.text.unicodeScalars)
-            let between = scalars[u.words[k - 1].end..<u.words[k].start]
+            let from = u.words[k - 1].end, to = u.words[k].start
+            guard from < to, to <= scalars.count else { return false }
+            let between = scalars[from..<to]
             return between.contains("-") || between.contains("–") || between.contains("—")
         }
 
@@ -704,9 +719,15 @@ extension BuiltinModel {
         /// Which tasks a list shows: status words, a keyword, a due window.
         func filter() -> TaskFilter {
             var f = TaskFilter()
-            let done = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete"].contains($0) } || hasAny(["get done", "got done"])
+            let saidDone = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete"].contains($0) } || hasAny(["get done", "got done"])
                 && !hasAny(["to be done", "need to be done", "needs to be done", "to do"])
-            let open = w.contains { BuiltinModel.openWords.contains($0) || $0 == "still" } || hasAny(["need to", "have to", "to do", "got to", "should do"])
+            var open = w.contains { BuiltinModel.openWords.contains($0) || $0 == "still" } || hasAny(["need to", "have to", "to do", "got to", "should do"])
+            // "not finished yet", "what do I still need to get done": open ones.
+            let notDone = hasAny(["not done", "not finished", "not finish", "not complete", "not completed", "not yet done", "need to get done",
+                                  "needs to get done", "have to get done", "still to get done", "yet to be done", "not ticked", "not checked"])
+                && !hasAny(["done and not done", "done or not", "done and undone", "finished and unfinished", "finished or not", "not done and done"])
+            if notDone { open = true }
+            let done = saidDone && !notDone
             let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every"])
             if done && (all || open || has("not done")) || all && !done && !open {
                 f.status = "all"; f.statusSaid = true
@@ -780,6 +801,12 @@ extension BuiltinModel {
         /// anymore, delete it").
         /// "the one with a note", "the completed one": a task named by what it is.
         var descriptor: TaskDescriptor? {
+            // "the open one without a due date"
+            if hasAny(["one without a due date", "one with no due date", "one without a date", "one with no date", "task without a due date",
+                       "task with no due date", "one without a deadline", "one with no deadline"]) {
+                let open = hasAny(["open one", "unfinished one", "pending one"])
+                return TaskDescriptor(status: open ? "open" : nil, undated: true, label: open ? "are open without a due date" : "have no due date")
+            }
             if hasAny(["one with a note", "one that has a note", "one with notes", "one with a description", "one that has a description",
                        "task with a note", "task that has a note", "task with a description", "task that has a description", "one with the note"]) {
                 return TaskDescriptor(hasNote: true, label: "have a note")
@@ -792,7 +819,7 @@ extension BuiltinModel {
             // "delete the one that's due this week", "push the task due tomorrow back a day".
             if let day = date.day, !date.overdue, !w.contains(where: { BuiltinModel.ordinal($0) != nil || Int($0) != nil }),
                hasAny(["the one that is due", "the one thats due", "the one due", "the task that is due", "the task thats due", "the task due",
-                       "the one which is due"]),
+                       "the one which is due", "the thing due", "the thing that is due", "the item due", "the item that is due"]),
                let end = calendar.date(byAdding: .day, value: date.spanDays, to: day) {
                 let span = hasAny(["this week"]) ? "this week" : hasAny(["next week"]) ? "next week" : BuiltinModel.dayName(day, calendar: calendar)
                 return TaskDescriptor(status: "open", dueFrom: date.spanDays > 1 ? calendar.startOfDay(for: now) : day, dueBefore: end, label: "are due \(span)")
