@@ -1,5 +1,6 @@
 import Conversations
 import Foundation
+import Glibc
 import Identity
 import HTTPTypes
 import StoaCore
@@ -36,5 +37,24 @@ struct APIUser {
     func createConversation(_ title: String = "") async throws -> String {
         let reply = try await call(.post, "/api/conversations", #"{"title":"\#(title)"}"#)
         return reply.json?["id"]?.stringValue ?? ""
+    }
+}
+
+/// A blocking TCP socket to 127.0.0.1, for tests that need raw HTTP (a client that vanishes
+/// mid-stream, a second listener). Call it on a thread of its own, never on the cooperative pool.
+enum LoopbackSocket {
+    /// A socket connected to `port` with a receive timeout; `connected` is `connect`'s result (0: ok).
+    static func connect(port: Int, receiveTimeout seconds: Int) -> (fd: Int32, connected: Int32) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return (fd, connected)
     }
 }

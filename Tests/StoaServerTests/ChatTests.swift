@@ -209,14 +209,7 @@ import Glibc
             // server's handlers need (on two busy cores a blocked pool thread starved the stream).
             let (connected, received) = await withCheckedContinuation { (done: CheckedContinuation<(Int32, String), Never>) in
                 Thread.detachNewThread {
-                    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                    var timeout = timeval(tv_sec: 20, tv_usec: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                    var address = sockaddr_in()
-                    address.sin_family = sa_family_t(AF_INET)
-                    address.sin_port = in_port_t(UInt16(port).bigEndian)
-                    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                    let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                    let (fd, connected) = LoopbackSocket.connect(port: port, receiveTimeout: 20)
                     _ = request.withCString { send(fd, $0, strlen($0), 0) }
                     var received = ""
                     var buffer = [UInt8](repeating: 0, count: 4096)

@@ -168,16 +168,7 @@ import Glibc
     static func get(_ path: String, port: Int) async -> String {
         await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
             Thread.detachNewThread {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
+                let (fd, connected) = LoopbackSocket.connect(port: port, receiveTimeout: 10)
                 guard connected == 0 else { close(fd); done.resume(returning: ""); return }
                 let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
                 _ = request.withCString { send(fd, $0, strlen($0), 0) }
