@@ -1,3 +1,5 @@
+import Logging
+
 /// A mail ready to go out: rendered text and HTML bodies, one recipient.
 ///
 /// The sender (`STOA_MAIL_FROM`), `Date`, `Message-ID` and the MIME structure are added by the
@@ -37,4 +39,39 @@ public enum MailDeliveryError: Error, Sendable, Equatable {
 /// credentials.
 public protocol MailTransport: Sendable {
     func send(_ mail: OutgoingMail) async throws
+}
+
+/// Development transport: writes each mail's subject and text part to the server log, clearly
+/// marked, so an operator can pass a link on. Chosen by `STOA_MAIL=log`, or used when no SMTP
+/// server is configured (Stoa then warns at start-up).
+public struct LogMailTransport: MailTransport {
+    let logger: Logger
+    public init(logger: Logger) { self.logger = logger }
+
+    public func send(_ mail: OutgoingMail) async throws {
+        logger.notice("[mail:log-only] \(mail.subject)",
+                      metadata: ["to": "\(mail.to)", "text": "\(mail.text)"])
+    }
+}
+
+/// Keeps delivered mails in memory; for tests. `failNext` makes the next deliveries throw.
+public actor MemoryMailTransport: MailTransport {
+    public private(set) var delivered: [OutgoingMail] = []
+    private var failures: [MailDeliveryError] = []
+    public init() {}
+
+    public func send(_ mail: OutgoingMail) async throws {
+        if !failures.isEmpty { throw failures.removeFirst() }
+        delivered.append(mail)
+    }
+
+    /// Makes the next `errors.count` deliveries fail with these errors, in order.
+    public func failNext(_ errors: [MailDeliveryError]) { failures.append(contentsOf: errors) }
+
+    /// The mails delivered so far, once there are at least `count`, or what there is after `timeout`.
+    public func delivered(atLeast count: Int, timeout: Duration = .seconds(5)) async -> [OutgoingMail] {
+        let deadline = ContinuousClock.now + timeout
+        while delivered.count < count, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        return delivered
+    }
 }
