@@ -35,7 +35,7 @@ extension BuiltinModel {
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
         "wording", "got", "went", "gotta", "wrong", "mistake", "prepone", "retitle", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
         "far", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
-        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
+        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
     /// Reads one message (the last few readings are cached: each round of a turn reads it again).
@@ -821,6 +821,13 @@ extension BuiltinModel {
                                         "the done task", "the completed task", "the finished task"], "done"),
                                        (["the open one", "the unfinished one", "the pending one", "the open task", "the unfinished task"], "open")] {
                 if hasAny(phrases) { return TaskDescriptor(status: status, label: status == "done" ? "are done" : "are open") }
+            }
+            // "delete the task I already finished", "the one I've done".
+            if let at = firstIndex(["the task i", "the one i", "the thing i", "the item i"]) {
+                let said = w[(at + 3)...].drop { ["already", "have", "just", "had"].contains($0) }.first
+                if let said, BuiltinModel.doneWords.contains(said) || ["did", "ticked", "checked", "crossed"].contains(said) {
+                    return TaskDescriptor(status: "done", label: "are done")
+                }
             }
             // "delete the one that's due this week", "push the task due tomorrow back a day".
             if let day = date.day, !date.overdue, !w.contains(where: { BuiltinModel.ordinal($0) != nil || Int($0) != nil }),
