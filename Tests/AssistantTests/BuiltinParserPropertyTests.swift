@@ -80,7 +80,8 @@ import Testing
             #expect(Utterance.corrected(typo) == word, "\(typo)")
         }
         // Real words near a command word, short words, non-letters and huge words stay as typed.
-        for word in ["remote", "compete", "lost", "last", "milk", "list", "lits", "form", "dentist", "insurance", "r3move", "émove",
+        for word in ["remote", "compete", "lost", "last", "milk", "list", "lits", "form", "dentist", "insurance", "r3move", "émove", "headline",
+                     "computed", "changes", "schedule", "emailing", "uncompleted", "thank", "tanks", "prescription",
                      String(repeating: "x", count: 5_000), "", "a"] {
             #expect(Utterance.corrected(word) == word, "\(word)")
         }

@@ -195,17 +195,23 @@ struct Utterance {
     /// The command words a typo is corrected to ("remvoe" → "remove", "pospone" → "postpone",
     /// "lsit" → "list"): only these, so titles and everyday words are never "corrected". A word is
     /// corrected when it is one swap of neighbouring letters away (any of these words), one
-    /// letter short or one letter extra (words of six letters or more), or one letter wrong
-    /// (words of eight or more); and never when it is a word of its own in ``notTypos``.
+    /// letter short or one letter extra (words of six letters or more); and never when it is a
+    /// real word (``notTypos``).
     static let commandVocabulary: [String] = [
         "remove", "delete", "rename", "postpone", "reschedule", "search", "list", "tasks", "overview", "complete", "completed",
         "uncomplete", "finished", "change", "update", "display", "reopen", "unmark", "uncheck", "untick", "tomorrow", "ticked",
-        "checked", "cancel", "anything", "description", "deadline", "outstanding", "remaining", "unfinished", "incomplete", "overdue", "upcoming",
+        "checked", "cancel", "anything", "which", "task", "move", "thanks", "description", "deadline", "outstanding", "remaining", "unfinished", "incomplete", "overdue", "upcoming",
     ]
     static let commandVocabularySet = Set(commandVocabulary)
-    /// Real words one edit away from a command word.
-    static let notTypos: Set<String> = ["compete", "remote", "removed", "listed", "lists", "deleted", "cancer",
-                                        "reopens", "canceled", "checker", "changed", "updated", "ticket", "tickets", "lits", "silt", "slit"]
+    /// Real words the rules above would "correct": every word of Debian's `wamerican` word list
+    /// that they change (checked with the list when the vocabulary changes), and a few more.
+    static let notTypos: Set<String> = [
+        "anythings", "cancels", "chancel", "chang", "changed", "changes", "compete", "competed", "complected", "completer",
+        "completes", "deadlines", "deleted", "deletes", "deplete", "descriptions", "displays", "hanks", "overviews",
+        "postponed", "postpones", "removed", "remover", "removes", "renamed", "renames", "reopens", "rescheduled",
+        "reschedules", "tanks", "thank", "tickled", "tomorrows", "tricked", "uncompleted", "updated", "updater", "updates",
+        "remote", "listed", "lists", "lits", "silt", "slit", "canceled", "checker", "ticket", "tickets"
+    ]
 
     /// `word`, or the command word it is a typo of.
     static func corrected(_ word: String) -> String {
@@ -215,11 +221,11 @@ struct Utterance {
         for candidate in commandVocabulary {
             let m = candidate.utf8.count
             guard abs(m - n) <= 1 else { continue }
-            let d = TaskMatcher.distance(word, candidate)
-            guard d == 1 else { continue }
+            guard TaskMatcher.distance(word, candidate) == 1 else { continue }
             if m == n {
-                // Same length: a swap of neighbours, or (long words) one wrong letter.
-                if m >= 8 || isSwap(word, candidate) { return candidate }
+                // Same length: only a swap of neighbours ("one wrong letter" turned real words such as
+                // "headline" and "computed" into commands).
+                if isSwap(word, candidate) { return candidate }
             } else if m >= 6 {
                 return candidate
             }
