@@ -44,6 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             // The SMTP client's STARTTLS / implicit TLS (Storage already links it for PostgreSQL).
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
@@ -104,6 +105,7 @@ let package = Package(
             // The SMTP client's tests run a scripted server.
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "AssistantTests", dependencies: [

@@ -34,6 +34,9 @@ Captured mail: ``smtp.messages`` is a list of ``CapturedMail`` (``raw`` bytes as
 ``smtp.wait_for_message(k, timeout)`` waits until the k-th (0-based) message has arrived.
 ``smtp.auth_attempts`` lists ``(mechanism, login, success)`` for every AUTH.
 
+Warnings: aiosmtpd warns that AUTH is offered without TLS (on purpose here); test modules can
+add ``pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")``.
+
 Down and back: ``smtp.stop()`` closes the listener (connections are then refused);
 ``smtp.start()`` listens again on the same port with the same certificate and captured mail.
 """
@@ -55,11 +58,18 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import quote
 
-import pytest
+import logging
 import ssl
+import warnings
+
+import pytest
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# The fixture offers AUTH before STARTTLS on purpose (to check the client never uses it there).
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 DEFAULT_USER = "stoa"
 DEFAULT_PASSWORD = "s3cret p@ss:wörd"
@@ -148,11 +158,13 @@ class _Handler:
         if self.server.refuse:
             return self.server.refuse
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
-        login = session.login_data.decode() if isinstance(session.login_data, bytes) else session.login_data
+        auth_data = getattr(session, "auth_data", None)
+        login = auth_data.login.decode(errors="replace") if isinstance(auth_data, LoginPassword) else None
         with self.server._cond:
             self.server.messages.append(CapturedMail(
                 raw=raw, message=parsed, mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos),
-                tls=session.ssl is not None, auth_login=login))
+                tls=session.ssl is not None or smtp_server.transport.get_extra_info("ssl_object") is not None,
+                auth_login=login))
             self.server._cond.notify_all()
         return "250 2.0.0 OK: queued as test-%d" % len(self.server.messages)
 
@@ -196,7 +208,8 @@ class SMTPServer:
             login = auth_data.login.decode(errors="replace")
             ok = auth_data.login == self.user.encode() and auth_data.password == self.password.encode()
         self.auth_attempts.append((mechanism, login, ok))
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself (handled=True would send nothing).
+        return AuthResult(success=True, auth_data=auth_data) if ok else AuthResult(success=False, handled=False)
 
     def start(self) -> "SMTPServer":
         """Starts listening (again) on `self.port`."""

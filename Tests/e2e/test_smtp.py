@@ -19,6 +19,8 @@ import pytest
 from conftest import clean_env
 from smtp_support import DEFAULT_PASSWORD, SMTPServer, smtp_server  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
 TO = "alice@example.com"
 SUBJECT = "Grüße aus Stoa — bitte bestätigen Sie Ihre E-Mail-Adresse, damit alles klappt ✓ (Ünïcødé)"
 NAME = "Zoë Ångström-Łukasiewicz 山田"

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 
@@ -36,9 +37,13 @@ final class SMTPChannelHandler: ChannelDuplexHandler {
     private var waiter: (promise: EventLoopPromise<SMTPReply>, step: String, timeout: Scheduled<Void>)? = nil
     private var failure: SMTPConnectionError? = nil
     private var currentStep = "connecting"
+    /// The first failure, readable from outside the event loop (once the channel has closed, a
+    /// late command only sees "closed channel"; this keeps the real cause, e.g. a TLS error).
+    let firstFailure: NIOLockedValueBox<SMTPConnectionError?>
 
-    init(parser: SMTPReplyParser = SMTPReplyParser()) {
+    init(parser: SMTPReplyParser = SMTPReplyParser(), firstFailure: NIOLockedValueBox<SMTPConnectionError?> = NIOLockedValueBox(nil)) {
         self.parser = parser
+        self.firstFailure = firstFailure
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -75,19 +80,20 @@ final class SMTPChannelHandler: ChannelDuplexHandler {
             } else {
                 promise?.succeed(())
             }
-        case .startTLS(let sslContext, let serverHostname, let promise):
-            if let failure { return promise.fail(failure) }
+        case .startTLS(let sslContext, let serverHostname, let tlsPromise):
+            promise?.succeed(())
+            if let failure { return tlsPromise.fail(failure) }
             guard !parser.hasBufferedBytes, unclaimed.isEmpty, waiter == nil else {
                 fail(context, .protocolViolation("the server sent data right after agreeing to STARTTLS (possible injection); refusing to continue"))
-                return promise.fail(failure!)
+                return tlsPromise.fail(failure!)
             }
             do {
                 let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname)
                 try context.pipeline.syncOperations.addHandler(tls, position: .first)
-                promise.succeed(())
+                tlsPromise.succeed(())
             } catch {
                 fail(context, .tls(SMTPTLS.describe(error)))
-                promise.fail(failure!)
+                tlsPromise.fail(failure!)
             }
         }
     }
@@ -128,6 +134,7 @@ final class SMTPChannelHandler: ChannelDuplexHandler {
     private func fail(_ context: ChannelHandlerContext, _ error: SMTPConnectionError) {
         guard failure == nil else { return }
         failure = error
+        firstFailure.withLockedValue { if $0 == nil { $0 = error } }
         if let current = waiter {
             waiter = nil
             current.timeout.cancel()

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -58,8 +59,9 @@ public struct SMTPMailTransport: MailTransport {
         }
         report("connecting to \(endpoint) (\(mode))")
         let channel: any Channel
+        let firstFailure = NIOLockedValueBox<SMTPConnectionError?>(nil)
         do {
-            channel = try await connect()
+            channel = try await connect(firstFailure)
         } catch {
             throw MailDeliveryError.transient(redact("cannot connect to the SMTP server \(endpoint): \(Self.describeConnectError(error))"))
         }
@@ -72,13 +74,16 @@ public struct SMTPMailTransport: MailTransport {
             throw redact(error)
         } catch {
             try? await channel.close()
-            throw MailDeliveryError.transient(redact(describe(error)))
+            // A command written after the channel closed fails with "closed channel": the
+            // handler kept the real cause.
+            let cause: any Error = firstFailure.withLockedValue { $0 } ?? error
+            throw MailDeliveryError.transient(redact(describe(cause)))
         }
     }
 
     // MARK: Connection
 
-    private func connect() async throws -> any Channel {
+    private func connect(_ firstFailure: NIOLockedValueBox<SMTPConnectionError?>) async throws -> any Channel {
         let implicitTLS = settings.security == .implicitTLS ? tlsContext : nil
         let hostname = SMTPTLS.serverHostname(settings.host)
         let bootstrap = ClientBootstrap(group: group)
@@ -87,7 +92,7 @@ public struct SMTPMailTransport: MailTransport {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let implicitTLS { try pipeline.addHandler(NIOSSLClientHandler(context: implicitTLS, serverHostname: hostname)) }
-                    try pipeline.addHandler(SMTPChannelHandler())
+                    try pipeline.addHandler(SMTPChannelHandler(firstFailure: firstFailure))
                 }
             }
         return try await bootstrap.connect(host: connectOverride ?? settings.host, port: settings.port).get()
@@ -101,7 +106,9 @@ public struct SMTPMailTransport: MailTransport {
     private func command(_ channel: any Channel, bytes: [UInt8]?, step: String, timeout: TimeAmount? = nil) async throws -> SMTPReply {
         let promise = channel.eventLoop.makePromise(of: SMTPReply.self)
         let buffer = bytes.map { ByteBuffer(bytes: $0) }
-        channel.writeAndFlush(SMTPChannelRequest.command(buffer, step: step, timeout: timeout ?? self.timeout, promise: promise), promise: nil)
+        // If the handler is gone (channel closed), the write fails and so does the command.
+        channel.writeAndFlush(SMTPChannelRequest.command(buffer, step: step, timeout: timeout ?? self.timeout, promise: promise))
+            .whenFailure { promise.fail($0) }
         return try await promise.futureResult.get()
     }
 
@@ -130,7 +137,8 @@ public struct SMTPMailTransport: MailTransport {
             let reply = try await command(channel, "STARTTLS", step: "STARTTLS")
             try require(reply, [220], "STARTTLS")
             let promise = channel.eventLoop.makePromise(of: Void.self)
-            channel.writeAndFlush(SMTPChannelRequest.startTLS(tlsContext!, serverHostname: SMTPTLS.serverHostname(settings.host), promise: promise), promise: nil)
+            channel.writeAndFlush(SMTPChannelRequest.startTLS(tlsContext!, serverHostname: SMTPTLS.serverHostname(settings.host), promise: promise))
+                .whenFailure { promise.fail($0) }
             try await promise.futureResult.get()
             // The handshake runs before the EHLO goes out; its failure fails this command.
             ehlo = try await command(channel, "EHLO \(name)", step: "EHLO after STARTTLS (TLS handshake)")
