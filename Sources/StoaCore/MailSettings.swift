@@ -140,6 +140,20 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
+        // Foundation leniently keeps a bare "%" in user info; a typo there should not become part
+        // of a password silently.
+        if let schemeEnd = raw.range(of: "://") {
+            let authority = raw[schemeEnd.upperBound...].prefix { !"/?#".contains($0) }
+            if let at = authority.lastIndex(of: "@") {
+                let userInfo = Array(authority[..<at].utf8)
+                for (i, byte) in userInfo.enumerated() where byte == UInt8(ascii: "%") {
+                    let hex = Set("0123456789abcdefABCDEF".utf8)
+                    guard i + 2 < userInfo.count, hex.contains(userInfo[i + 1]), hex.contains(userInfo[i + 2]) else {
+                        throw fail("has a user name or password that is not valid percent-encoding (write % as %25)")
+                    }
+                }
+            }
+        }
         var username: String? = nil
         var password: String? = nil
         if let user = components.percentEncodedUser {

@@ -117,7 +117,10 @@ struct CapturingLogHandler: LogHandler {
             case "MAIL", "RCPT": return "250 ok\r\n"
             case "DATA": return "354 go\r\n"
             case "QUIT": return "221 bye\r\n"
-            default: return line.hasPrefix("aHVud") || !line.contains(" ") ? "235 ok\r\n" : "500 what\r\n"
+            default:
+                // AUTH LOGIN: the user name gets the password prompt, the password success.
+                if line == Data("stoa".utf8).base64EncodedString() { return "334 UGFzc3dvcmQ6\r\n" }
+                return !line.contains(" ") ? "235 ok\r\n" : "500 what\r\n"
             }
         }
     }
@@ -184,6 +187,7 @@ struct CapturingLogHandler: LogHandler {
         defer { Task { await server.stop() } }
         #expect(await Self.send(try Self.transport(server.port)) == nil)
         let lines = server.received.withLockedValue { $0 }
+        try #require(lines.count >= 4)
         #expect(lines[1] == "AUTH LOGIN")
         #expect(lines[2] == Data("stoa".utf8).base64EncodedString())
         #expect(lines[3] == Data(Self.password.utf8).base64EncodedString())

@@ -251,3 +251,34 @@ def test_timing_per_mail(stoa_bin, tmp_path, smtp_server):
         print(out.strip().splitlines()[-1])
     smtp.wait_for_message(4)
     print(f"stoa mail test, 5 runs (whole process, ms): {', '.join(f'{t:.0f}' for t in times)}")
+
+
+def test_serve_warns_once_without_smtp(start_server):
+    server = start_server()
+    time.sleep(0.3)
+    log = server.stderr_text()
+    assert log.count("no mail server configured (STOA_SMTP_URL)") == 1, log
+    assert "[mail:log-only]" in log
+
+
+def test_serve_with_smtp_logs_the_url_without_password(start_server, smtp_server):
+    smtp = smtp_server(tls="starttls", auth=True)
+    server = start_server(env=smtp.stoa_env())
+    time.sleep(0.3)
+    log = server.stderr_text()
+    assert "mail goes out over SMTP" in log and f"smtp://stoa:***@127.0.0.1:{smtp.port}" in log, log
+    assert "no mail server configured" not in log
+    for form in secret_forms():
+        assert form not in log and form not in server.stdout_text()
+
+
+def test_serve_refuses_a_bad_ca_file(stoa_bin, tmp_path, workdir, home, smtp_server):
+    smtp = smtp_server(tls="starttls", auth=True)
+    bad = tmp_path / "bad-ca.pem"
+    bad.write_text("not a certificate\n")
+    proc = subprocess.run([stoa_bin, "serve", "--host", "127.0.0.1", "--port", "0"], cwd=workdir,
+                          env=clean_env(home, **smtp.stoa_env(STOA_SMTP_CA_FILE=str(bad))),
+                          capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert proc.returncode != 0 and "STOA_SMTP_CA_FILE" in proc.stderr, proc.stderr
+    for form in secret_forms():
+        assert form not in proc.stderr + proc.stdout
