@@ -33,9 +33,7 @@ struct MailTest: AsyncParsableCommand {
             text: text ?? "This is a test mail from Stoa (stoa mail test), sent at \(sentAt).\nIf you can read it, mail delivery works.\n",
             html: html ?? "<p>This is a test mail from Stoa (<code>stoa mail test</code>), sent at \(sentAt).</p><p>If you can read it, mail delivery works.</p>\n")
         guard var smtp = transport as? SMTPMailTransport else {
-            try await transport.send(mail)
-            print("STOA_MAIL=log: the mail was written to the log (standard error), not sent. Set STOA_SMTP_URL and STOA_MAIL_FROM to send mail.")
-            return
+            CLI.fail("no mail server configured (STOA_MAIL=log): nothing was sent. Set STOA_SMTP_URL and STOA_MAIL_FROM to send mail.")
         }
         smtp.progress = { line in print(line) }
         let started = ContinuousClock.now

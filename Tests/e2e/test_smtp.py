@@ -282,3 +282,9 @@ def test_serve_refuses_a_bad_ca_file(stoa_bin, tmp_path, workdir, home, smtp_ser
     assert proc.returncode != 0 and "STOA_SMTP_CA_FILE" in proc.stderr, proc.stderr
     for form in secret_forms():
         assert form not in proc.stderr + proc.stdout
+
+
+def test_mail_test_without_smtp_says_nothing_was_sent(stoa_bin, tmp_path):
+    proc = mail_test(stoa_bin, tmp_path, {})
+    assert proc.returncode != 0
+    assert "no mail server configured" in proc.stderr and "nothing was sent" in proc.stderr, proc.stderr
