@@ -16,7 +16,8 @@ final class ScriptedSMTPServer: Sendable {
     let messages = NIOLockedValueBox<[String]>([])
     var port: Int { channel.localAddress!.port! }
 
-    init(greeting: String? = "220 scripted ESMTP\r\n", dataReply: String = "250 2.0.0 queued\r\n",
+    /// `drip`: send the greeting one byte at a time, this far apart.
+    init(greeting: String? = "220 scripted ESMTP\r\n", dataReply: String = "250 2.0.0 queued\r\n", drip: TimeAmount? = nil,
          respond: @escaping @Sendable (String) -> String?) async throws {
         let received = self.received
         let messages = self.messages
@@ -25,7 +26,7 @@ final class ScriptedSMTPServer: Sendable {
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(
-                        ScriptHandler(greeting: greeting, dataReply: dataReply, respond: respond, received: received, messages: messages))
+                        ScriptHandler(greeting: greeting, dataReply: dataReply, drip: drip, respond: respond, received: received, messages: messages))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -38,23 +39,32 @@ final class ScriptedSMTPServer: Sendable {
         typealias OutboundOut = ByteBuffer
         let greeting: String?
         let dataReply: String
+        let drip: TimeAmount?
         let respond: @Sendable (String) -> String?
         let received: NIOLockedValueBox<[String]>
         let messages: NIOLockedValueBox<[String]>
         var buffer = ""
         var inData = false
 
-        init(greeting: String?, dataReply: String, respond: @escaping @Sendable (String) -> String?,
+        init(greeting: String?, dataReply: String, drip: TimeAmount?, respond: @escaping @Sendable (String) -> String?,
              received: NIOLockedValueBox<[String]>, messages: NIOLockedValueBox<[String]>) {
             self.greeting = greeting
             self.dataReply = dataReply
+            self.drip = drip
             self.respond = respond
             self.received = received
             self.messages = messages
         }
 
         func channelActive(context: ChannelHandlerContext) {
-            if let greeting { send(context, greeting) }
+            guard let greeting else { return }
+            guard let drip else { return send(context, greeting) }
+            let loop = context.eventLoop.assumeIsolated()
+            for (i, byte) in greeting.utf8.enumerated() {
+                loop.scheduleTask(in: drip * Int64(i + 1)) { [self] in
+                    if context.channel.isActive { send(context, String(decoding: [byte], as: UTF8.self)) }
+                }
+            }
         }
 
         func send(_ context: ChannelHandlerContext, _ text: String) {
@@ -247,6 +257,14 @@ struct CapturingLogHandler: LogHandler {
         #expect(error.hasPrefix("transient") && error.contains("no reply from the SMTP server"), "\(error)")
         #expect(ContinuousClock.now - started < .seconds(5))
         await silent.stop()
+
+        // One byte every 100 ms: the greeting needs 2 s, the step gets 500 ms (per reply, not per byte).
+        let drip = try await ScriptedSMTPServer(greeting: "220 slow but steady\r\n", drip: .milliseconds(100), respond: Self.standard())
+        let dripStarted = ContinuousClock.now
+        let dripped = Self.text(await Self.send(try Self.transport(drip.port, timeout: .milliseconds(500))))
+        #expect(dripped.hasPrefix("transient") && dripped.contains("no reply from the SMTP server within"), "\(dripped)")
+        #expect(ContinuousClock.now - dripStarted < .milliseconds(1_500))
+        await drip.stop()
 
         let hung = try await ScriptedSMTPServer(dataReply: "", respond: Self.standard())
         #expect(Self.text(await Self.send(try Self.transport(hung.port, timeout: .milliseconds(500)))).contains("no reply"))

@@ -70,8 +70,10 @@ final class SMTPChannelHandler: ChannelDuplexHandler {
                 replyPromise.succeed(unclaimed.removeFirst())
             } else {
                 let loop = context.eventLoop.assumeIsolated()
+                let ms = timeout.nanoseconds / 1_000_000
+                let limit = ms % 1_000 == 0 ? "\(ms / 1_000) s" : "\(ms) ms"
                 let scheduled = loop.scheduleTask(in: timeout) { [self] in
-                    fail(context, .timeout("no reply from the SMTP server within \(timeout.nanoseconds / 1_000_000_000) s (\(step))"))
+                    fail(context, .timeout("no reply from the SMTP server within \(limit) (\(step))"))
                 }
                 waiter = (replyPromise, step, scheduled)
             }
