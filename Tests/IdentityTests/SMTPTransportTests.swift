@@ -255,15 +255,16 @@ struct CapturingLogHandler: LogHandler {
         let started = ContinuousClock.now
         let error = Self.text(await Self.send(try Self.transport(silent.port, timeout: .milliseconds(500))))
         #expect(error.hasPrefix("transient") && error.contains("no reply from the SMTP server"), "\(error)")
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Generous: the full suite runs many tests at once on few cores.
+        #expect(ContinuousClock.now - started < .seconds(20))
         await silent.stop()
 
         // One byte every 100 ms: the greeting needs 2 s, the step gets 500 ms (per reply, not per byte).
         let drip = try await ScriptedSMTPServer(greeting: "220 slow but steady\r\n", drip: .milliseconds(100), respond: Self.standard())
-        let dripStarted = ContinuousClock.now
+        // Had the timeout been per byte, the whole greeting would arrive and the mail go out.
         let dripped = Self.text(await Self.send(try Self.transport(drip.port, timeout: .milliseconds(500))))
-        #expect(dripped.hasPrefix("transient") && dripped.contains("no reply from the SMTP server within"), "\(dripped)")
-        #expect(ContinuousClock.now - dripStarted < .milliseconds(1_500))
+        #expect(dripped.hasPrefix("transient") && dripped.contains("no reply from the SMTP server within 500 ms (waiting for the greeting)"), "\(dripped)")
+        #expect(drip.received.withLockedValue { $0 }.isEmpty)
         await drip.stop()
 
         let hung = try await ScriptedSMTPServer(dataReply: "", respond: Self.standard())
