@@ -59,11 +59,15 @@ final class ScriptedSMTPServer: Sendable {
         func channelActive(context: ChannelHandlerContext) {
             guard let greeting else { return }
             guard let drip else { return send(context, greeting) }
-            let loop = context.eventLoop.assumeIsolated()
-            for (i, byte) in greeting.utf8.enumerated() {
-                loop.scheduleTask(in: drip * Int64(i + 1)) { [self] in
-                    if context.channel.isActive { send(context, String(decoding: [byte], as: UTF8.self)) }
-                }
+            dripBytes(context, ArraySlice(greeting.utf8), every: drip)
+        }
+
+        /// One byte, then the rest after `every` (chained, so a busy loop cannot bunch them up).
+        func dripBytes(_ context: ChannelHandlerContext, _ bytes: ArraySlice<UInt8>, every: TimeAmount) {
+            guard let first = bytes.first, context.channel.isActive else { return }
+            send(context, String(decoding: [first], as: UTF8.self))
+            context.eventLoop.assumeIsolated().scheduleTask(in: every) { [self] in
+                dripBytes(context, bytes.dropFirst(), every: every)
             }
         }
 
@@ -259,8 +263,8 @@ struct CapturingLogHandler: LogHandler {
         #expect(ContinuousClock.now - started < .seconds(20))
         await silent.stop()
 
-        // One byte every 100 ms: the greeting needs 2 s, the step gets 500 ms (per reply, not per byte).
-        let drip = try await ScriptedSMTPServer(greeting: "220 slow but steady\r\n", drip: .milliseconds(100), respond: Self.standard())
+        // One byte every 100 ms: the greeting needs 4 s, the step gets 500 ms (per reply, not per byte).
+        let drip = try await ScriptedSMTPServer(greeting: "220 slow but steady, and very patient\r\n", drip: .milliseconds(100), respond: Self.standard())
         // Had the timeout been per byte, the whole greeting would arrive and the mail go out.
         let dripped = Self.text(await Self.send(try Self.transport(drip.port, timeout: .milliseconds(500))))
         #expect(dripped.hasPrefix("transient") && dripped.contains("no reply from the SMTP server within 500 ms (waiting for the greeting)"), "\(dripped)")
