@@ -47,6 +47,9 @@ public struct StoaConfiguration: Sendable {
     public var auditRetentionDays: Int = 90
     /// Prometheus metrics at `/metrics` (off by default).
     public var metrics = MetricsSettings()
+    /// How mail goes out: SMTP or the server log (`STOA_MAIL`, `STOA_SMTP_URL`, `STOA_MAIL_FROM`,
+    /// `STOA_SMTP_CA_FILE`).
+    public var mail = MailSettings()
 
     public init() {}
 
@@ -286,6 +289,7 @@ extension StoaConfiguration {
         }
         if let disable = try bool("STOA_DISABLE_ORIGIN_CHECK") { config.disableOriginCheck = disable }
         config.metrics = try MetricsSettings.load(value, mainPort: config.port)
+        config.mail = try MailSettings.load(value)
 
         if let alg = value("STOA_JWT_ALG") {
             guard ["eddsa", "es256", "rs256"].contains(alg.lowercased()) else {

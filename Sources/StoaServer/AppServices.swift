@@ -39,6 +39,9 @@ public struct AppServices: Sendable {
     public let drain = Drain()
     /// Prometheus metrics, when `STOA_METRICS` is on (nil: nothing is recorded).
     public var metrics: StoaMetrics? = nil
+    /// How mail goes out (`MailTransportFactory`; set by `stoa serve` for the roles that serve
+    /// auth; nil in tests and the api role).
+    public var mailTransport: (any MailTransport)? = nil
 
     /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
     public var authBaseURL: String {
