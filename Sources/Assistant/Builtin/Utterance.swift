@@ -244,7 +244,7 @@ struct Utterance {
         "isnt": ["is", "not"], "arent": ["are", "not"], "dont": ["do", "not"], "doesnt": ["does", "not"], "didnt": ["did", "not"],
         "wasnt": ["was", "not"], "havent": ["have", "not"], "hasnt": ["has", "not"], "cant": ["can", "not"], "wont": ["will", "not"],
         "whats": ["what", "is"], "thats": ["that", "is"], "ive": ["i", "have"], "im": ["i", "am"], "ill": ["i", "will"],
-        "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
+        "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "plese": ["please"], "pleas": ["please"], "pleae": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
