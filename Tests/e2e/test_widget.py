@@ -254,6 +254,10 @@ def test_hostile_host_css(stack, driver):
         widget.wait("const p = this.querySelector('.panel'); return !p.hidden && p.getBoundingClientRect().width === 375",
                     message="a full-width panel at 375 px")
         assert widget.rect(".composer")["width"] == 375
+        # The hostile page is wider than the screen; the panel still covers exactly what the reader sees.
+        panel, seen = widget.rect(".panel"), driver.execute_script(
+            "return {top: visualViewport.offsetTop, left: visualViewport.offsetLeft, height: visualViewport.height}")
+        assert (panel["y"], panel["x"], panel["height"]) == (seen["top"], seen["left"], seen["height"]), (panel, seen)
         shot(driver, "widget-hostile-375")
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -171,7 +171,7 @@
     if (status && !status.trusted) body.append(configMessage());
     else if (status && status.error) body.append(h('div', { class: 'note error', role: 'alert' }, status.error));
     else if (!token) body.append(authView());
-    else if (!me) body.append(h('p', { class: 'muted' }, 'Loading…'));
+    else if (!me) body.append(h('p', { class: 'muted' }, 'Loading\u2026'));
     else if (view === 'list') body.append(listView());
     else if (view === 'account') body.append(accountView());
     else body.append(chatView());
@@ -198,7 +198,7 @@
       field('Email', 'email', 'email', 'email'),
       authMode !== 'forgot' ? field('Password', 'password', 'password', authMode === 'up' ? 'new-password' : 'current-password') : null,
       notice ? h('div', { class: 'note ' + notice.kind, role: notice.kind === 'error' ? 'alert' : 'status' }, notice.text) : null,
-      h('button', { type: 'submit', class: 'primary', disabled: busy }, busy ? 'Please wait…' : modes[authMode]),
+      h('button', { type: 'submit', class: 'primary', disabled: busy }, busy ? 'Please wait\u2026' : modes[authMode]),
       h('div', { class: 'links' },
         authMode !== 'in' ? h('button', { type: 'button', class: 'link', 'data-mode': 'in', onclick: () => mode('in') }, 'Sign in') : null,
         authMode !== 'up' ? h('button', { type: 'button', class: 'link', 'data-mode': 'up', onclick: () => mode('up') }, 'Create an account') : null,
@@ -243,7 +243,7 @@
   }
 
   function listView() {
-    if (!convs) return h('p', { class: 'muted' }, 'Loading…');
+    if (!convs) return h('p', { class: 'muted' }, 'Loading\u2026');
     if (!convs.length) return h('p', { class: 'muted' }, 'No conversations yet.');
     return h('ul', { class: 'convs', 'aria-label': 'Your conversations' }, convs.map((c) => h('li', null,
       h('button', { type: 'button', class: 'conv' + (c.id === current ? ' on' : ''), 'data-id': c.id, onclick: () => openConv(c.id) },
@@ -323,10 +323,10 @@
   }
 
   function composer() {
-    const input = h('textarea', { class: 'input', rows: 1, maxlength: 4000, placeholder: quote ? 'Ask about the selection…' : 'Ask a question…', 'aria-label': 'Your question',
+    const input = h('textarea', { class: 'input', rows: 1, maxlength: 4000, placeholder: quote ? 'Ask about the selection\u2026' : 'Ask a question\u2026', 'aria-label': 'Your question',
       onkeydown: (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(input.value); } } });
     return h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); send(input.value); } },
-      quote ? h('div', { class: 'quote' }, h('span', null, quote.length > 200 ? quote.slice(0, 200) + '…' : quote),
+      quote ? h('div', { class: 'quote' }, h('span', null, quote.length > 200 ? quote.slice(0, 200) + '\u2026' : quote),
         btn('Remove the quote', 'close', () => { quote = null; render(); focusInput(); })) : null,
       h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'send', 'aria-label': 'Send', disabled: busy }, icon('send'))));
   }
@@ -344,12 +344,12 @@
     if (!token || !me) { pending = { text, selection }; return open(); }
     busy = true; quote = null;
     if (!current) { current = uuid(); persist(); }
-    const mine = { role: 'user', content: selection ? `“${selection.slice(0, 300)}”\n\n${text}` : text, pending: true };
+    const mine = { role: 'user', content: selection ? `\u201c${selection.slice(0, 300)}\u201d\n\n${text}` : text, pending: true };
     const reply = { role: 'assistant', content: '', pending: true };
     messages.push(mine, reply); view = 'chat'; render(); scrollDown();
     const bubble = panel.querySelectorAll('.msg.bot');
     const live = bubble[bubble.length - 1].querySelector('.md');
-    live.replaceChildren(h('p', { class: 'plain typing' }, '…'));
+    live.replaceChildren(h('p', { class: 'plain typing' }, '\u2026'));
     const body = selection ? { selection, question: text, session_id: current, page: page() } : { query: text, session_id: current, page: page() };
     try {
       const res = await call(selection ? '/api/ask-selection' : '/api/chat', { method: 'POST', body, stream: true });
@@ -406,7 +406,7 @@
   }
   async function open() {
     if (!host.isConnected) mount();
-    isOpen = true; panel.hidden = false; launcher.setAttribute('aria-expanded', 'true'); launcher.hidden = true;
+    isOpen = true; panel.hidden = false; launcher.setAttribute('aria-expanded', 'true'); launcher.hidden = true; fit();
     try { sessionStorage.setItem(KEY + ':open', '1'); } catch { /* private mode */ }
     render();
     if (!started || (token && !me) || status && status.error) { await start(); render(); }
@@ -420,6 +420,17 @@
     if (OPT.launcher) launcher.focus();
   }
   const toggle = () => (isOpen ? close() : open());
+
+  // Small screens: the panel covers what the reader sees. A page wider than the screen grows
+  // the layout viewport that fixed boxes use, so follow the visual viewport instead.
+  const small = matchMedia('(max-width: 480px)');
+  function fit() {
+    const vv = window.visualViewport;
+    if (!isOpen || !vv || !small.matches) { panel.style.cssText = ''; return; }
+    panel.style.cssText = `top:${vv.offsetTop}px;left:${vv.offsetLeft}px;width:${vv.width}px;height:${vv.height}px`;
+  }
+  if (window.visualViewport) { visualViewport.addEventListener('resize', fit); visualViewport.addEventListener('scroll', fit); }
+  small.addEventListener('change', fit);
 
   // ---- ask about a selection ---------------------------------------------------------------
   let selText = '';
@@ -477,7 +488,7 @@ button,input,textarea{font:inherit;color:inherit}
 .launcher:focus-visible,button:focus-visible,a:focus-visible,input:focus-visible,textarea:focus-visible{outline:2px solid ${a};outline-offset:2px}
 .panel{--bg:#fff;--fg:#111827;--muted:#6b7280;--line:#e5e7eb;--soft:#f3f4f6;position:fixed;bottom:20px;${side}:20px;width:400px;max-width:calc(100vw - 24px);height:min(640px,calc(100vh - 40px));display:flex;flex-direction:column;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28);overflow:hidden}
 .panel.dark{--bg:#111827;--fg:#f3f4f6;--muted:#9ca3af;--line:#374151;--soft:#1f2937}
-@media (max-width:480px){.panel{inset:0;width:100vw;max-width:none;height:100%;border-radius:0;border:0}}
+@media (max-width:480px){.panel{inset:0;width:100vw;max-width:none;height:100vh;border-radius:0;border:0}}
 header{display:flex;align-items:center;gap:4px;padding:10px 10px 10px 16px;border-bottom:1px solid var(--line);background:${a};color:#fff}
 .title{flex:1;font-size:15px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .icon{background:none;border:0;color:inherit;width:32px;height:32px;border-radius:8px;display:inline-flex;align-items:center;justify-content:center;cursor:pointer;padding:0}

@@ -15,9 +15,8 @@ struct PageBody: Decodable, Sendable {
         case .value(let body):
             let url = body.url.trimmingCharacters(in: .whitespacesAndNewlines)
             guard url.count <= PageContext.maxURLLength else { throw .validation("page.url must be at most \(PageContext.maxURLLength) characters") }
-            let title = try body.title.map { raw throws(StoaError) in
-                try FieldRules.text(raw, "page.title", allowEmpty: true, maxLength: PageContext.maxTitleLength)
-            }
+            var title: String? = nil
+            if let raw = body.title { title = try FieldRules.text(raw, "page.title", allowEmpty: true, maxLength: PageContext.maxTitleLength) }
             guard let page = PageContext(url: url, title: title) else { throw .validation("page.url must be an absolute http(s) URL") }
             return page
         }
