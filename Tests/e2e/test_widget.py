@@ -118,8 +118,14 @@ def test_reader_journey(stack, driver):
     assert driver.execute_script("return Object.keys(Stoa).sort()") == ["ask", "close", "open", "widget"]
     assert driver.execute_script("return Object.isFrozen(Stoa)")
 
-    # Sign up inside the panel.
+    # Forgot password answers the same for any address (and goes back to sign-in).
     email = f"reader.{uuid.uuid4().hex[:8]}@example.com"
+    widget.click("button.link[data-mode=forgot]")
+    widget.fill("input[name=email]", email)
+    widget.click("form.auth button[type=submit]")
+    widget.wait("const n = this.querySelector('.note.ok'); return n && n.innerText.includes('reset link')", message="the reset notice")
+
+    # Sign up inside the panel.
     widget.click("button.link[data-mode=up]")
     widget.fill("input[name=name]", "Reader")
     widget.fill("input[name=email]", email)
