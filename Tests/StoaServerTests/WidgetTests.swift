@@ -156,6 +156,7 @@ import Testing
                 (#""page":{"url":"https://\#(long).example/"}"#, "page.url"),
                 (#""page":{"url":"https://docs.example/","title":"\#(String(repeating: "t", count: 400))"}"#, "page.title"),
                 (#""page":{"url":"https://docs.example/ x"}"#, "page.url"),
+                (#""page":{"url":"https://docs.example/","evil":1}"#, "page.evil"),
             ]
             for (fragment, field) in cases {
                 for (path, body) in [("/api/chat", #"{"query":"hi","#), ("/api/ask-selection", #"{"selection":"s","question":"q","#)] {

@@ -74,6 +74,7 @@ struct APIRequestDecoder: RequestDecoder {
                 : String(describing: expected).hasPrefix("Dictionary") ? "an object" : "a \(expected)"
             return "\(name) must be \(wanted), not \(got)"
         case .dataCorrupted(let context):
+            if context.debugDescription == "unknown field" { return "\(String(field(context.codingPath).prefix(60))) is not a field of this request" }
             return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(field(context.codingPath)) is not valid"
         @unknown default:
             return "the body does not match this request"

@@ -8,6 +8,26 @@ struct PageBody: Decodable, Sendable {
     var url: String
     var title: String?
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case url, title }
+
+    /// Like the top-level body, a field this object does not list is refused (not ignored).
+    struct UnknownField: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let all = try decoder.container(keyedBy: UnknownField.self)
+        if let unknown = all.allKeys.first(where: { CodingKeys(rawValue: $0.stringValue) == nil }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [unknown], debugDescription: "unknown field"))
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        url = try container.decode(String.self, forKey: .url)
+        title = try container.decodeIfPresent(String.self, forKey: .title)
+    }
+
     /// The validated page context.
     static func validate(_ patch: Patch<PageBody>) throws(StoaError) -> PageContext? {
         switch patch {
