@@ -193,6 +193,21 @@ def test_reader_journey(stack, driver):
                 message="the thumbs-up registered")
     shot(driver, "widget-selection-answer")
 
+    # Page context: a question whose best passage is elsewhere cites this page's passage first.
+    auth = {"Authorization": f"Bearer {token}"}
+    question = None
+    for candidate in ("Which command handles the vault?", "lumen vault", "vault"):
+        hits = client().get(stoa + "/api/search", params={"q": candidate, "limit": 20}, headers=auth, timeout=10).json()["items"]
+        docs_hit = [h["source"].split("#")[0] for h in hits if h.get("source")]
+        if docs + "/backups" in docs_hit and docs_hit[0] != docs + "/backups":
+            question = candidate
+            break
+    assert question, "no question ranks another page above Backups without page context"
+    driver.execute_script("Stoa.ask(arguments[0])", question)
+    widget.wait("return this.querySelectorAll('.msg.bot[data-id]').length === 3", timeout=20, message="the page-context answer")
+    first = widget.js("const b = this.querySelectorAll('.msg.bot[data-id]'); return b[2].querySelector('.sources a').href")
+    assert first.split("#")[0] == docs + "/backups", (question, first)
+
     # Reload: the panel reopens, signed in, and the conversation is listed.
     driver.refresh()
     widget = Widget(driver)
