@@ -35,7 +35,7 @@ extension BuiltinModel {
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
         "wording", "got", "went", "gotta", "wrong", "mistake", "prepone", "retitle", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
         "far", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
-        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
+        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "throw", "away", "take", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
     /// Reads one message (the last few readings are cached: each round of a turn reads it again).
@@ -330,6 +330,13 @@ extension BuiltinModel {
                 text = u.rest(after: k)
                 excluded.formUnion(k..<w.count)
             }
+            // "call mom, add a note ask about christmas plans": the task is named in an earlier clause
+            // and the note's words follow the cue in its own.
+            if text == nil, u.words[noteIndex].clause > 0, noteIndex + 1 < w.count, u.words[noteIndex + 1].clause == u.words[noteIndex].clause,
+               u.clause(0).contains(where: { !BuiltinModel.functionWords.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) }) {
+                text = u.rest(after: noteIndex)
+                excluded.formUnion(noteIndex..<w.count)
+            }
             guard let text, !text.isEmpty else { return nil }
             return .act(.update(TaskChange(description: .some(text))), target(excluding: excluded))
         }
@@ -338,7 +345,7 @@ extension BuiltinModel {
         /// called Y", "call the insurance task 'Y' instead".
         func rename() -> Intent? {
             var cue = firstIndex(["rename", "retitle", "title of", "the title", "should say", "should read", "should be called", "be called",
-                                  "should be named", "be renamed", "name of", "the name", "change the wording", "reword"])
+                                  "should be named", "be renamed", "name of", "the name", "change the wording", "reword", "new name", "new title"])
             if cue == nil, let should = index("should be"), date.isEmpty, !w.contains(where: { ["done", "finished", "deleted", "removed", "open"].contains($0) }) {
                 cue = should
             }
@@ -396,6 +403,8 @@ extension BuiltinModel {
             if !cue { cue = hasAny(["redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
                                     "open again", "back on", "back to open", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
+            // "please open the first one again".
+            if !cue, w.contains("open"), w.last(where: { !BuiltinModel.filler.contains($0) || $0 == "again" }) == "again" { cue = true }
             guard cue else { return nil }
             return .act(.reopen, target(excluding: []))
         }
@@ -406,6 +415,10 @@ extension BuiltinModel {
                                       "read"]
             // "remind me what I've got", "tell me what's left": a list, not a reminder to add.
             if hasAny(["remind me what", "remind me of what", "remind me whats", "tell me what", "remind me which"]) { return .list(filter()) }
+            // "open my task list", "open the list".
+            if hasAny(["open my list", "open my task list", "open my tasks", "open the list", "open my todo", "open the task list", "open my to do"]) {
+                return .list(filter())
+            }
             let skip: Set<String> = ["can", "you", "could", "please", "pls", "only", "just"]
             // "nothing else? ok, show everything": a later clause that starts with a list verb is read alone.
             if u.clauseCount > 1 {
@@ -620,7 +633,7 @@ extension BuiltinModel {
                            "should be on", "moved to", "forward", "extend", "change", "schedule", "plan"])
                 || w.contains { ["moved", "pushed", "postponed", "rescheduled", "delayed", "shifted"].contains($0) }
                 || (date.day != nil || date.hour != nil || date.shiftDays != nil || date.shiftMinutes != nil)
-                    && w.contains { ["put", "is", "now", "at", "are", "be", "make", "give", "more", "bring", "due", ":", "→", "wait", "later"].contains($0) }
+                    && w.contains { ["put", "is", "now", "at", "are", "be", "make", "give", "more", "bring", "due", ":", "→", "wait", "later", "earlier", "sooner"].contains($0) }
                 || (w.first == "set" || has("set") && !date.isEmpty)
                 || w.contains("due") && !date.isEmpty
                 || startsWithDateFor
@@ -824,7 +837,9 @@ extension BuiltinModel {
         var descriptor: TaskDescriptor? {
             // "the open one without a due date"
             if hasAny(["one without a due date", "one with no due date", "one without a date", "one with no date", "task without a due date",
-                       "task with no due date", "one without a deadline", "one with no deadline"]) {
+                       "task with no due date", "one without a deadline", "one with no deadline", "task without date", "one without date",
+                       "task without a date", "task with no date", "task without deadline", "task without a deadline", "one without due date",
+                       "task without due date"]) {
                 let open = hasAny(["open one", "unfinished one", "pending one"])
                 return TaskDescriptor(status: open ? "open" : nil, undated: true, label: open ? "are open without a due date" : "have no due date")
             }
@@ -847,7 +862,7 @@ extension BuiltinModel {
             // "delete the one that's due this week", "push the task due tomorrow back a day".
             if let day = date.day, !date.overdue, !w.contains(where: { BuiltinModel.ordinal($0) != nil || Int($0) != nil }),
                hasAny(["the one that is due", "the one thats due", "the one due", "the task that is due", "the task thats due", "the task due",
-                       "the one which is due", "the thing due", "the thing that is due", "the item due", "the item that is due"]),
+                       "the one which is due", "the task which is due", "the item which is due", "the thing due", "the thing that is due", "the item due", "the item that is due"]),
                let end = calendar.date(byAdding: .day, value: date.spanDays, to: day) {
                 let span = hasAny(["this week"]) ? "this week" : hasAny(["next week"]) ? "next week" : BuiltinModel.dayName(day, calendar: calendar)
                 return TaskDescriptor(status: "open", dueFrom: date.spanDays > 1 ? calendar.startOfDay(for: now) : day, dueBefore: end, label: "are due \(span)")

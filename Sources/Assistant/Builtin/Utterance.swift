@@ -224,7 +224,7 @@ struct Utterance {
     static let commandVocabulary: [String] = [
         "remove", "delete", "rename", "postpone", "reschedule", "search", "list", "tasks", "overview", "complete", "completed",
         "uncomplete", "finished", "change", "update", "display", "reopen", "unmark", "uncheck", "untick", "tomorrow", "ticked",
-        "checked", "cancel", "anything", "which", "task", "move", "thanks", "description", "deadline", "outstanding", "remaining", "unfinished", "incomplete", "overdue", "upcoming",
+        "checked", "cancel", "anything", "which", "task", "move", "thanks", "show", "description", "deadline", "outstanding", "remaining", "unfinished", "incomplete", "overdue", "upcoming",
     ]
     static let commandVocabularySet = Set(commandVocabulary)
     /// Real words the rules above would "correct": every word of Debian's `wamerican` word list
@@ -272,7 +272,7 @@ struct Utterance {
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
     ]
 
     /// The indices of the words of one clause.
