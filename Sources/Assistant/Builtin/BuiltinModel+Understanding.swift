@@ -10,7 +10,8 @@ extension BuiltinModel {
                                       "well", "just", "actually", "sorry", "yeah", "yes", "yep", "right", "now", "also", "and", "then", "can", "oops", "whoops",
                                       "ugh", "argh", "meh", "damn", "wow", "finally", "ahh", "nope", "nah", "no", "yup", "hmm", "hm",
                                       "could", "would", "will", "you", "me", "i", "really", "alright", "cool", "great", "hmm", "pls", "lol",
-                                      "wait", "ah", "thx", "again", "too", "as", "well", "already", "anyway", "anyways", "after", "all"]
+                                      "wait", "ah", "thx", "again", "too", "as", "well", "already", "anyway", "anyways", "after", "all", "bye", "goodbye",
+                                      "cya", "cheers"]
     static let pronouns: Set<String> = ["it", "that", "this", "those", "these", "them", "both", "its", "they", "which"]
     static let doneWords: Set<String> = ["done", "finished", "complete", "completed", "ticked", "checked", "closed", "sorted", "handled"]
     static let openWords: Set<String> = ["open", "left", "remaining", "pending", "outstanding", "unfinished", "incomplete", "undone", "todo"]
@@ -95,7 +96,7 @@ extension BuiltinModel {
             let core = self.core
             if core.isEmpty {
                 if w.contains(where: { ["hi", "hello", "hey"].contains($0) }) { return .greeting }
-                if w.contains(where: { ["thanks", "thank", "thx"].contains($0) }) { return .thanks }
+                if w.contains(where: { ["thanks", "thank", "thx", "cheers", "bye", "goodbye", "cya"].contains($0) }) { return .thanks }
                 return .dismiss
             }
             // "nvm, I don't need the dentist task anymore, delete it": a change of mind that goes on to ask for something.
@@ -393,6 +394,8 @@ extension BuiltinModel {
         /// "reopen", "un-finish", "uncheck", "X is NOT done", "isn't paid", "back on my list",
         /// "mark it open again".
         func reopen() -> Intent? {
+            // "what haven't I done yet": a question about the list.
+            if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["what", "whats", "which"].contains(first), !w.contains("reopen") { return nil }
             let verbs = ["reopen", "unfinish", "uncheck", "untick", "unmark", "uncomplete", "re-open"]
             var cue = w.contains { verbs.contains($0) }
             if !cue, let not = w.firstIndex(of: "not"), !hasAny(["do not let", "do not forget", "do not need", "not need", "not forget"]) {

@@ -127,7 +127,7 @@ struct Utterance {
     static let contextOpeners: [[String]] = [
         ["because"], ["since"], ["cause"], ["cuz"], ["that", "is", "when"], ["that", "is", "why"], ["they"], ["he"], ["she"],
         ["i", "was"], ["just", "want"], ["just", "wanted"], ["can", "not", "remember"], ["do", "not", "remember"], ["not", "sure"],
-        ["i", "think", "i"], ["lol"],
+        ["i", "think", "i"], ["lol"], ["quick", "check"], ["just", "checking"], ["just", "curious"],
     ]
 
     /// The message up to its first context clause (not the first clause, and with no request verb
