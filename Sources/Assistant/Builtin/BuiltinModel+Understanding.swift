@@ -362,6 +362,11 @@ extension BuiltinModel {
             if cue == nil, !callQuote, let call = firstIndex(["call it", "name it", "call that", "title it", "make it say", "make it read"]),
                call + 2 < w.count, date.isEmpty {
                 let title = BuiltinModel.cleanTitle(u.rest(after: call + 1))
+                // "the invoice task, call it 'X'": the task is named in the clause before.
+                if !title.isEmpty, u.words[call].clause > 0,
+                   u.clause(0).contains(where: { !BuiltinModel.functionWords.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) }) {
+                    return .act(.update(TaskChange(title: title)), target(excluding: Set(call..<w.count)))
+                }
                 if !title.isEmpty { return .act(.update(TaskChange(title: title)), .pronoun([])) }
             }
             guard cue != nil || callQuote else { return nil }
@@ -374,6 +379,13 @@ extension BuiltinModel {
             } else if let cue {
                 let separators: Set<String> = ["to", "say", "called", "named", "read", "as", "into", "be", "→"]
                 var after = w[cue...].firstIndex { separators.contains($0) }
+                // "rename send the invoice to acme to send invoice #2231 to acme": when the old title
+                // has a "to" of its own, the split is the "to" before the new title's first word, if
+                // it repeats the old one's.
+                if let first = after, w[first] == "to", cue + 1 < w.count,
+                   let again = w.indices.first(where: { $0 > first && w[$0] == "to" && $0 + 1 < w.count && w[$0 + 1] == w[cue + 1] }) {
+                    after = again
+                }
                 while let a = after, a + 1 < w.count, separators.contains(w[a + 1]) { after = a + 1 }
                 if let after {
                     newTitle = u.rest(after: after)
