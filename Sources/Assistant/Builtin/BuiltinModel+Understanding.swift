@@ -114,6 +114,10 @@ extension BuiltinModel {
             if let first = w.first, ["thanks", "thank", "cheers", "ta", "appreciated", "appreciate"].contains(first),
                !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }), date.isEmpty { return .thanks }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
+            // "hiya, how are you?"
+            if hasAny(["how are you", "how is it going", "how are things"]), !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
+                return .greeting
+            }
             if ["good morning", "good evening", "good afternoon"].contains(core.joined(separator: " ")) || core == ["morning"] { return .greeting }
             // "hi there", "hello again", "hey stoa".
             if let first = w.first, ["hi", "hello", "hey", "hiya", "howdy", "yo"].contains(first), w.count <= 3,
@@ -416,7 +420,7 @@ extension BuiltinModel {
             }
             if !cue, !isPlainQuestion, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open"]) { cue = true }
             if !cue { cue = hasAny(["redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
-                                    "open again", "back on", "back to open", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
+                                    "open again", "back on", "back to open", "bring back", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
             // "please open the first one again".
             if !cue, w.contains("open"), w.last(where: { !BuiltinModel.filler.contains($0) || $0 == "again" }) == "again" { cue = true }
@@ -429,12 +433,14 @@ extension BuiltinModel {
             let verbs: Set<String> = ["show", "list", "display", "see", "view", "give", "search", "find", "lookup", "look", "print", "pull", "gimme", "recap",
                                       "read"]
             // "remind me what I've got", "tell me what's left": a list, not a reminder to add.
-            if hasAny(["remind me what", "remind me of what", "remind me whats", "tell me what", "remind me which"]) { return .list(filter()) }
+            if hasAny(["remind me what", "remind me of what", "remind me whats", "tell me what", "remind me which", "meant to be doing", "supposed to be doing",
+                       "should i be doing", "what should i do", "what do i have to do", "what must i do", "what i must do", "let us see the list",
+                       "let us see my list", "let us see my tasks"]) { return .list(filter()) }
             // "open my task list", "open the list".
             if hasAny(["open my list", "open my task list", "open my tasks", "open the list", "open my todo", "open the task list", "open my to do"]) {
                 return .list(filter())
             }
-            let skip: Set<String> = ["can", "you", "could", "please", "pls", "only", "just"]
+            let skip: Set<String> = ["can", "you", "could", "please", "pls", "only", "just", "let", "lets", "us"]
             // "nothing else? ok, show everything": a later clause that starts with a list verb is read alone.
             if u.clauseCount > 1 {
                 for clause in 1..<u.clauseCount {
@@ -821,7 +827,7 @@ extension BuiltinModel {
                                         "past", "w", "mentioning", "items", "ones", "re", "between", "behind", "em", "stuff", "pile", "heap", "bucket", "column", "section",
                                         "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
-                                        "which", "whats", "day", "week", "weekend", "month", "pull", "remind", "doing", "needs", "attention", "happening", "handling"].contains($0) }
+                                        "which", "whats", "day", "week", "weekend", "month", "pull", "remind", "doing", "needs", "attention", "happening", "handling", "only"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
             // "everything with the word call in it": the word named.
@@ -854,12 +860,14 @@ extension BuiltinModel {
             if hasAny(["one without a due date", "one with no due date", "one without a date", "one with no date", "task without a due date",
                        "task with no due date", "one without a deadline", "one with no deadline", "task without date", "one without date",
                        "task without a date", "task with no date", "task without deadline", "task without a deadline", "one without due date",
-                       "task without due date"]) {
+                       "task without due date", "task that has no due date", "one that has no due date", "task that has no date", "undated one",
+                       "undated task"]) {
                 let open = hasAny(["open one", "unfinished one", "pending one"])
                 return TaskDescriptor(status: open ? "open" : nil, undated: true, label: open ? "are open without a due date" : "have no due date")
             }
             if hasAny(["one with a note", "one that has a note", "one with notes", "one with a description", "one that has a description",
-                       "task with a note", "task that has a note", "task with a description", "task that has a description", "one with the note"]) {
+                       "task with a note", "task that has a note", "task with a description", "task that has a description", "one with the note",
+                       "task with notes", "task that has notes", "one that has notes"]) {
                 return TaskDescriptor(hasNote: true, label: "have a note")
             }
             for (phrases, status) in [(["the done one", "the completed one", "the finished one", "the checked one", "the ticked one",
