@@ -249,6 +249,7 @@ extension BuiltinModel {
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
+                || hasAny(["am i meant to", "am i supposed to", "should i be doing", "i must do", "must i do"])
                 || w.contains { $0.hasPrefix("#") && $0.count > 1 && $0.dropFirst().allSatisfy(\.isNumber) }
             // Words about Stoa itself (setup, API, models): a question with them is for the documents.
             let technical = w.contains { Self.technicalWords.contains($0) }
