@@ -36,7 +36,7 @@ extension BuiltinModel {
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
         "wording", "got", "went", "gotta", "wrong", "mistake", "prepone", "retitle", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
         "far", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
-        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "throw", "away", "take", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
+        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "throw", "away", "take", "only", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
     /// Reads one message (the last few readings are cached: each round of a turn reads it again).
@@ -114,6 +114,12 @@ extension BuiltinModel {
             if let first = w.first, ["thanks", "thank", "cheers", "ta", "appreciated", "appreciate"].contains(first),
                !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }), date.isEmpty { return .thanks }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
+            // "bye for now", "goodbye then".
+            if let first = w.first, ["bye", "goodbye", "cya", "byebye"].contains(first), !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
+                return .thanks
+            }
+            // "my tasks pls", "my task list".
+            if core == ["my", "tasks"] || core == ["my", "task"] || core == ["my", "task", "list"] || core == ["my", "list"] { return .list(filter()) }
             // "hiya, how are you?"
             if hasAny(["how are you", "how is it going", "how are things"]), !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
                 return .greeting
@@ -249,7 +255,8 @@ extension BuiltinModel {
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
-                || hasAny(["am i meant to", "am i supposed to", "should i be doing", "i must do", "must i do"])
+                || hasAny(["am i meant to", "am i supposed to", "should i be doing", "i must do", "must i do", "happening with", "going on with",
+                           "the status of", "status on", "the status with"])
                 || w.contains { $0.hasPrefix("#") && $0.count > 1 && $0.dropFirst().allSatisfy(\.isNumber) }
             // Words about Stoa itself (setup, API, models): a question with them is for the documents.
             let technical = w.contains { Self.technicalWords.contains($0) }
@@ -338,8 +345,13 @@ extension BuiltinModel {
             }
             // "call mom, add a note ask about christmas plans": the task is named in an earlier clause
             // and the note's words follow the cue in its own.
-            if text == nil, u.words[noteIndex].clause > 0, noteIndex + 1 < w.count, u.words[noteIndex + 1].clause == u.words[noteIndex].clause,
-               u.clause(0).contains(where: { !BuiltinModel.functionWords.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) }) {
+            // "for call dad add the note ask about the garage": the same, the task before the cue.
+            let addCue = firstIndex(["add", "put", "attach", "set", "write"]).flatMap { $0 < noteIndex && noteIndex - $0 <= 3 ? $0 : nil }
+            let cueStart = addCue ?? noteIndex
+            let namedBefore = addCue != nil && (u.words[noteIndex].clause > 0
+                ? u.clause(0).contains(where: { !BuiltinModel.functionWords.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) })
+                : w[..<cueStart].contains(where: { !BuiltinModel.functionWords.contains($0) && !BuiltinModel.filler.contains($0) }))
+            if text == nil, noteIndex + 1 < w.count, u.words[noteIndex + 1].clause == u.words[noteIndex].clause, namedBefore {
                 text = u.rest(after: noteIndex)
                 excluded.formUnion(noteIndex..<w.count)
             }
@@ -774,6 +786,7 @@ extension BuiltinModel {
         func filter() -> TaskFilter {
             var f = TaskFilter()
             let saidDone = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete"].contains($0) } || hasAny(["get done", "got done"])
+                || hasAny(["tick off", "did i tick", "checked off", "crossed off", "cross off", "did i check off"])
                 && !hasAny(["to be done", "need to be done", "needs to be done", "to do"])
             var open = w.contains { BuiltinModel.openWords.contains($0) || $0 == "still" } || hasAny(["need to", "have to", "to do", "got to", "should do"])
             // "not finished yet", "what do I still need to get done": open ones.

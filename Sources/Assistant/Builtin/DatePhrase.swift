@@ -337,6 +337,8 @@ struct DatePhrase: Equatable {
         guard let w else { return nil }
         if let index = weekdays.firstIndex(of: w) { return index }
         if let index = weekdayShort[w] { return index }
+        // "opening hours on fridays": a weekday in the plural is every such day, not a date.
+        if w.hasSuffix("s"), weekdays.contains(String(w.dropLast())) { return nil }
         if w.count >= 6, let index = weekdays.firstIndex(where: { TaskMatcher.distance(w, $0) <= 1 }) { return index }
         // "wensday", "thrusday": two slips in a long name, same first letter.
         if w.count >= 7, let index = weekdays.firstIndex(where: { $0.first == w.first && TaskMatcher.distance(w, $0) <= 2 }) { return index }

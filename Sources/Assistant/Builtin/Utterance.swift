@@ -204,7 +204,7 @@ struct Utterance {
 
     /// Contractions and chat shorthand as plain words.
     static func spellOut(_ word: String) -> [String] {
-        let word = word.hasSuffix("'s") && !["let's"].contains(word) ? String(word.dropLast(2)) + (["what", "that", "it", "there", "who", "here", "one"].contains(String(word.dropLast(2))) ? " is" : "") : word
+        let word = word.hasSuffix("'s") && !["let's"].contains(word) ? String(word.dropLast(2)) + (["what", "that", "it", "there", "who", "here", "one", "how"].contains(String(word.dropLast(2))) ? " is" : "") : word
         if word.contains(" ") { return word.split(separator: " ").map(String.init) }
         if let known = shorthand[word] { return known }
         if word.hasSuffix("n't") { return [String(word.dropLast(3)) == "ca" ? "can" : String(word.dropLast(3)) == "wo" ? "will" : String(word.dropLast(3)), "not"] }
@@ -272,7 +272,7 @@ struct Utterance {
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
     ]
 
     /// The indices of the words of one clause.
