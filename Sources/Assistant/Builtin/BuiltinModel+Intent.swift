@@ -92,6 +92,8 @@ extension BuiltinModel {
         case words([String])
         /// Tasks picked by what they are, not by name: "the one with a note", "the done one".
         case described(TaskDescriptor)
+        /// "the other one": of two tasks shown (or offered in a question), the one not just acted on.
+        case other
         case none
     }
 

@@ -201,6 +201,14 @@ extension BuiltinModel {
                 }
                 if let focus = memory.focus { return .tasks([focus]) }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
+            case .other:
+                // Of the two tasks just shown or offered, the one not just acted on.
+                let offered = memory.pending.flatMap { $0.candidates.isEmpty ? nil : $0.candidates } ?? memory.lastShownList
+                if let offered, offered.count == 2, let focus = memory.focus, offered.contains(where: { $0["id"] == focus["id"] }),
+                   let other = offered.first(where: { $0["id"] != focus["id"] }) {
+                    return .tasks([other])
+                }
+                return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
             case .described(let descriptor):
                 guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name && $0.arguments["q"] == nil }),
                       case .array(let all)? = lookup.result["tasks"] else {

@@ -909,6 +909,9 @@ extension BuiltinModel {
 
         func target(excluding excluded: Set<Int>) -> Target {
             if let descriptor, !w.contains(where: { Int($0) != nil }) { return .described(descriptor) }
+            if hasAny(["the other one", "the other task", "the other call", "other one"]) || has("the other") && !hasAny(["the other day", "the other week"]) {
+                return .other
+            }
             var numbers: [Int] = []
             var pronounClauses: Set<Int> = []
             var cueClauses: Set<Int> = []
