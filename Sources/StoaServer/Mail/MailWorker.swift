@@ -91,8 +91,8 @@ public struct MailWorker: Service {
         if warnLogTransport, transport is LogMailTransport {
             logger.warning("no SMTP server is configured: password-reset and verification links are written to this log (STOA_MAIL=log)")
         }
-        var lastCleanup = ContinuousClock.now - .seconds(7200)
         await cancelWhenGracefulShutdown {
+            var lastCleanup = ContinuousClock.now - .seconds(7200)
             while !Task.isCancelled {
                 await sendDue()
                 if ContinuousClock.now - lastCleanup > .seconds(3600) {
