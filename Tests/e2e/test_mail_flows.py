@@ -345,3 +345,44 @@ def test_browser_follows_verification_and_reset_links(start_server, mailbox):
         wait_css(driver, ".composer-input")
     finally:
         driver.quit()
+
+
+def test_browser_banner_resend_and_change_of_email(start_server, mailbox):
+    server = start(start_server, mailbox)
+    base = server.base_url
+    address, changed = new_email("hal"), new_email("hal-new")
+    driver = make_driver()
+    try:
+        driver.get(base + "/register")
+        wait_css(driver, "input[name=name]").send_keys("Hal")
+        css(driver, "input[name=email]").send_keys(address)
+        css(driver, "input[name=password]").send_keys(PASSWORD)
+        css(driver, "form.auth-form button[type=submit]").click()
+        # Signed in but unverified: the banner, and its resend sends a link.
+        banner = wait_css(driver, "[data-testid=verify-banner]")
+        assert address in banner.text
+        banner.find_element("css selector", "button").click()
+        wait_text(driver, "[data-testid=verify-banner]", "new link is on its way")
+        first = wait_mail(mailbox, address)
+        assert "/verify-email?token=" in first.link
+
+        # Settings: the address is shown unverified; a change of email sends a link to the new one.
+        driver.get(base + "/settings")
+        wait_css(driver, "[data-testid=email-unverified]")
+        css(driver, "input[name=newEmail]").send_keys(changed)
+        css(driver, "[data-testid=change-email] button[type=submit]").click()
+        wait_text(driver, ".banner-success", f"Check {changed}")
+        link = wait_mail(mailbox, changed).link
+        driver.get(link)
+        wait_path(driver, lambda p: p == "/verify-email")
+        wait_text(driver, "h1", "Your email is verified")
+        driver.get(base + "/settings")
+        wait_text(driver, "[data-testid=current-email]", changed)
+        wait_css(driver, "[data-testid=email-verified]")
+        wait_text(driver, ".activity[data-type='email.changed']", "Email changed")
+        screenshot(driver, f"mail-settings-changed-{mailbox.kind}")
+        driver.get(base + "/")
+        wait_css(driver, ".composer-input")
+        assert not driver.find_elements("css selector", "[data-testid=verify-banner]"), "the banner stays after verifying"
+    finally:
+        driver.quit()
