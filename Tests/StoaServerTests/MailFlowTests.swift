@@ -346,6 +346,18 @@ import Testing
         }
     }
 
+    @Test("deleting the account deletes the mails to its address")
+    func deletionClearsOutbox() async throws {
+        try await TestApp.run { client, app in
+            let signed = try await client.signUp()
+            _ = try await client.post("/request-password-reset", #"{"email":"a@x.io"}"#)
+            _ = await app.mailer.sent(atLeast: 1)
+            #expect(try await app.database.query(#"SELECT "id" FROM "mail_outbox""#).count == 1)
+            #expect(try await client.post("/delete-user", #"{"password":"password123"}"#, headers: ["Cookie": signed.cookie]).status == 200)
+            #expect(try await app.database.query(#"SELECT "id" FROM "mail_outbox""#).isEmpty)
+        }
+    }
+
     @Test("the three routes are registered for every method rule: wrong method → 404 empty")
     func routing() async throws {
         try await TestApp.run { client, _ throws in

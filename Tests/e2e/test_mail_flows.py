@@ -386,3 +386,33 @@ def test_browser_banner_resend_and_change_of_email(start_server, mailbox):
         assert not driver.find_elements("css selector", "[data-testid=verify-banner]"), "the banner stays after verifying"
     finally:
         driver.quit()
+
+
+def test_mail_cli(start_server):
+    """`stoa mail list [--pending] [--json]` and `stoa mail retry ID` against a running server's database."""
+    box = LogMailbox()
+    server = start(start_server, box)
+    address = new_email("ivy")
+    assert post(server, "/sign-up/email", {"name": "Ivy", "email": address, "password": PASSWORD}).status_code == 200
+    assert post(server, "/request-password-reset", {"email": address}).status_code == 200
+    wait_mail(box, address)
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        rows = json.loads(stoa_cli(server, "mail", "list", "--json").stdout)
+        if rows and rows[0]["status"] == "sent":
+            break
+        time.sleep(0.2)
+    [row] = rows
+    assert row["to"] == address and row["kind"] == "reset-password" and row["status"] == "sent" and row["attempts"] == 1
+    assert set(row) >= {"id", "subject", "createdAt", "sentAt", "nextAttemptAt", "lastError"}
+    assert "text" not in row and "html" not in row and "/reset-password/" not in json.dumps(rows)
+    table = stoa_cli(server, "mail", "list")
+    assert table.returncode == 0 and row["id"] in table.stdout and "reset-password" in table.stdout and "/api/auth/" not in table.stdout
+    assert json.loads(stoa_cli(server, "mail", "list", "--pending", "--json").stdout) == []
+    sent = stoa_cli(server, "mail", "retry", row["id"])
+    assert sent.returncode != 0 and "only a pending or failed mail" in sent.stderr
+    unknown = stoa_cli(server, "mail", "retry", "01a2b3c4-0000-7000-8000-000000000000")
+    assert unknown.returncode != 0 and "no mail with id" in unknown.stderr
+    bad = stoa_cli(server, "mail", "retry", "'; DROP TABLE mail_outbox; --")
+    assert bad.returncode != 0
+    assert stoa_cli(server, "mail", "list", "--limit", "0").returncode != 0

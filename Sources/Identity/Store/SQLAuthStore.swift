@@ -124,7 +124,10 @@ public struct SQLAuthStore: AuthStore {
             try await tx.announce(.sessions)
             try await tx.announce(.users)
             // The audit rows stay, without what identifies the person (README, "Audit trail").
-            try await AuthEventStore.scrub(userID: id, email: try deleted.string("email"), on: tx)
+            let email = try deleted.string("email")
+            try await AuthEventStore.scrub(userID: id, email: email, on: tx)
+            // Mails to the address go too: unsent ones hold links, sent ones the address.
+            try await tx.execute(#"DELETE FROM "mail_outbox" WHERE "recipient" = ?"#, email)
             guard var event else { return }
             event.email = nil; event.ipAddress = nil; event.userAgent = nil
             try await AuthEventStore.record(event, on: tx)
