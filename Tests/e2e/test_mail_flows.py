@@ -29,6 +29,13 @@ import pytest
 import requests
 
 from conftest import client
+
+try:  # The SMTP fixture comes with the SMTP transport (Tests/e2e/smtp_support.py).
+    from smtp_support import smtp_server  # noqa: F401  (a pytest fixture)
+except ImportError:  # not merged yet: the smtp cases fail loudly, never skip
+    @pytest.fixture
+    def smtp_server():
+        pytest.fail("Tests/e2e/smtp_support.py is missing: the SMTP transport branch is not merged")
 from web_support import css, make_driver, screenshot, server_env, wait_css, wait_path, wait_text
 
 PASSWORD = "correct horse battery"
@@ -69,27 +76,24 @@ class LogMailbox:
 
 
 class SMTPMailbox:
-    """Mails received by the aiosmtpd fixture of smtp_support.py."""
+    """Mails received by smtp_support.py's aiosmtpd server (STARTTLS on a self-signed CA, AUTH)."""
 
     kind = "smtp"
 
-    def __init__(self, tmp_path) -> None:
-        import smtp_support  # the SMTP branch's fixture (STARTTLS with a self-signed cert, AUTH)
-
-        self.smtp = smtp_support.SMTPTestServer(tmp_path)
-        self.smtp.start()
+    def __init__(self, smtp) -> None:
+        self.smtp = smtp
         self.server = None
 
     def env(self) -> dict[str, str]:
-        return {"STOA_MAIL": "smtp", "STOA_MAIL_FROM": "Stoa <stoa@example.test>", **self.smtp.stoa_env()}
+        return {"STOA_MAIL": "smtp", **self.smtp.stoa_env()}
 
     def mails(self) -> list[Mail]:
         found = []
-        for raw in self.smtp.raw_messages():
-            msg = email.message_from_bytes(raw, policy=email.policy.default)
+        for captured in list(self.smtp.messages):
+            msg = captured.message
             text = msg.get_body(("plain",)).get_content()
             link = next((line.strip() for line in text.splitlines() if line.strip().startswith("http")), "")
-            found.append(Mail(to=str(msg["To"]), subject=str(msg["Subject"]), link=link, message=msg, raw=raw))
+            found.append(Mail(to=str(msg["To"]), subject=str(msg["Subject"]), link=link, message=msg, raw=captured.raw))
         return found
 
     def stop_server(self) -> None:
@@ -99,12 +103,16 @@ class SMTPMailbox:
         self.smtp.start()
 
     def close(self) -> None:
-        self.smtp.stop()
+        pass  # the smtp_server fixture stops it
 
 
 @pytest.fixture(params=["smtp", "log"])
-def mailbox(request, tmp_path):
-    box = SMTPMailbox(tmp_path) if request.param == "smtp" else LogMailbox()
+def mailbox(request):
+    if request.param == "smtp":
+        smtp_server = request.getfixturevalue("smtp_server")   # from smtp_support.py (the SMTP branch)
+        box = SMTPMailbox(smtp_server(tls="starttls", auth=True))
+    else:
+        box = LogMailbox()
     yield box
     box.close()
 
@@ -177,7 +185,7 @@ def check_mail(mailbox, mail: Mail, *, to: str, subject: str, secrets: list[str]
     if mailbox.kind != "smtp":
         return
     msg = mail.message
-    assert to in str(msg["To"]) and "stoa@example.test" in str(msg["From"])
+    assert to in str(msg["To"]) and msg["From"]
     assert msg["Date"] and msg["Message-ID"] and msg["MIME-Version"] == "1.0"
     assert msg.get_content_type() == "multipart/alternative"
     text = msg.get_body(("plain",)).get_content()
@@ -416,3 +424,27 @@ def test_mail_cli(start_server):
     bad = stoa_cli(server, "mail", "retry", "'; DROP TABLE mail_outbox; --")
     assert bad.returncode != 0
     assert stoa_cli(server, "mail", "list", "--limit", "0").returncode != 0
+
+
+def test_smtp_permanent_refusal_stops_retries(start_server, mailbox):
+    if mailbox.kind != "smtp":
+        pytest.skip("only an SMTP server can refuse a mail")
+    server = start(start_server, mailbox)
+    address = new_email("jo")
+    assert post(server, "/sign-up/email", {"name": "Jo", "email": address, "password": PASSWORD}).status_code == 200
+    mailbox.smtp.refuse = "554 5.7.1 message refused"
+    assert post(server, "/request-password-reset", {"email": address}).status_code == 200
+    deadline = time.monotonic() + WAIT
+    failed = []
+    while time.monotonic() < deadline and not failed:
+        rows = json.loads(stoa_cli(server, "mail", "list", "--json").stdout)
+        failed = [m for m in rows if m["to"] == address and m["status"] == "failed"]
+        time.sleep(0.3)
+    assert failed and failed[0]["attempts"] == 1 and "554" in failed[0]["lastError"], rows
+    assert "mail refused for good" in server.stderr_text() + server.stdout_text()
+    assert "/reset-password/" not in server.stderr_text() + server.stdout_text(), "the link reached the log"
+    time.sleep(2)
+    assert json.loads(stoa_cli(server, "mail", "list", "--json").stdout)[0]["attempts"] == 1, "a refused mail was retried"
+    mailbox.smtp.refuse = None
+    assert stoa_cli(server, "mail", "retry", failed[0]["id"]).returncode == 0
+    assert "/reset-password/" in wait_mail(mailbox, address).link
