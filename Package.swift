@@ -44,6 +44,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            // The SMTP client's STARTTLS / implicit TLS (Storage already links it for PostgreSQL).
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "TokenVerification", dependencies: [
             "StoaCore",
@@ -97,7 +100,14 @@ let package = Package(
         .target(name: "StoaTestSupport", dependencies: ["Storage", "StoaCore", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/StoaTestSupport"),
         .testTarget(name: "StoaCoreTests", dependencies: ["StoaCore"]),
-        .testTarget(name: "IdentityTests", dependencies: ["Identity", "StoaCore", "Storage", "StoaTestSupport"]),
+        .testTarget(name: "IdentityTests", dependencies: [
+            "Identity", "StoaCore", "Storage", "StoaTestSupport",
+            // The SMTP client's tests run a scripted server.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "AssistantTests", dependencies: [
             "Assistant", "Tasks", "Knowledge", "StoaCore", "Storage", "StoaTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -49,6 +49,9 @@ public struct StoaConfiguration: Sendable {
     public var metrics = MetricsSettings()
     /// Email verification, change of email and the mails' app name.
     public var email = EmailSettings()
+    /// How mail goes out: SMTP or the server log (`STOA_MAIL`, `STOA_SMTP_URL`, `STOA_MAIL_FROM`,
+    /// `STOA_SMTP_CA_FILE`).
+    public var mail = MailSettings()
 
     public init() {}
 
@@ -299,6 +302,7 @@ extension StoaConfiguration {
         if let v = try bool("STOA_CHANGE_EMAIL") { config.email.changeEmailEnabled = v }
         if let v = try int("STOA_EMAIL_VERIFICATION_EXPIRES_IN", 60...604_800) { config.email.tokenLifetime = v }
         config.metrics = try MetricsSettings.load(value, mainPort: config.port)
+        config.mail = try MailSettings.load(value)
 
         if let alg = value("STOA_JWT_ALG") {
             guard ["eddsa", "es256", "rs256"].contains(alg.lowercased()) else {

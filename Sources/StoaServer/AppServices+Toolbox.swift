@@ -15,9 +15,12 @@ public struct Toolboxes: Sendable {
         self.clock = clock
     }
 
-    /// `userID` must come from a verified credential, never from a request body.
-    public func toolbox(userID: String) -> UserToolbox {
-        UserToolbox(scope: ToolScope(userID: userID, tasks: tasks, clock: clock, documents: documents))
+    /// `userID` must come from a verified credential, never from a request body. With a
+    /// `page` (the documentation page the reader asks from), document searches rank that
+    /// page's matching passages first (``PageBoostedSearch``).
+    public func toolbox(userID: String, page: PageContext? = nil) -> UserToolbox {
+        let search: any DocumentSearching = page.map { PageBoostedSearch(base: documents, page: $0) } ?? documents
+        return UserToolbox(scope: ToolScope(userID: userID, tasks: tasks, clock: clock, documents: search))
     }
 }
 

@@ -41,9 +41,9 @@ public struct AppServices: Sendable {
     public var metrics: StoaMetrics? = nil
     /// Mails waiting to be sent (reset, verification, change of email).
     public let mailOutbox: MailOutbox
-    /// What delivers them: the log transport unless another is injected here or set after
-    /// ``make(configuration:database:clock:mailTransport:metrics:logger:)`` (by `stoa serve`,
-    /// from `STOA_MAIL` / `STOA_SMTP_URL`).
+    /// What delivers them: the log transport unless another is injected here, or set after
+    /// ``make(configuration:database:clock:mailTransport:metrics:logger:)`` — `stoa serve` sets
+    /// the configured one (``MailTransportFactory``: SMTP, or the log with a start-up warning).
     public var mailTransport: any MailTransport
     /// How often the mail worker looks for mails queued elsewhere (it wakes at once for its own).
     public var mailPollInterval: Duration = .seconds(5)

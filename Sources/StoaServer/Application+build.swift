@@ -104,7 +104,9 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
                   clock: services.clock, logger: services.logger, metrics: services.metrics).register(on: router)
     }
     if config.role == .all {
-        WebRoutes(files: WebFiles(directory: config.webDirectory), sessions: services.auth, cookies: services.cookies).register(on: router)
+        let files = WebFiles(directory: config.webDirectory)
+        WebRoutes(files: files, sessions: services.auth, cookies: services.cookies).register(on: router)
+        WidgetRoutes(files: files, origins: services.origins).register(on: router)
     }
     return router
 }

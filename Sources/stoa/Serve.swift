@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Identity
 import Logging
 import ServiceLifecycle
 import StoaCore
@@ -72,7 +73,16 @@ struct Serve: AsyncParsableCommand {
             }
         }
 
-        let services = AppServices.make(configuration: config, database: database, metrics: CLI.bootstrapMetrics(config.metrics), logger: logger)
+        var services = AppServices.make(configuration: config, database: database, metrics: CLI.bootstrapMetrics(config.metrics), logger: logger)
+        if config.role.servesAuth {
+            // SMTP (or the log, with a warning); an unusable STOA_SMTP_CA_FILE stops start-up here.
+            do {
+                services.mailTransport = try MailTransportFactory.make(configuration: config, logger: logger)
+            } catch {
+                await database.close()
+                CLI.fail(error.description)
+            }
+        }
         if config.role == .api {
             logger.notice("verifying access tokens against a remote JWKS", metadata: ["jwks": "\(config.jwksURL)"])
         }

@@ -7,5 +7,5 @@ struct Stoa: AsyncParsableCommand {
         abstract: "An AI chat assistant server with real user accounts (Better Auth compatible).",
         discussion: "Configuration comes from flags, then environment variables, then a .env file in the working directory. "
             + "See README.md for every variable (DATABASE_URL, BETTER_AUTH_SECRET, …).",
-        subcommands: [Serve.self, Migrate.self, Users.self, Sessions.self, Accounts.self, Keys.self, Audit.self, Mail.self, Docs.self, MCPCommand.self, Dev.self])
+        subcommands: [Serve.self, Migrate.self, Users.self, Sessions.self, Accounts.self, Keys.self, Audit.self, Docs.self, MCPCommand.self, Mail.self, Dev.self])
 }

@@ -72,4 +72,20 @@ import Testing
         let ranked = TaskMatcher.rank(words, in: tasks)
         #expect(ranked.full.count == 50)
     }
+
+    @Test("typos of command words are corrected, real words and titles are not")
+    func typoCorrection() {
+        for (typo, word) in [("remvoe", "remove"), ("pospone", "postpone"), ("lsit", "list"), ("serach", "search"), ("renmae", "rename"),
+                             ("overveiw", "overview"), ("compelte", "complete"), ("tomorow", "tomorrow"), ("deleet", "delete")] {
+            #expect(Utterance.corrected(typo) == word, "\(typo)")
+        }
+        // Real words near a command word, short words, non-letters and huge words stay as typed.
+        for word in ["remote", "compete", "lost", "last", "milk", "list", "lits", "form", "dentist", "insurance", "r3move", "émove", "headline",
+                     "computed", "changes", "schedule", "emailing", "uncompleted", "thank", "tanks", "prescription",
+                     String(repeating: "x", count: 5_000), "", "a"] {
+            #expect(Utterance.corrected(word) == word, "\(word)")
+        }
+        // A corrected verb changes the reading, not the title cut from the message as typed.
+        #expect(Utterance("remvoe the Remvoe parts task")?.lower.first == "remove")
+    }
 }

@@ -25,10 +25,10 @@ import Testing
     /// The held-out half has not reached ``goal`` yet (issue 19 stays open): this floor, just under
     /// its last measured rate, keeps it from sliding back while the parser is worked on. Raise it
     /// as the rate rises; it is never tuned against the held-out cases themselves.
-    static let heldOutFloor = 0.90
+    static let heldOutFloor = 0.91
 
     /// The extra development sets (`builtin-eval-<name>.json`, split `<name>`).
-    static let extraSets = ["extra", "extra2", "extra3", "extra4", "extra5", "extra6", "extra7", "extra8", "extra9", "extra10"]
+    static let extraSets = ["extra", "extra2", "extra3", "extra4", "extra5", "extra6", "extra7", "extra8", "extra9", "extra10", "extra11", "extra12", "extra13", "extra14"]
 
     /// `STOA_EVAL_VERBOSE=1` prints every dev case's turns, passed or not (never a test case's).
     static let verbose = ProcessInfo.processInfo.environment["STOA_EVAL_VERBOSE"] == "1"

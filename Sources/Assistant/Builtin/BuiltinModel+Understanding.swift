@@ -35,7 +35,7 @@ extension BuiltinModel {
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
         "wording", "got", "went", "gotta", "wrong", "mistake", "prepone", "retitle", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
         "far", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
-        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
+        "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
     /// Reads one message (the last few readings are cached: each round of a turn reads it again).
@@ -228,6 +228,8 @@ extension BuiltinModel {
             let generic: Set<String> = ["title", "titles", "api", "tool", "tools", "limit", "length", "field", "fields", "endpoint", "model", "server", "id"]
             let personal = w.indices.contains { k in
                 guard Self.taskMarkers.contains(w[k]) else { return false }
+                // "is there a task about the invoice": one of the user's; "a task title", "each task": tasks in general.
+                if ["task", "tasks"].contains(w[k]), k + 1 < w.count, ["about", "called", "named", "for", "regarding", "mentioning", "titled"].contains(w[k + 1]) { return true }
                 if ["task", "tasks"].contains(w[k]), k > 0 && ["a", "an", "per", "each"].contains(w[k - 1]) || k + 1 < w.count && generic.contains(w[k + 1]) { return false }
                 return true
             } || has("do i") || has("did i") || has("have i") || has("what is on")
@@ -312,7 +314,7 @@ extension BuiltinModel {
             } else if let colon = w[noteIndex...].firstIndex(of: ":") ?? w.firstIndex(of: ":") {
                 text = u.rest(after: colon)
                 excluded.formUnion(colon..<w.count)
-            } else if let k = w.indices.first(where: { $0 > noteIndex + 1 && isDashBefore($0) }) {
+            } else if let k = w.indices.first(where: { $0 > noteIndex && isDashBefore($0) }) {
                 // "add a note on call mom — ask about thanksgiving plans"
                 text = u.rest(after: k - 1)
                 excluded.formUnion(k..<w.count)
@@ -508,6 +510,8 @@ extension BuiltinModel {
             } else {
                 // The title is the words from the cue to the end, less the date and the trailing "to my list".
                 var last = end
+                // "put book a haircut on my list for saturday": the date after the place goes first.
+                while last > start, dateIndices.contains(last) || [",", "for", "on", "by", "due"].contains(w[last]) { last -= 1 }
                 // "… to my list", "… on the to-do list", "… onto my todos": the list named as the place, not part of the title.
                 var place = last
                 while place > start, ["list", "todo", "todos", "to-do", "to-dos", "tasks", "task", "do", "my", "the", "-"].contains(w[place])
@@ -668,6 +672,8 @@ extension BuiltinModel {
         /// "I've sent the invoice", "the insurance one is done", "tick off number 3", "bought the milk".
         func complete() -> Intent? {
             let cue = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete", "tick", "check", "cross"].contains($0) }
+                // "close out the invoice task", "close off the dentist one".
+                || hasAny(["close out", "close off"]) || w.first(where: { !Self.leadFiller.contains($0) }) == "close" && w.contains { ["task", "one", "item", "todo"].contains($0) }
                 || hasAny(["taken care of", "took care", "dealt with", "got it done", "out the door", "all set", "good to go", "wrapped up", "wrap up",
                            "knocked out", "knock out", "handed in", "submitted", "crossed off", "is sorted", "are sorted"])
             let didIt = hasAny(["i did", "we did", "did the", "just did", "got the", "i got", "got it"])
@@ -815,6 +821,13 @@ extension BuiltinModel {
                                         "the done task", "the completed task", "the finished task"], "done"),
                                        (["the open one", "the unfinished one", "the pending one", "the open task", "the unfinished task"], "open")] {
                 if hasAny(phrases) { return TaskDescriptor(status: status, label: status == "done" ? "are done" : "are open") }
+            }
+            // "delete the task I already finished", "the one I've done".
+            if let at = firstIndex(["the task i", "the one i", "the thing i", "the item i"]) {
+                let said = w[(at + 3)...].drop { ["already", "have", "just", "had"].contains($0) }.first
+                if let said, BuiltinModel.doneWords.contains(said) || ["did", "ticked", "checked", "crossed"].contains(said) {
+                    return TaskDescriptor(status: "done", label: "are done")
+                }
             }
             // "delete the one that's due this week", "push the task due tomorrow back a day".
             if let day = date.day, !date.overdue, !w.contains(where: { BuiltinModel.ordinal($0) != nil || Int($0) != nil }),

@@ -93,6 +93,15 @@ enum TaskMatcher {
             let complete = required.isEmpty ? hits == wanted.count : required.allSatisfy { hit[$0] }
             if complete { full.append(task) } else if hits > 0 { scored.append((hits, task)) }
         }
+        if full.isEmpty {
+            // "my accountant has the tax forms now, so that task is done": the message names every
+            // word of one title, whatever else it says around it.
+            let contained = tasks.filter { task in
+                let title = titleWords(task["title"]?.stringValue ?? "")
+                return !title.isEmpty && title.allSatisfy { word in wanted.contains { matches($0, word) } }
+            }
+            if contained.count == 1 { full = contained }
+        }
         if full.count > 1 {
             // An exact title wins over titles that merely contain the words.
             let exact = full.filter { titleWords($0["title"]?.stringValue ?? "") == wanted }

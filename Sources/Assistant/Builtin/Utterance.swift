@@ -42,7 +42,7 @@ struct Utterance {
         var currentStart = 0
         func flush(_ end: Int) {
             guard !current.isEmpty else { return }
-            for part in Self.spellOut(current.lowercased()) {
+            for part in Self.spellOut(current.lowercased()).map(Self.corrected) {
                 words.append(Word(text: part, start: currentStart, end: end, clause: clause))
             }
             current = ""
@@ -192,15 +192,63 @@ struct Utterance {
         return [word]
     }
 
+    /// The command words a typo is corrected to ("remvoe" → "remove", "pospone" → "postpone",
+    /// "lsit" → "list"): only these, so titles and everyday words are never "corrected". A word is
+    /// corrected when it is one swap of neighbouring letters away (any of these words), one
+    /// letter short or one letter extra (words of six letters or more); and never when it is a
+    /// real word (``notTypos``).
+    static let commandVocabulary: [String] = [
+        "remove", "delete", "rename", "postpone", "reschedule", "search", "list", "tasks", "overview", "complete", "completed",
+        "uncomplete", "finished", "change", "update", "display", "reopen", "unmark", "uncheck", "untick", "tomorrow", "ticked",
+        "checked", "cancel", "anything", "which", "task", "move", "thanks", "description", "deadline", "outstanding", "remaining", "unfinished", "incomplete", "overdue", "upcoming",
+    ]
+    static let commandVocabularySet = Set(commandVocabulary)
+    /// Real words the rules above would "correct": every word of Debian's `wamerican` word list
+    /// that they change (checked with the list when the vocabulary changes), and a few more.
+    static let notTypos: Set<String> = [
+        "anythings", "cancels", "chancel", "chang", "changed", "changes", "compete", "competed", "complected", "completer",
+        "completes", "deadlines", "deleted", "deletes", "deplete", "descriptions", "displays", "hanks", "overviews",
+        "postponed", "postpones", "removed", "remover", "removes", "renamed", "renames", "reopens", "rescheduled",
+        "reschedules", "tanks", "thank", "tickled", "tomorrows", "tricked", "uncompleted", "updated", "updater", "updates",
+        "remote", "listed", "lists", "lits", "silt", "slit", "canceled", "checker", "ticket", "tickets"
+    ]
+
+    /// `word`, or the command word it is a typo of.
+    static func corrected(_ word: String) -> String {
+        let n = word.utf8.count
+        guard n >= 4, n <= 12, !commandVocabularySet.contains(word), !notTypos.contains(word),
+              word.utf8.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return word }
+        for candidate in commandVocabulary {
+            let m = candidate.utf8.count
+            guard abs(m - n) <= 1 else { continue }
+            guard TaskMatcher.distance(word, candidate) == 1 else { continue }
+            if m == n {
+                // Same length: only a swap of neighbours ("one wrong letter" turned real words such as
+                // "headline" and "computed" into commands).
+                if isSwap(word, candidate) { return candidate }
+            } else if m >= 6 {
+                return candidate
+            }
+        }
+        return word
+    }
+
+    /// Whether `a` is `b` with two neighbouring letters swapped.
+    static func isSwap(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count, let i = x.indices.first(where: { x[$0] != y[$0] }), i + 1 < x.count else { return false }
+        return x[i] == y[i + 1] && x[i + 1] == y[i] && x[(i + 2)...] == y[(i + 2)...]
+    }
+
     static let shorthand: [String: [String]] = [
         "isnt": ["is", "not"], "arent": ["are", "not"], "dont": ["do", "not"], "doesnt": ["does", "not"], "didnt": ["did", "not"],
         "wasnt": ["was", "not"], "havent": ["have", "not"], "hasnt": ["has", "not"], "cant": ["can", "not"], "wont": ["will", "not"],
         "whats": ["what", "is"], "thats": ["that", "is"], "ive": ["i", "have"], "im": ["i", "am"], "ill": ["i", "will"],
-        "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
+        "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "plese": ["please"], "pleas": ["please"], "pleae": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
     ]
 
     /// The indices of the words of one clause.

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Identity
+import Knowledge
 import Logging
 import NIOCore
 import StoaCore
@@ -38,7 +39,8 @@ struct ChatRoutes: Sendable {
 
     func post(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: ConversationRoutes.notFound)
-        let content = try await request.decode(as: NewMessageBody.self, context: context).content
+        let body = try await request.decode(as: NewMessageBody.self, context: context)
+        let content = body.content
         try await checkTurnLimit(context.user.id, route: "/api/conversations/{id}/messages")
         var phases = PhaseTimer()
         // The message is saved and the context read (side by side on PostgreSQL); the saved
@@ -48,7 +50,8 @@ struct ChatRoutes: Sendable {
             throw ConversationRoutes.notFound
         }
         phases.end("persist")
-        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request, messages: earlier + [userMessage.context])
+        let turn = try await prepare(userID: context.user.id, conversationID: id, request: request, page: body.pageContext,
+                                     messages: earlier + [userMessage.context])
         phases.end("context")
         if request.headers[.accept]?.contains("text/event-stream") == true {
             return stream(turn, userMessage: userMessage)
@@ -66,22 +69,30 @@ struct ChatRoutes: Sendable {
     func chat(_ request: Request, _ context: UserRequestContext, selection: Bool) async throws -> Response {
         let content: String
         let sessionID: String?
+        let page: PageContext?
         if selection {
             let body = try await request.decode(as: AskSelectionBody.self, context: context)
             content = "About this selected text:\n\n> \(body.selection.replacingOccurrences(of: "\n", with: "\n> "))\n\n\(body.question)"
             sessionID = body.session
+            page = body.pageContext
         } else {
             let body = try await request.decode(as: ChatBody.self, context: context)
             content = body.query
             sessionID = body.session
+            page = body.pageContext
         }
         try await checkTurnLimit(context.user.id, route: selection ? "/api/ask-selection" : "/api/chat")
         let conversationID = try await resolveConversation(userID: context.user.id, sessionID: sessionID)
-        guard try await conversations.append(userID: context.user.id, conversationID: conversationID, role: .user, content: content,
-                                             sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) != nil else {
+        guard let userMessage = try await conversations.append(userID: context.user.id, conversationID: conversationID, role: .user, content: content,
+                                                               sources: .array([]), toolCalls: .array([]), truncated: false, at: clock.now()) else {
             throw ConversationRoutes.notFound
         }
-        let turn = try await prepare(userID: context.user.id, conversationID: conversationID, request: request)
+        let turn = try await prepare(userID: context.user.id, conversationID: conversationID, request: request, page: page)
+        // `Accept: text/event-stream`: the same events as the messages route (the widget streams
+        // both kinds of question); the `message` event carries the conversation id.
+        if request.headers[.accept]?.contains("text/event-stream") == true {
+            return stream(turn, userMessage: userMessage)
+        }
         let (text, records) = try await collect(turn)
         let assistant = try await saveReply(turn, text: text, records: records, truncated: false)
         metrics?.chatTurns.record(.ok)
@@ -131,7 +142,8 @@ struct ChatRoutes: Sendable {
     var historyLimit: Int { max(2, min(Self.contextMessages, model.historyLimit ?? Self.contextMessages)) }
 
     /// The turn over the conversation's recent messages (read now unless given, oldest first).
-    func prepare(userID: String, conversationID: String, request: Request, messages given: [ContextMessage]? = nil) async throws -> Turn {
+    func prepare(userID: String, conversationID: String, request: Request, page: PageContext? = nil,
+                 messages given: [ContextMessage]? = nil) async throws -> Turn {
         let messages: [ContextMessage]
         if let given { messages = given } else {
             messages = try await conversations.recentMessages(userID: userID, conversationID: conversationID, limit: historyLimit)
@@ -148,7 +160,7 @@ struct ChatRoutes: Sendable {
                      toolRecords: { if case .array(let items) = message.toolCalls { return items.compactMap(ToolRecord.init(json:)) } else { return [] } }())
         }
         let zone = request.headers[.xTimezone].flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC")!
-        let engine = AssistantEngine(model: model, tools: toolboxes.toolbox(userID: userID))
+        let engine = AssistantEngine(model: model, tools: toolboxes.toolbox(userID: userID, page: page))
         return Turn(userID: userID, conversationID: conversationID, engine: engine, history: history, context: ModelContext(now: clock.now(), timeZone: zone))
     }
 

@@ -9,7 +9,8 @@ import StoaCore
 /// permanent refusal, or still failing at its `give_up_at`). Wakes at once for a mail queued in
 /// this process and polls every ``pollInterval`` for the others'. Runs in the roles that serve
 /// auth; replicas share the work through the atomic claim. Logs never carry a mail's text (the
-/// links are in it) — only the log transport writes it, on purpose.
+/// links are in it) — only the log transport writes it, on purpose (``MailTransportFactory``
+/// warns at start-up when that transport is in use without being asked for).
 public struct MailWorker: Service {
     let outbox: MailOutbox
     let transport: any MailTransport
@@ -26,8 +27,6 @@ public struct MailWorker: Service {
     public var maxBackoff: TimeInterval = 3600
     /// Sent and failed rows older than this are deleted (their bodies are already gone).
     public var keepFinished: TimeInterval = 30 * 86_400
-    /// Whether to warn at start that links go to the log (the log transport is in use).
-    public var warnLogTransport = true
 
     public init(outbox: MailOutbox, transport: any MailTransport, clock: any StoaClock, logger: Logger) {
         self.outbox = outbox
@@ -88,9 +87,6 @@ public struct MailWorker: Service {
     }
 
     public func run() async throws {
-        if warnLogTransport, transport is LogMailTransport {
-            logger.warning("no SMTP server is configured: password-reset and verification links are written to this log (STOA_MAIL=log)")
-        }
         await cancelWhenGracefulShutdown {
             var lastCleanup = ContinuousClock.now - .seconds(7200)
             while !Task.isCancelled {

@@ -70,9 +70,11 @@ struct APIRequestDecoder: RequestDecoder {
         case .typeMismatch(let expected, let context):
             let name = field(context.codingPath)
             let got = context.codingPath.first.flatMap { body[$0.stringValue]?.typeName } ?? "something else"
-            let wanted = expected == Bool.self ? "true or false" : expected == String.self ? "a string" : "a \(expected)"
+            let wanted = expected == Bool.self ? "true or false" : expected == String.self ? "a string"
+                : String(describing: expected).hasPrefix("Dictionary") ? "an object" : "a \(expected)"
             return "\(name) must be \(wanted), not \(got)"
         case .dataCorrupted(let context):
+            if context.debugDescription == "unknown field" { return "\(String(field(context.codingPath).prefix(60))) is not a field of this request" }
             return context.codingPath.isEmpty ? "the body is not valid JSON" : "\(field(context.codingPath)) is not valid"
         @unknown default:
             return "the body does not match this request"
