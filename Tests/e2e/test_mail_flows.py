@@ -30,12 +30,7 @@ import requests
 
 from conftest import client
 
-try:  # The SMTP fixture comes with the SMTP transport (Tests/e2e/smtp_support.py).
-    from smtp_support import smtp_server  # noqa: F401  (a pytest fixture)
-except ImportError:  # not merged yet: the smtp cases fail loudly, never skip
-    @pytest.fixture
-    def smtp_server():
-        pytest.fail("Tests/e2e/smtp_support.py is missing: the SMTP transport branch is not merged")
+from smtp_support import smtp_server  # noqa: F401  (a pytest fixture: aiosmtpd, STARTTLS, AUTH)
 from web_support import css, make_driver, screenshot, server_env, wait_css, wait_path, wait_text
 
 PASSWORD = "correct horse battery"
@@ -109,7 +104,7 @@ class SMTPMailbox:
 @pytest.fixture(params=["smtp", "log"])
 def mailbox(request):
     if request.param == "smtp":
-        smtp_server = request.getfixturevalue("smtp_server")   # from smtp_support.py (the SMTP branch)
+        smtp_server = request.getfixturevalue("smtp_server")
         box = SMTPMailbox(smtp_server(tls="starttls", auth=True))
     else:
         box = LogMailbox()
