@@ -57,6 +57,12 @@ extension BuiltinModel {
         guard !raw.hasPrefix(selectionPrefix), let u = Utterance(raw) else { return .unknown }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = context.timeZone
+        // "move the dentist to monday? they rang to reschedule": the request without its reasons,
+        // when that reads as a request on its own.
+        if let main = u.withoutContext(requestVerbs: Reader.commandVerbs), let reduced = Utterance(main) {
+            let intent = Reader(u: reduced, now: context.now, calendar: calendar).intent()
+            if ![.unknown, .help, .dismiss, .greeting, .thanks].contains(intent) { return intent }
+        }
         return Reader(u: u, now: context.now, calendar: calendar).intent()
     }
 
@@ -98,7 +104,9 @@ extension BuiltinModel {
                 return Reader(u: rest, now: now, calendar: calendar).intent()
             }
             if hasAny(["never mind", "nevermind", "forget it", "leave it", "no thanks", "cancel that", "do not bother", "don't bother", "leave them",
-                       "that is all", "that will be all", "that is it", "all good", "nothing else"]) && !w.contains(where: { Self.commandVerbs.contains($0) }) {
+                       "that is all", "that will be all", "that is it", "all good", "nothing else"]) && !w.contains(where: { Self.commandVerbs.contains($0) })
+                // "dentist appointment is done, all good": a completion that says all is well.
+                && !(w.count > 4 && w.contains(where: { BuiltinModel.doneWords.contains($0) })) {
                 return .dismiss
             }
             // "cheers mate", "thank you so much, that's perfect": thanks, not a request.
@@ -453,7 +461,9 @@ extension BuiltinModel {
             if cue == "i" || cue == "need", cueIndex > 1 { return nil }
             // "anything I have to do this weekend?": a question about the list, not a new task.
             if ["i", "need"].contains(cue), isQuestionForm || ["what", "whats", "which", "anything", "when"].contains(w.first ?? "") { return nil }
-            if cue == "add", cueIndex > 2, !(cueIndex > 0 && w[cueIndex - 1] == ":") && w[..<cueIndex].contains(where: { !BuiltinModel.filler.contains($0) && $0 != "to" && $0 != "please" }) {
+            // "I'd like to add …", "we want to add …", "could you please add …" ask to add.
+            let asking: Set<String> = ["to", "please", "like", "want", "wanna", "we", "would", "could", "can", "you", "i"]
+            if cue == "add", cueIndex > 2, !(cueIndex > 0 && w[cueIndex - 1] == ":") && w[..<cueIndex].contains(where: { !BuiltinModel.filler.contains($0) && !asking.contains($0) }) {
                 return nil
             }
             var start = cueIndex + cueLength
@@ -487,7 +497,9 @@ extension BuiltinModel {
                 }
                 end = k - 1
             } else if let dash = (start..<w.count).first(where: { k in k > start && u.words[k].clause != u.words[k - 1].clause
-                                                               && u.text.unicodeScalars.count > u.words[k].start && isDashBefore(k) }) {
+                                                               && u.text.unicodeScalars.count > u.words[k].start && isDashBefore(k) }),
+                      // "… - could you stick it on my list?": a request after the dash, not a note.
+                      !w[dash...].prefix(3).contains(where: { ["could", "can", "would", "please", "add", "put", "stick"].contains($0) }) {
                 description = u.rest(after: dash - 1)
                 end = dash - 1
             }
@@ -587,7 +599,8 @@ extension BuiltinModel {
                                     "kill", "nuke", "dropped", "binned", "trashed", "wipe", "cancel", "scratch", "scrapped", "scratched"].contains($0) }
             cue = cue || hasAny(["get rid of", "forget about", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
                                  "no longer need", "throw away", "throw out", "cross out", "take off", "no need for", "off my list", "off the list",
-                                 "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off"])
+                                 "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off", "tick it off", "check it off", "cross it off",
+                                                                     "mark it off", "tick that off", "cross that off", "tick them off", "cross them off"])
             guard cue else { return nil }
             if hasAny(["due date", "deadline"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
             // "the tax forms note can go": the note, not the task.
@@ -783,7 +796,9 @@ extension BuiltinModel {
                                         "which", "whats", "day", "week", "weekend", "month", "pull", "remind", "doing", "needs", "attention", "happening", "handling"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
-            if f.undated { f.query = nil } else if let quoted { f.query = quoted } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) {
+            // "everything with the word call in it": the word named.
+            let named = index("the word").flatMap { k in k + 2 < w.count && u.words[k + 2].quote == nil ? w[k + 2] : nil }
+            if f.undated { f.query = nil } else if let quoted { f.query = quoted } else if let named { f.query = named } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) {
                 f.query = best
                 f.queryGuessed = !hasAny(["about", "regarding", "mentioning", "matching", "containing", "related to", "involving", "concerning", "with", "re",
                                           "called", "named", "titled", "search", "find", "look for", "lookup"]) && w.count > 3

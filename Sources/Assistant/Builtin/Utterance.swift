@@ -122,6 +122,30 @@ struct Utterance {
     }
 
     /// The text after word `index` to the end, as typed.
+    /// Clause openers that give a reason or context rather than a request: "…, they rang to
+    /// reschedule", "…, that's when the desk is open", "…, I was thinking of cancelling".
+    static let contextOpeners: [[String]] = [
+        ["because"], ["since"], ["cause"], ["cuz"], ["that", "is", "when"], ["that", "is", "why"], ["they"], ["he"], ["she"],
+        ["i", "was"], ["just", "want"], ["just", "wanted"], ["can", "not", "remember"], ["do", "not", "remember"], ["not", "sure"],
+        ["i", "think", "i"], ["lol"],
+    ]
+
+    /// The message up to its first context clause (not the first clause, and with no request verb
+    /// after it), as typed; nil when it has none.
+    func withoutContext(requestVerbs: Set<String>) -> String? {
+        let lower = self.lower
+        for k in words.indices.dropFirst() where words[k].clause != words[k - 1].clause {
+            guard Self.contextOpeners.contains(where: { opener in
+                k + opener.count <= lower.count && Array(lower[k..<(k + opener.count)]) == opener
+            }) else { continue }
+            // A request after the context clause ("…, because it's paid, so delete it") keeps it all.
+            let clauseEnd = words[k...].firstIndex { $0.clause != words[k].clause } ?? words.count
+            guard !lower[clauseEnd...].contains(where: { requestVerbs.contains($0) }) else { return nil }
+            return span(0, k - 1)
+        }
+        return nil
+    }
+
     func rest(after index: Int) -> String {
         guard index + 1 < words.count else { return "" }
         return span(index + 1, words.count - 1)
