@@ -52,6 +52,9 @@ struct TestApp {
                 if live { config.port = 0 }
             }, database: db, clock: clock, mailTransport: mailer.transport, logger: logger ?? TestDatabase.logger)
             if let model { services.chatModel = model }
+            // The mail worker wakes for every mail queued in-process; no polling in between, so it
+            // does no database work a test did not cause (the metrics test reads the in-flight gauge).
+            services.mailPollInterval = .seconds(3600)
             let testApp = TestApp(services: services, clock: clock, mailer: mailer)
             let app = buildApplication(services: services)
             do {

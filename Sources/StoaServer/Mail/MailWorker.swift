@@ -90,12 +90,15 @@ public struct MailWorker: Service {
         await cancelWhenGracefulShutdown {
             var lastCleanup = ContinuousClock.now - .seconds(7200)
             while !Task.isCancelled {
+                // Waits first: start-up does no database work of its own (mails left from before a
+                // restart go out at the first poll; one queued meanwhile wakes it at once).
+                await outbox.waker.wait(timeout: pollInterval)
+                guard !Task.isCancelled else { break }
                 await sendDue()
                 if ContinuousClock.now - lastCleanup > .seconds(3600) {
                     lastCleanup = ContinuousClock.now
                     _ = try? await outbox.deleteFinished(before: clock.now().addingTimeInterval(-keepFinished))
                 }
-                await outbox.waker.wait(timeout: pollInterval)
             }
         }
     }
