@@ -117,6 +117,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StoaCore", "StoaTestSupport"]),
         .testTarget(name: "TokenVerificationTests", dependencies: [
             "TokenVerification", "Identity", "StoaCore", "Storage", "StoaTestSupport", .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "StoaServerTests", dependencies: [
             "StoaServer", "Identity", "Storage", "StoaCore", "StoaTestSupport", "Conversations", "Tasks", "Assistant",

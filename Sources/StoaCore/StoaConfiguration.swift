@@ -47,6 +47,8 @@ public struct StoaConfiguration: Sendable {
     public var auditRetentionDays: Int = 90
     /// Prometheus metrics at `/metrics` (off by default).
     public var metrics = MetricsSettings()
+    /// Email verification, change of email and the mails' app name.
+    public var email = EmailSettings()
     /// How mail goes out: SMTP or the server log (`STOA_MAIL`, `STOA_SMTP_URL`, `STOA_MAIL_FROM`,
     /// `STOA_SMTP_CA_FILE`).
     public var mail = MailSettings()
@@ -288,6 +290,17 @@ extension StoaConfiguration {
             config.logFormat = format.lowercased()
         }
         if let disable = try bool("STOA_DISABLE_ORIGIN_CHECK") { config.disableOriginCheck = disable }
+        if let name = value("STOA_APP_NAME") {
+            guard name.count <= 100, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw ConfigurationError("STOA_APP_NAME must be one line of at most 100 characters")
+            }
+            config.email.appName = name
+        }
+        config.email.sendOnSignUp = try bool("STOA_SEND_VERIFICATION_ON_SIGNUP")
+        if let v = try bool("STOA_REQUIRE_EMAIL_VERIFICATION") { config.email.requireVerification = v }
+        if let v = try bool("STOA_AUTO_SIGN_IN_AFTER_VERIFICATION") { config.email.autoSignInAfterVerification = v }
+        if let v = try bool("STOA_CHANGE_EMAIL") { config.email.changeEmailEnabled = v }
+        if let v = try int("STOA_EMAIL_VERIFICATION_EXPIRES_IN", 60...604_800) { config.email.tokenLifetime = v }
         config.metrics = try MetricsSettings.load(value, mainPort: config.port)
         config.mail = try MailSettings.load(value)
 

@@ -39,12 +39,19 @@ public struct AppServices: Sendable {
     public let drain = Drain()
     /// Prometheus metrics, when `STOA_METRICS` is on (nil: nothing is recorded).
     public var metrics: StoaMetrics? = nil
-    /// How mail goes out (`MailTransportFactory`; set by `stoa serve` for the roles that serve
-    /// auth; nil in tests and the api role).
-    public var mailTransport: (any MailTransport)? = nil
+    /// Mails waiting to be sent (reset, verification, change of email).
+    public let mailOutbox: MailOutbox
+    /// What delivers them: the log transport unless another is injected here, or set after
+    /// ``make(configuration:database:clock:mailTransport:metrics:logger:)`` — `stoa serve` sets
+    /// the configured one (``MailTransportFactory``: SMTP, or the log with a start-up warning).
+    public var mailTransport: any MailTransport
+    /// How often the mail worker looks for mails queued elsewhere (it wakes at once for its own).
+    public var mailPollInterval: Duration = .seconds(5)
 
     /// The Better Auth base URL including the base path, e.g. `http://localhost:8080/api/auth`.
-    public var authBaseURL: String {
+    public var authBaseURL: String { Self.authBaseURL(configuration) }
+
+    static func authBaseURL(_ configuration: StoaConfiguration) -> String {
         let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
         return base.hasSuffix("/api/auth") ? base : base + "/api/auth"
     }
@@ -54,7 +61,7 @@ public struct AppServices: Sendable {
         configuration: StoaConfiguration,
         database: any Database,
         clock: any StoaClock = SystemClock(),
-        mailer: (any Mailer)? = nil,
+        mailTransport: (any MailTransport)? = nil,
         metrics: StoaMetrics? = nil,
         logger: Logger
     ) -> AppServices {
@@ -63,9 +70,13 @@ public struct AppServices: Sendable {
         let pool = HashingPool(threads: configuration.hashThreads, queueLimit: configuration.hashQueueLimit)
         let passwords = PasswordService(pool: pool)
         let store = SQLAuthStore(database: database, sessionCacheAge: .seconds(configuration.session.cacheAge))
-        var auth = AuthService(store: store, passwords: passwords, clock: clock, settings: configuration.session,
-                               mailer: mailer ?? LogMailer(logger: logger), logger: logger)
+        let outbox = MailOutbox(database: database, clock: clock)
+        var auth = AuthService(store: store, passwords: passwords, clock: clock, settings: configuration.session, outbox: outbox, logger: logger)
         auth.revokeSessionsOnReset = configuration.revokeSessionsOnReset
+        auth.email = configuration.email
+        auth.templates = MailTemplates(appName: configuration.email.appName)
+        auth.secrets = configuration.secrets
+        auth.authBaseURL = authBaseURL(configuration)
         let cookies = AuthCookies(prefix: configuration.cookiePrefix, secure: configuration.usesSecureCookies,
                                   signer: CookieSigner(secret: configuration.currentSecret), sessionMaxAge: configuration.session.expiresIn)
         let limits = configuration.rateLimit
@@ -95,7 +106,8 @@ public struct AppServices: Sendable {
             hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier,
             conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database),
             documents: documents, documentSearch: makeDocumentSearch(documents, configuration.assistant, logger: logger),
-            chatModel: makeChatModel(configuration.assistant, logger: logger, metrics: metrics))
+            chatModel: makeChatModel(configuration.assistant, logger: logger, metrics: metrics),
+            mailOutbox: outbox, mailTransport: mailTransport ?? LogMailTransport(logger: logger))
         services.metrics = metrics
         return services
     }

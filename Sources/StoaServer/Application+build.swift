@@ -40,8 +40,8 @@ public func buildApplication(services: AppServices) -> some ApplicationProtocol 
 }
 
 /// What runs beside the server: the MCP session sweeper (API roles), audit retention (auth
-/// roles, unless `STOA_AUDIT_RETENTION_DAYS=0`) and, on PostgreSQL, the listener for other
-/// replicas' changes.
+/// roles, unless `STOA_AUDIT_RETENTION_DAYS=0`), the mail worker (auth roles) and, on
+/// PostgreSQL, the listener for other replicas' changes.
 func backgroundServices(_ services: AppServices, mcpSessions: MCPSessions) -> [any Service] {
     let config = services.configuration
     var list: [any Service] = []
@@ -49,6 +49,11 @@ func backgroundServices(_ services: AppServices, mcpSessions: MCPSessions) -> [a
     if config.role.servesAuth, config.auditRetentionDays > 0 {
         list.append(AuditRetention(events: AuthEventStore(database: services.database), days: config.auditRetentionDays,
                                    clock: services.clock, logger: services.logger))
+    }
+    if config.role.servesAuth {
+        var worker = MailWorker(outbox: services.mailOutbox, transport: services.mailTransport, clock: services.clock, logger: services.logger)
+        worker.pollInterval = services.mailPollInterval
+        list.append(worker)
     }
     if let database = services.database as? any DatabaseChangeListening {
         list.append(DatabaseChangeService(database: database, services: services))

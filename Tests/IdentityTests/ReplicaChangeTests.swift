@@ -103,4 +103,26 @@ import Testing
             #expect(try await ringOne.allKeys().count == 2)
         }
     }
+
+    @Test("a verified or changed email reaches the other replica's user cache within a second (PostgreSQL)")
+    func emailChanges() async throws {
+        try await TestDatabase.withTwoHandles { one, two in
+            let storeOne = SQLAuthStore(database: one, sessionCacheAge: .seconds(60))
+            let storeTwo = SQLAuthStore(database: two, sessionCacheAge: .seconds(60))
+            let (user, _) = try await SessionCacheTests.seed(storeOne, sessions: 0)
+            #expect(try await storeTwo.user(id: user.id)?.emailVerified == false)   // cached on two
+            let listener = await Self.listening(two) { storeTwo.forget($0) }
+            defer { listener?.cancel() }
+            _ = try await storeOne.markEmailVerified(userID: user.id, at: Date(), event: nil)
+            #expect(try await storeOne.user(id: user.id)?.emailVerified == true, "the writer's own cache is cleared at once")
+            let newEmail = "changed-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+            _ = try await storeOne.changeEmail(userID: user.id, from: user.email, to: newEmail, verified: true, at: Date(), event: nil, mail: nil)
+            if TestDatabase.dialect == .postgres {
+                let took = try await Self.within(.seconds(1)) { try await storeTwo.user(id: user.id)?.email == newEmail }
+                #expect(took != nil, "replica two still had the old email after 1 s")
+            } else {
+                #expect(try await storeTwo.user(id: user.id)?.email == user.email, "SQLite: the copy lives out the cache age")
+            }
+        }
+    }
 }

@@ -61,8 +61,8 @@ import Testing
         try await TestDatabase.withTwoHandles { one, two in
             let clock = ManualClock()
             func replica(_ db: any Database) -> TestApp {
-                let mailer = MemoryMailer()
-                return TestApp(services: AppServices.make(configuration: TestApp.configuration(), database: db, clock: clock, mailer: mailer,
+                let mailer = TestMailbox()
+                return TestApp(services: AppServices.make(configuration: TestApp.configuration(), database: db, clock: clock, mailTransport: mailer.transport,
                                                           logger: TestDatabase.logger), clock: clock, mailer: mailer)
             }
             let (first, second) = (replica(one), replica(two))

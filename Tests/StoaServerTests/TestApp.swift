@@ -20,7 +20,8 @@ struct TestApp {
 
     let services: AppServices
     let clock: ManualClock
-    let mailer: MemoryMailer
+    /// The mails the app's worker delivered.
+    let mailer: TestMailbox
     var database: any Database { services.database }
 
     static func configuration(_ modify: (inout StoaConfiguration) -> Void = { _ in }) -> StoaConfiguration {
@@ -45,12 +46,15 @@ struct TestApp {
     ) async throws {
         try await TestDatabase.with { db in
             let clock = ManualClock()
-            let mailer = MemoryMailer()
+            let mailer = TestMailbox()
             var services = AppServices.make(configuration: configuration { config in
                 modify(&config)
                 if live { config.port = 0 }
-            }, database: db, clock: clock, mailer: mailer, logger: logger ?? TestDatabase.logger)
+            }, database: db, clock: clock, mailTransport: mailer.transport, logger: logger ?? TestDatabase.logger)
             if let model { services.chatModel = model }
+            // The mail worker wakes for every mail queued in-process; no polling in between, so it
+            // does no database work a test did not cause (the metrics test reads the in-flight gauge).
+            services.mailPollInterval = .seconds(3600)
             let testApp = TestApp(services: services, clock: clock, mailer: mailer)
             let app = buildApplication(services: services)
             do {

@@ -23,11 +23,20 @@ public struct AuthEventType: RawRepresentable, Hashable, Sendable {
     /// A new JWT signing key replaced the current ones (`detail.reason`: `manual` for
     /// `stoa keys rotate`, `scheduled` when `STOA_JWT_ROTATION` retired the last one).
     public static let keyRotated = AuthEventType(rawValue: "key.rotated")
+    /// A verification mail was queued (`detail.reason`: `sign_up`, `request`, `sign_in`).
+    public static let emailVerificationSent = AuthEventType(rawValue: "email.verification_sent")
+    /// A verification link was followed and the address is now verified.
+    public static let emailVerified = AuthEventType(rawValue: "email.verified")
+    /// A change of email was asked for (`email`: the new address); the mail goes to the new address.
+    public static let emailChangeRequested = AuthEventType(rawValue: "email.change_requested")
+    /// The new address followed its link and is now the account's (`email`: the new address).
+    public static let emailChanged = AuthEventType(rawValue: "email.changed")
 
     /// Every type this version writes.
     public static let all: [AuthEventType] = [
         .signUp, .signIn, .signInFailed, .signOut, .sessionRevoked, .passwordChanged, .passwordResetRequested,
         .passwordResetCompleted, .userUpdated, .userDeleted, .keyRotated,
+        .emailVerificationSent, .emailVerified, .emailChangeRequested, .emailChanged,
     ]
 }
 

@@ -9,18 +9,27 @@ public struct AuthService: Sendable {
     public let passwords: PasswordService
     public let clock: any StoaClock
     public let settings: SessionSettings
-    public let mailer: any Mailer
+    /// Where mails are queued (reset, verification, change of email); the mail worker sends them.
+    public let outbox: MailOutbox
     public let logger: Logger
     /// A completed reset signs the user out everywhere and voids their other reset links
     /// (Stoa's default; Better Auth keeps both unless told otherwise).
     public var revokeSessionsOnReset = true
+    /// Email verification and change-of-email options.
+    public var email = EmailSettings()
+    /// The mails' wording (`STOA_APP_NAME`).
+    public var templates = MailTemplates()
+    /// Secrets, newest first: the first signs verification links, all of them verify.
+    public var secrets: [String] = []
+    /// Better Auth's base URL with its base path (`…/api/auth`): links in mails point here.
+    public var authBaseURL = "http://127.0.0.1:8080/api/auth"
 
-    public init(store: any AuthStore, passwords: PasswordService, clock: any StoaClock, settings: SessionSettings, mailer: any Mailer, logger: Logger) {
+    public init(store: any AuthStore, passwords: PasswordService, clock: any StoaClock, settings: SessionSettings, outbox: MailOutbox, logger: Logger) {
         self.store = store
         self.passwords = passwords
         self.clock = clock
         self.settings = settings
-        self.mailer = mailer
+        self.outbox = outbox
         self.logger = logger
     }
 
@@ -33,30 +42,51 @@ public struct AuthService: Sendable {
 
     // MARK: Sign-up and sign-in
 
-    /// Creates a user with a credential account and signs them in.
-    public func signUp(name: String, email: String, password: String, image: String?, remember: Bool, client: Client) async throws -> (User, Session) {
+    /// Creates a user with a credential account and signs them in. With required verification
+    /// (Better Auth's rule) nobody is signed in, and an address that is taken answers like a new
+    /// one: a made-up user, the same hashing, and no mail. A verification mail goes out in the
+    /// transaction that creates the user when ``EmailSettings/sendsOnSignUp``.
+    public func signUp(name: String, email: String, password: String, image: String?, remember: Bool, callbackURL: String? = nil,
+                       client: Client) async throws -> (User, Session?) {
         try passwords.checkLength(password)
         let email = email.lowercased()
+        let hidesDuplicates = self.email.requireVerification
         if try await store.user(email: email) != nil {
-            throw AuthError.emailTaken
+            guard hidesDuplicates else { throw AuthError.emailTaken }
+            return (try await syntheticUser(name: name, email: email, password: password, image: image), nil)
         }
         let hash = try await passwords.hash(password)
         let now = clock.now()
         let user = User(id: RandomID.generate(), name: name, email: email, emailVerified: false, image: image, createdAt: now, updatedAt: now)
         let account = Account(id: RandomID.generate(), accountId: user.id, providerId: "credential", issuer: "local:credential",
                               userId: user.id, password: hash, createdAt: now, updatedAt: now)
+        let mail = self.email.sendsOnSignUp ? verificationMail(for: user, callbackURL: callbackURL, reason: "sign_up", client: client) : nil
         do {
-            try await store.createUser(user, account: account, event: event(.signUp, userID: user.id, email: email, client: client))
+            try await store.createUser(user, account: account, event: event(.signUp, userID: user.id, email: email, client: client), mail: mail)
         } catch AuthStoreError.emailTaken {
-            throw AuthError.emailTaken
+            guard hidesDuplicates else { throw AuthError.emailTaken }
+            return (try await syntheticUser(name: name, email: email, password: nil, image: image), nil)
         }
+        if mail != nil { outbox.waker.wake() }
+        guard !hidesDuplicates else { return (user, nil) }
         let session = try await createSession(userID: user.id, remember: remember, client: client)
         return (user, session)
     }
 
+    /// The answer to a sign-up for a taken address while duplicates are hidden: a user that does
+    /// not exist, after the same hashing as a real sign-up.
+    func syntheticUser(name: String, email: String, password: String?, image: String?) async throws -> User {
+        if let password { _ = try await passwords.hash(password) }
+        let now = clock.now()
+        return User(id: RandomID.generate(), name: name, email: email, emailVerified: false, image: image, createdAt: now, updatedAt: now)
+    }
+
     /// Checks email and password. Unknown users, missing credentials and wrong passwords all
     /// fail the same way after the same amount of hashing.
-    public func signIn(email: String, password: String, remember: Bool, client: Client) async throws -> (User, Session) {
+    /// While verification is required, an unverified user gets ``AuthError/emailNotVerified``
+    /// after the password checked out, and a fresh verification mail (at most one per
+    /// ``signInMailInterval`` per address, so a retrying client cannot flood the inbox).
+    public func signIn(email: String, password: String, remember: Bool, callbackURL: String? = nil, client: Client) async throws -> (User, Session) {
         let invalid = AuthError.wrongEmailOrPassword
         guard let user = try await store.user(email: email.lowercased()) else {
             try await passwords.burn(password)
@@ -71,6 +101,11 @@ public struct AuthService: Sendable {
         guard try await passwords.verify(password, hash: hash) else {
             await recordFailedSignIn(userID: user.id, email: email, reason: "wrong_password", client: client)
             throw invalid
+        }
+        if self.email.requireVerification, !user.emailVerified {
+            await recordFailedSignIn(userID: user.id, email: email, reason: "email_not_verified", client: client)
+            await resendOnSignIn(user, callbackURL: callbackURL, client: client)
+            throw AuthError.emailNotVerified
         }
         let session = try await createSession(userID: user.id, remember: remember, client: client,
                                               event: event(.signIn, userID: user.id, client: client))
@@ -151,27 +186,23 @@ public struct AuthService: Sendable {
 
     static let resetLifetime: TimeInterval = 3600
 
-    /// Starts a reset for `email` when such a user exists; answers the same either way.
-    /// - Parameter linkBase: Stoa's auth base URL (`…/api/auth`).
-    public func requestPasswordReset(email: String, redirectTo: String?, linkBase: String, client: Client) async throws {
+    /// Starts a reset for `email` when such a user exists; answers the same either way. The reset
+    /// mail is queued in the transaction that writes its token, and sent by the mail worker off
+    /// the request path, so neither a slow nor a broken mail server shows in the answer.
+    public func requestPasswordReset(email: String, redirectTo: String?, client: Client) async throws {
         // Known and unknown addresses do the same work (a lookup and a token row) and answer in
         // the same time; a row for an unknown address names no user and can never reset anything.
         let user = try await store.user(email: email.lowercased())
         let token = RandomID.generate(24)
         let now = clock.now()
+        let mail = user.map { user in
+            let url = "\(authBaseURL)/reset-password/\(token)?callbackURL=\(URIComponent.encode(redirectTo ?? "/"))"
+            return QueuedMail(kind: .resetPassword, mail: templates.resetPassword(to: user.email, name: user.name, url: url))
+        }
         // The audit row names the address as typed (the only way to see requests for unknown ones).
         try await store.createVerification(identifier: "reset-password:\(token)", value: user?.id ?? "", expiresAt: now.addingTimeInterval(Self.resetLifetime),
-                                           at: now, event: event(.passwordResetRequested, userID: user?.id, email: email, client: client))
-        guard let user else { return }
-        let callback = URIComponent.encode(redirectTo ?? "/")
-        let url = "\(linkBase)/reset-password/\(token)?callbackURL=\(callback)"
-        // Sent off the request path, so the mail transport's time does not tell who has an account.
-        let mailer = self.mailer, logger = self.logger
-        Task.detached {
-            do { try await mailer.sendPasswordReset(to: user.email, userID: user.id, url: url) } catch {
-                logger.error("password reset mail failed", metadata: ["user": "\(user.id)", "error": "\(String(reflecting: type(of: error)))"])
-            }
-        }
+                                           at: now, event: event(.passwordResetRequested, userID: user?.id, email: email, client: client), mail: mail)
+        if mail != nil { outbox.waker.wake() }
     }
 
     /// Whether a reset token exists and has not expired (without using it up).

@@ -49,8 +49,10 @@ public struct LogMailTransport: MailTransport {
     public init(logger: Logger) { self.logger = logger }
 
     public func send(_ mail: OutgoingMail) async throws {
+        // `link` on its own, so an operator (or a test) can find it in a text log line.
+        let link = mail.text.split(separator: "\n").first { $0.hasPrefix("http://") || $0.hasPrefix("https://") }.map(String.init) ?? ""
         logger.notice("[mail:log-only] \(mail.subject)",
-                      metadata: ["to": "\(mail.to)", "text": "\(mail.text)"])
+                      metadata: ["to": "\(mail.to)", "link": "\(link)", "text": "\(mail.text)"])
     }
 }
 

@@ -8,7 +8,8 @@ public protocol AuthStore: Sendable {
     ///
     /// Every write takes the audit `event` it should record (nil: none) and writes it in the
     /// same transaction as the change (see ``AuthEventStore``).
-    func createUser(_ user: User, account: Account, event: AuthEvent?) async throws
+    /// `mail` (a verification mail on sign-up) is queued in the same transaction.
+    func createUser(_ user: User, account: Account, event: AuthEvent?, mail: QueuedMail?) async throws
     func user(email: String) async throws -> User?
     func user(id: String) async throws -> User?
     func credentialAccount(userID: String) async throws -> Account?
@@ -39,7 +40,17 @@ public protocol AuthStore: Sendable {
     /// The user's sessions that have not expired at `now`.
     func activeSessions(userID: String, now: Date) async throws -> [Session]
 
-    func createVerification(identifier: String, value: String, expiresAt: Date, at: Date, event: AuthEvent?) async throws
+    /// Writes a verification row; `mail` (the reset mail carrying it) is queued in the same transaction.
+    func createVerification(identifier: String, value: String, expiresAt: Date, at: Date, event: AuthEvent?, mail: QueuedMail?) async throws
+    /// Queues a mail that goes with no other change (a verification mail), with its audit event.
+    func queueMail(_ mail: QueuedMail) async throws
+    /// Marks the user's address verified; returns the user as it is now (nil: no such user).
+    func markEmailVerified(userID: String, at: Date, event: AuthEvent?) async throws -> User?
+    /// Changes the user's address from `from` to `to` (only while it still is `from`), with
+    /// `verified` as its verification state; throws ``AuthStoreError/emailTaken`` when `to` is
+    /// another user's. `mail` is queued in the same transaction. Returns the user as it is now,
+    /// or nil when there is no such user with that address.
+    func changeEmail(userID: String, from: String, to: String, verified: Bool, at: Date, event: AuthEvent?, mail: QueuedMail?) async throws -> User?
     /// Writes an event that goes with no change (a failed sign-in), on its own.
     func recordEvent(_ event: AuthEvent) async throws
     /// Deletes the verification and returns its value if it exists and has not expired.
@@ -50,7 +61,8 @@ public protocol AuthStore: Sendable {
 
 /// The writes without an audit event (operator tools, tests, internal clean-up).
 extension AuthStore {
-    public func createUser(_ user: User, account: Account) async throws { try await createUser(user, account: account, event: nil) }
+    public func createUser(_ user: User, account: Account) async throws { try await createUser(user, account: account, event: nil, mail: nil) }
+    public func createUser(_ user: User, account: Account, event: AuthEvent?) async throws { try await createUser(user, account: account, event: event, mail: nil) }
     public func updateUser(id: String, name: String?, image: String??, at: Date) async throws -> User? {
         try await updateUser(id: id, name: name, image: image, at: at, event: nil)
     }
@@ -64,7 +76,10 @@ extension AuthStore {
     public func deleteSession(token: String, userID: String) async throws { try await deleteSession(token: token, userID: userID, event: nil) }
     public func deleteSessions(userID: String, except token: String?) async throws { try await deleteSessions(userID: userID, except: token, event: nil) }
     public func createVerification(identifier: String, value: String, expiresAt: Date, at: Date) async throws {
-        try await createVerification(identifier: identifier, value: value, expiresAt: expiresAt, at: at, event: nil)
+        try await createVerification(identifier: identifier, value: value, expiresAt: expiresAt, at: at, event: nil, mail: nil)
+    }
+    public func createVerification(identifier: String, value: String, expiresAt: Date, at: Date, event: AuthEvent?) async throws {
+        try await createVerification(identifier: identifier, value: value, expiresAt: expiresAt, at: at, event: event, mail: nil)
     }
 }
 

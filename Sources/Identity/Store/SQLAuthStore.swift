@@ -29,7 +29,14 @@ public struct SQLAuthStore: AuthStore {
         }
     }
 
-    public func createUser(_ user: User, account: Account, event: AuthEvent?) async throws {
+    /// Queues `mail` and records its event on `executor` (the transaction of the change).
+    static func queue(_ mail: QueuedMail?, at: Date, on executor: any SQLExecutor) async throws {
+        guard let mail else { return }
+        try await MailOutbox.enqueue(mail, at: at, on: executor)
+        if let event = mail.event { try await AuthEventStore.record(event, on: executor) }
+    }
+
+    public func createUser(_ user: User, account: Account, event: AuthEvent?, mail: QueuedMail?) async throws {
         do {
             try await db.transaction { tx in
                 try await tx.execute(
@@ -39,6 +46,7 @@ public struct SQLAuthStore: AuthStore {
                     #"INSERT INTO "account" ("id", "accountId", "providerId", "issuer", "userId", "password", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"#,
                     account.id, account.accountId, account.providerId, account.issuer, account.userId, account.password, account.createdAt, account.updatedAt)
                 if let event { try await AuthEventStore.record(event, on: tx) }
+                try await Self.queue(mail, at: user.createdAt, on: tx)
             }
         } catch DatabaseError.uniqueViolation {
             throw AuthStoreError.emailTaken
@@ -116,7 +124,10 @@ public struct SQLAuthStore: AuthStore {
             try await tx.announce(.sessions)
             try await tx.announce(.users)
             // The audit rows stay, without what identifies the person (README, "Audit trail").
-            try await AuthEventStore.scrub(userID: id, email: try deleted.string("email"), on: tx)
+            let email = try deleted.string("email")
+            try await AuthEventStore.scrub(userID: id, email: email, on: tx)
+            // Mails to the address go too: unsent ones hold links, sent ones the address.
+            try await tx.execute(#"DELETE FROM "mail_outbox" WHERE "recipient" = ?"#, email)
             guard var event else { return }
             event.email = nil; event.ipAddress = nil; event.userAgent = nil
             try await AuthEventStore.record(event, on: tx)
@@ -222,11 +233,47 @@ public struct SQLAuthStore: AuthStore {
         ).map { try Self.session($0, prefix: "") }.filter { $0.expiresAt > now }
     }
 
-    public func createVerification(identifier: String, value: String, expiresAt: Date, at: Date, event: AuthEvent?) async throws {
-        try await write(event) { tx in
+    public func createVerification(identifier: String, value: String, expiresAt: Date, at: Date, event: AuthEvent?, mail: QueuedMail?) async throws {
+        try await db.transaction { tx in
             try await tx.execute(
                 #"INSERT INTO "verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)"#,
                 RandomID.generate(32), identifier, value, expiresAt, at, at)
+            if let event { try await AuthEventStore.record(event, on: tx) }
+            try await Self.queue(mail, at: at, on: tx)
+        }
+    }
+
+    public func queueMail(_ mail: QueuedMail) async throws {
+        try await db.transaction { tx in try await Self.queue(mail, at: mail.event?.createdAt ?? Date(), on: tx) }
+    }
+
+    public func markEmailVerified(userID: String, at: Date, event: AuthEvent?) async throws -> User? {
+        defer { recentUsers.removeAll() }
+        return try await db.transaction { tx in
+            guard let user = try await tx.first(
+                #"UPDATE "user" SET "emailVerified" = ?, "updatedAt" = ? WHERE "id" = ? RETURNING \#(Self.userColumns)"#, true, at, userID
+            ).map(Self.user) else { return nil }
+            try await tx.announce(.users)
+            if let event { try await AuthEventStore.record(event, on: tx) }
+            return user
+        }
+    }
+
+    public func changeEmail(userID: String, from: String, to: String, verified: Bool, at: Date, event: AuthEvent?, mail: QueuedMail?) async throws -> User? {
+        defer { recentUsers.removeAll() }
+        do {
+            return try await db.transaction { tx in
+                guard let user = try await tx.first(
+                    #"UPDATE "user" SET "email" = ?, "emailVerified" = ?, "updatedAt" = ? WHERE "id" = ? AND "email" = ? RETURNING \#(Self.userColumns)"#,
+                    to, verified, at, userID, from
+                ).map(Self.user) else { return nil }
+                try await tx.announce(.users)
+                if let event { try await AuthEventStore.record(event, on: tx) }
+                try await Self.queue(mail, at: at, on: tx)
+                return user
+            }
+        } catch DatabaseError.uniqueViolation {
+            throw AuthStoreError.emailTaken
         }
     }
 

@@ -40,10 +40,13 @@ struct AuthEndpoints: Sendable {
         let email = fields.email("email")
         let password = fields.nonEmptyString("password")
         let image = fields.optionalString("image")
-        _ = fields.optionalString("callbackURL")
+        let callbackURL = fields.optionalString("callbackURL")
         let remember = fields.optionalBool("rememberMe") ?? true
         try fields.finish()
-        let (user, session) = try await auth.signUp(name: name, email: email, password: password, image: image, remember: remember, client: call.client)
+        let (user, session) = try await auth.signUp(name: name, email: email, password: password, image: image, remember: remember,
+                                                    callbackURL: callbackURL, client: call.client)
+        // Required verification: nobody is signed in until the link is followed.
+        guard let session else { return AuthReply(.object([("token", .null), ("user", user.json)])) }
         let reply = AuthReply(.object([("token", .string(session.token)), ("user", user.json)]))
         return withSessionCookie(reply, token: session.token, remember: remember)
     }
@@ -56,7 +59,7 @@ struct AuthEndpoints: Sendable {
         let remember = fields.optionalBool("rememberMe") ?? true
         try fields.finish()
         guard EmailAddress.isValid(email) else { throw StoaError.badRequest("INVALID_EMAIL", "Invalid email") }
-        let (user, session) = try await auth.signIn(email: email, password: password, remember: remember, client: call.client)
+        let (user, session) = try await auth.signIn(email: email, password: password, remember: remember, callbackURL: callbackURL, client: call.client)
         // Better Auth: `redirect: !!callbackURL`, and `url` echoes whatever was sent.
         let redirects = callbackURL.map { !$0.isEmpty } ?? false
         var pairs: [(String, JSONValue)] = [("redirect", .bool(redirects)), ("token", .string(session.token))]
@@ -193,7 +196,7 @@ struct AuthEndpoints: Sendable {
         let email = fields.email("email")
         let redirectTo = fields.optionalString("redirectTo")
         try fields.finish()
-        try await auth.requestPasswordReset(email: email, redirectTo: redirectTo, linkBase: authBaseURL, client: call.client)
+        try await auth.requestPasswordReset(email: email, redirectTo: redirectTo, client: call.client)
         return AuthReply(.object([
             ("status", .bool(true)),
             ("message", .string("If this email exists in our system, check your email for the reset link")),

@@ -20,6 +20,11 @@ extension StoaError {
         // Better Auth answers a hash it cannot read with a bare 500.
         case .storedHashMalformed: self.init(status: 500, code: nil, message: nil, emptyBody: true)
         case .hashingBusy: self = .unavailable("The server is busy. Please try again in a moment.", retryAfter: 1)
+        case .emailNotVerified: self = .forbidden("EMAIL_NOT_VERIFIED", "Email not verified")
+        case .emailMismatch: self = .badRequest("EMAIL_MISMATCH", "Email mismatch")
+        case .emailAlreadyVerified: self = .badRequest("EMAIL_ALREADY_VERIFIED", "Email is already verified")
+        case .changeEmailDisabled: self = .badRequest("CHANGE_EMAIL_DISABLED", "Change email is disabled")
+        case .emailIsSame: self.init(status: 400, code: nil, message: "Email is the same")
         }
     }
 
@@ -36,6 +41,7 @@ extension StoaError {
         switch error {
         case let error as StoaError: return error
         case let error as AuthError: return StoaError(error)
+        case let error as EmailLinkError: return StoaError(status: 401, code: error.code, message: error.message)
         case let error as InvalidInput: return StoaError(error)
         case let error as IngestError: return StoaError(error)
         default: return nil

@@ -11,7 +11,7 @@ import StoaCore
 /// all-in-one role serves the UI (it signs in through `/api/auth` on the same origin).
 struct WebRoutes: Sendable {
     /// Page paths answered with the app shell. `/c/{id}` is added separately.
-    static let pages = ["/", "/login", "/register", "/forgot-password", "/reset-password", "/settings"]
+    static let pages = ["/", "/login", "/register", "/forgot-password", "/reset-password", "/verify-email", "/settings"]
     /// Pages that need a signed-in user; without one they redirect to `/login?next=…`.
     static let protectedPages: Set<String> = ["/", "/settings"]
 

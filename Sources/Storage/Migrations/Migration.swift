@@ -33,5 +33,6 @@ extension Migration {
         .messageHTML,
         .authEvents,
         .mcpSessions,
+        .mailOutbox,
     ]
 }

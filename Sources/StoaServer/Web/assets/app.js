@@ -7,7 +7,7 @@ import { session, loadSession, loginUrl } from './session.js';
 import { h, icon } from './ui.js';
 
 const root = document.getElementById('app');
-const AUTH_PAGES = new Set(['/login', '/register', '/forgot-password', '/reset-password']);
+const AUTH_PAGES = new Set(['/login', '/register', '/forgot-password', '/reset-password', '/verify-email']);
 let chatApp = null; // the mounted chat layout, kept while moving between conversations
 let redirecting = false;
 
@@ -172,6 +172,11 @@ function mountChatApp(root, navigate, { createSidebar, createChat, createTasks }
 
   return {
     userReady() {
+      if (session.user && session.user.emailVerified === false) {
+        import('./verify.js').then(({ verifyBanner }) => {
+          if (!chat.el.querySelector('.verify-banner')) chat.el.prepend(verifyBanner(session.user));
+        });
+      }
       sidebar.setUser(session.user);
       sidebar.refresh();
       tasks.refresh();

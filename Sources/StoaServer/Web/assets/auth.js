@@ -4,6 +4,7 @@ import { post, describe } from './api.js';
 import { h } from './ui.js';
 import { field, banner, submitButton, EMAIL_RE, checkPassword } from './forms.js';
 import { loadSession, safeNext } from './session.js';
+import { VERIFY_CALLBACK, renderVerifyPage, notVerifiedNotice } from './verify.js';
 
 const NOTICES = {
   expired: ['Your session has ended. Sign in again to continue — anything you were typing is saved.', 'info'],
@@ -11,6 +12,8 @@ const NOTICES = {
   reset: ['Your password was changed. Sign in with the new one.', 'success'],
   deleted: ['Your account and all its data were deleted.', 'success'],
   password: ['Your password was changed. Sign in again.', 'success'],
+  verified: ['Your email is verified. Sign in to continue.', 'success'],
+  emailchanged: ['Your email was changed. Sign in with the new one.', 'success'],
 };
 
 export async function renderAuthPage(root, path, navigate) {
@@ -20,13 +23,13 @@ export async function renderAuthPage(root, path, navigate) {
     const user = await loadSession().catch(() => null);
     if (user && !params.get('reason')) { navigate(safeNext(params.get('next')), { replace: true }); return; }
   }
-  const page = { '/login': login, '/register': register, '/forgot-password': forgot, '/reset-password': reset }[path];
+  const page = { '/login': login, '/register': register, '/forgot-password': forgot, '/reset-password': reset, '/verify-email': renderVerifyPage }[path];
   const card = h('div', { class: 'auth-card' });
   root.replaceChildren(h('main', { class: 'auth-page' },
     h('a', { href: '/login', class: 'auth-brand', 'aria-label': 'Stoa' }, h('img', { src: '/assets/favicon.svg', alt: '', width: 36, height: 36 }), h('span', null, 'Stoa')),
     card,
     h('p', { class: 'auth-foot muted' }, 'Your chats and tasks, in one place.')));
-  page(card, params, navigate);
+  await page(card, params, navigate);
   card.querySelector('input')?.focus();
 }
 
@@ -61,10 +64,11 @@ function login(card, params, navigate) {
     submit.busy(true);
     msg.hide();
     try {
-      await post('/api/auth/sign-in/email', { email: email.value.trim(), password: password.value, rememberMe: remember.checked }, { quiet401: true });
+      await post('/api/auth/sign-in/email', { email: email.value.trim(), password: password.value, rememberMe: remember.checked, callbackURL: VERIFY_CALLBACK }, { quiet401: true });
       await loadSession();
       navigate(safeNext(params.get('next')), { replace: true });
     } catch (err) {
+      if (err.code === 'EMAIL_NOT_VERIFIED') { notVerifiedNotice(msg, email.value.trim()); return; }
       msg.show(describe(err));
       if (err.code === 'INVALID_EMAIL') email.setError(describe(err));
       password.input.select();
@@ -94,7 +98,14 @@ function register(card, params, navigate) {
     submit.busy(true);
     msg.hide();
     try {
-      await post('/api/auth/sign-up/email', { name: name.value.trim(), email: email.value.trim(), password: password.value }, { quiet401: true });
+      const reply = await post('/api/auth/sign-up/email', { name: name.value.trim(), email: email.value.trim(), password: password.value, callbackURL: VERIFY_CALLBACK }, { quiet401: true });
+      if (reply && reply.token === null) {
+        // The server requires a verified email before the first sign-in.
+        card.replaceChildren(h('h1', null, 'Check your inbox'),
+          h('p', { class: 'muted auth-sub', 'data-testid': 'check-inbox' }, `We sent a link to ${email.value.trim()}. Open it to verify your email, then sign in. It works for one hour.`),
+          h('a', { href: '/login', class: 'btn btn-primary btn-block' }, 'Go to sign in'));
+        return;
+      }
       await loadSession();
       navigate(safeNext(params.get('next')), { replace: true });
     } catch (err) {

@@ -2,8 +2,9 @@
 
 import { get, post, describe } from './api.js';
 import { h, icon, toast, relativeTime, formatDate } from './ui.js';
-import { field, banner, submitButton, checkPassword } from './forms.js';
+import { field, banner, submitButton, checkPassword, EMAIL_RE } from './forms.js';
 import { session, loadSession, signOut } from './session.js';
+import { VERIFY_CALLBACK, resendVerification } from './verify.js';
 
 export async function renderSettings(root, navigate) {
   document.title = 'Settings · Stoa';
@@ -12,7 +13,7 @@ export async function renderSettings(root, navigate) {
     h('header', { class: 'settings-head' },
       h('a', { href: '/', class: 'btn btn-ghost' }, icon('back', 16), 'Back to chats'),
       h('h1', null, 'Settings')),
-    h('main', { class: 'settings-main' }, profile(user), password(navigate), sessions(), activity(), danger(navigate))));
+    h('main', { class: 'settings-main' }, profile(user), emailSection(user), password(navigate), sessions(), activity(), danger(navigate))));
   root.querySelector('.settings-main input')?.focus();
 }
 
@@ -23,10 +24,9 @@ function section(title, desc, ...content) {
 
 function profile(user) {
   const name = field('Name', { type: 'text', value: user.name || '', autocomplete: 'name', maxlength: 100 });
-  const email = field('Email', { type: 'email', value: user.email, disabled: true }, { hint: 'Your email can’t be changed here.' });
   const msg = banner();
   const submit = submitButton('Save');
-  const form = h('form', { class: 'stack', novalidate: true }, msg.el, name.el, email.el, h('div', { class: 'actions' }, submit.el));
+  const form = h('form', { class: 'stack', novalidate: true }, msg.el, name.el, h('div', { class: 'actions' }, submit.el));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const value = name.value.trim();
@@ -40,6 +40,45 @@ function profile(user) {
     } catch (err) { if (err.status !== 401) msg.show(describe(err)); } finally { submit.busy(false); }
   });
   return section('Profile', null, form);
+}
+
+// The current address (verified or not, with a resend link) and the change-of-email form: the
+// new address gets a link, and the change happens when it is followed.
+function emailSection(user) {
+  const status = user.emailVerified
+    ? h('span', { class: 'pill', 'data-testid': 'email-verified' }, 'Verified')
+    : h('span', { class: 'pill pill-warn', 'data-testid': 'email-unverified' }, 'Not verified');
+  const statusMsg = banner();
+  const resend = user.emailVerified ? null : h('button', { type: 'button', class: 'btn btn-small' }, 'Send verification link');
+  resend?.addEventListener('click', async () => {
+    resend.disabled = true;
+    try { await resendVerification(user.email); statusMsg.show(`A verification link is on its way to ${user.email}.`, 'success'); }
+    catch (err) { statusMsg.show(describe(err)); resend.disabled = false; }
+  });
+  const current = h('p', { class: 'email-current' }, h('span', { 'data-testid': 'current-email' }, user.email), ' ', status, resend ? ' ' : null, resend);
+  const next = field('New email', { type: 'email', name: 'newEmail', autocomplete: 'email', inputmode: 'email' },
+    { hint: 'We’ll send a link to the new address. Your email changes when you open it.' });
+  const msg = banner();
+  const submit = submitButton('Change email');
+  const form = h('form', { class: 'stack', novalidate: true, 'data-testid': 'change-email' }, msg.el, next.el, h('div', { class: 'actions' }, submit.el));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = next.value.trim();
+    if (!EMAIL_RE.test(value)) { next.setError('Enter a valid email address, like name@example.com.'); next.input.focus(); return; }
+    if (value.toLowerCase() === user.email.toLowerCase()) { next.setError('That is already your email.'); next.input.focus(); return; }
+    submit.busy(true);
+    msg.hide();
+    try {
+      await post('/api/auth/change-email', { newEmail: value, callbackURL: VERIFY_CALLBACK });
+      next.input.value = '';
+      msg.show(`Check ${value} for a link to confirm the change. Until you open it, your email stays ${user.email}.`, 'success');
+    } catch (err) {
+      if (err.code === 'CHANGE_EMAIL_DISABLED') msg.show('Changing your email is turned off on this server. Ask your administrator.');
+      else if (err.code === 'VALIDATION_ERROR') next.setError(describe(err));
+      else if (err.status !== 401) msg.show(describe(err));
+    } finally { submit.busy(false); }
+  });
+  return section('Email', null, current, statusMsg.el, form);
 }
 
 function password(navigate) {
@@ -120,6 +159,10 @@ const activityLabels = {
   'password.reset_requested': 'Password reset requested',
   'password.reset_completed': 'Password reset',
   'user.updated': 'Profile updated',
+  'email.verification_sent': 'Verification link sent',
+  'email.verified': 'Email verified',
+  'email.change_requested': 'Email change requested',
+  'email.changed': 'Email changed',
 };
 
 function activityLabel(event) {
@@ -128,6 +171,7 @@ function activityLabel(event) {
     return scope === 'one' ? 'A session was signed out' : scope === 'others' ? 'Other sessions signed out' : 'All sessions signed out';
   }
   if (event.type === 'session.sign_in_failed' && event.detail && event.detail.reason === 'wrong_password') return 'Failed sign-in (wrong password)';
+  if (event.type === 'session.sign_in_failed' && event.detail && event.detail.reason === 'email_not_verified') return 'Sign-in refused (email not verified)';
   return activityLabels[event.type] || event.type;
 }
 
