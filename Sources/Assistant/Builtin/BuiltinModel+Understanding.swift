@@ -115,7 +115,7 @@ extension BuiltinModel {
                !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }), date.isEmpty { return .thanks }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
             // "bye for now", "goodbye then".
-            if let first = w.first, ["bye", "goodbye", "cya", "byebye"].contains(first), !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
+            if let first = w.first, ["bye", "goodbye", "cya", "byebye", "goodnight", "night", "gn"].contains(first), !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
                 return .thanks
             }
             // "my tasks pls", "my task list".
@@ -363,7 +363,7 @@ extension BuiltinModel {
         /// called Y", "call the insurance task 'Y' instead".
         func rename() -> Intent? {
             var cue = firstIndex(["rename", "retitle", "title of", "the title", "should say", "should read", "should be called", "be called",
-                                  "should be named", "be renamed", "name of", "the name", "change the wording", "reword", "new name", "new title"])
+                                  "should be named", "be renamed", "be named", "name of", "the name", "change the wording", "reword", "new name", "new title"])
             if cue == nil, let should = index("should be"), date.isEmpty, !w.contains(where: { ["done", "finished", "deleted", "removed", "open"].contains($0) }) {
                 cue = should
             }
@@ -431,7 +431,7 @@ extension BuiltinModel {
                 let after = w[(not + 1)...].prefix(4)
                 cue = after.contains { BuiltinModel.doneWords.contains($0) || ["paid", "booked", "sent", "bought", "called", "renewed", "fixed"].contains($0) }
             }
-            if !cue, !isPlainQuestion, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open"]) { cue = true }
+            if !cue, !isPlainQuestion, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open", "still outstanding"]) { cue = true }
             if !cue { cue = hasAny(["redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
                                     "open again", "back on", "back to open", "bring back", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
