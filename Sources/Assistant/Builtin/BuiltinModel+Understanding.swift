@@ -111,7 +111,7 @@ extension BuiltinModel {
                 return .dismiss
             }
             // "cheers mate", "thank you so much, that's perfect": thanks, not a request.
-            if let first = w.first, ["thanks", "thank", "cheers", "ta", "appreciated", "appreciate"].contains(first),
+            if let first = w.first, ["thanks", "thank", "cheers", "ta", "appreciated", "appreciate", "awesome", "brilliant", "perfect", "great", "lovely"].contains(first),
                !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }), date.isEmpty { return .thanks }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
             // "bye for now", "goodbye then".
@@ -339,7 +339,9 @@ extension BuiltinModel {
                 // "add a note on call mom — ask about thanksgiving plans"
                 text = u.rest(after: k - 1)
                 excluded.formUnion(k..<w.count)
-            } else if let k = w[(noteIndex + 1)...].firstIndex(where: { ["to", "be", "saying", "says", "say", "that", "reading"].contains($0) }) {
+            } else if let k = w[(noteIndex + 1)...].firstIndex(where: { ["saying", "says", "reading"].contains($0) })
+                        ?? w[(noteIndex + 1)...].firstIndex(where: { ["to", "be", "saying", "says", "say", "that", "reading"].contains($0) }) {
+                // "add a note to the acme invoice saying 1200 EUR": "saying" starts the note, "to" names the task.
                 text = u.rest(after: k)
                 excluded.formUnion(k..<w.count)
             }
@@ -881,7 +883,7 @@ extension BuiltinModel {
             }
             if hasAny(["one with a note", "one that has a note", "one with notes", "one with a description", "one that has a description",
                        "task with a note", "task that has a note", "task with a description", "task that has a description", "one with the note",
-                       "task with notes", "task that has notes", "one that has notes"]) {
+                       "task with notes", "task that has notes", "one that has notes", "task with the note"]) {
                 return TaskDescriptor(hasNote: true, label: "have a note")
             }
             for (phrases, status) in [(["the done one", "the completed one", "the finished one", "the checked one", "the ticked one",

@@ -80,6 +80,8 @@ struct DatePhrase: Equatable {
                 j += 1
                 found = component(words, at: j, now: now, today: today, calendar: calendar, day: day)
             }
+            // "before the end of the month" means by its last day, that day included.
+            if found != nil, sawBefore, j < words.count, ["end", "last"].contains(words[j]) { sawBefore = false; sawBy = true }
             if let (_, end) = found, start > 0, words[start - 1] == "not" {
                 // "friday not thursday": the date set aside is part of the phrase but sets nothing.
                 phrase.indices.formUnion((start - 1)..<end)
