@@ -46,6 +46,13 @@ extension BuiltinModel {
         var dueLabel: String?
         /// Whether the user named the status (a keyword search without one covers done tasks too).
         var statusSaid = false
+        /// Only tasks with a note ("which tasks have notes?").
+        var hasNote = false
+
+        /// The tasks of a `list_tasks` result this filter shows (the tool has no note filter).
+        func shown(_ tasks: [JSONValue]) -> [JSONValue] {
+            hasNote ? tasks.filter { !($0["description"]?.stringValue ?? "").isEmpty } : tasks
+        }
     }
 
     enum TaskAction: Equatable {

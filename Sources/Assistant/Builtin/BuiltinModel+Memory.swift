@@ -65,9 +65,9 @@ extension BuiltinModel {
         var lastShownList: [JSONValue]? {
             for index in exchanges.indices.reversed() {
                 let exchange = exchanges[index]
-                guard case .list = resolvedIntent(at: index), let record = exchange.records.last(where: { $0.name == AssistantTool.listTasks.name }),
+                guard case .list(let filter) = resolvedIntent(at: index), let record = exchange.records.last(where: { $0.name == AssistantTool.listTasks.name }),
                       case .array(let tasks)? = record.result["tasks"] else { continue }
-                return tasks
+                return filter.shown(tasks)
             }
             return nil
         }

@@ -364,9 +364,11 @@ extension BuiltinModel {
         }
 
         func describeList(_ result: JSONValue, filter: TaskFilter) -> String {
-            guard case .array(let tasks)? = result["tasks"] else { return "I couldn't read your tasks." }
+            guard case .array(let all)? = result["tasks"] else { return "I couldn't read your tasks." }
+            let tasks = filter.shown(all)
             let kind = filter.status == "done" ? "done tasks" : filter.status == "all" ? "tasks" : "open tasks"
             var about = filter.query.map { " matching “\($0)”" } ?? ""
+            if filter.hasNote { about += " with a note" }
             if let label = filter.dueLabel { about += " " + label }
             if tasks.isEmpty { return "You have no \(kind)\(about)." }
             let lines = tasks.enumerated().map { index, task -> String in

@@ -451,6 +451,8 @@ extension BuiltinModel {
             if hasAny(["remind me what", "remind me of what", "remind me whats", "tell me what", "remind me which", "meant to be doing", "supposed to be doing",
                        "should i be doing", "what should i do", "what do i have to do", "what must i do", "what i must do", "let us see the list",
                        "let us see my list", "let us see my tasks"]) { return .list(filter()) }
+            // "which tasks have notes?", "show the ones with a description".
+            if let f = noteFilter { return .list(f) }
             // "open my task list", "open the list".
             if hasAny(["open my list", "open my task list", "open my tasks", "open the list", "open my todo", "open the task list", "open my to do"]) {
                 return .list(filter())
@@ -870,6 +872,23 @@ extension BuiltinModel {
         /// quote counts as title words). Words of the cue's clause come first; a clause that only
         /// says "it" borrows the words of the others ("I don't need the car insurance task
         /// anymore, delete it").
+        /// "which tasks have notes?", "list the ones with a description": a list of tasks with a
+        /// note; nil when the message does not ask for one.
+        var noteFilter: TaskFilter? {
+            guard hasAny(["have notes", "have a note", "has a note", "has notes", "with notes", "with a note", "have a description", "has a description",
+                          "with a description", "have descriptions", "with descriptions", "have any notes", "have any description"]) else { return nil }
+            let lead = w.first { !Self.leadFiller.contains($0) && !["can", "could", "you", "please", "just", "only"].contains($0) }
+            let asks = isQuestionForm || u.text.hasSuffix("?") || lead.map { ["show", "list", "display", "see", "view", "give", "find"].contains($0) } == true
+            guard asks, !w.contains(where: { ["add", "delete", "remove", "mark", "complete", "clear", "change", "update", "move", "rename", "put", "stick",
+                                              "create", "new", "remind", "set", "attach", "write", "note"].contains($0) }) else { return nil }
+            var f = filter()
+            f.hasNote = true
+            f.query = nil
+            f.queryGuessed = false
+            if !f.statusSaid { f.status = "all" }
+            return f
+        }
+
         /// "the one with a note", "the completed one": a task named by what it is.
         var descriptor: TaskDescriptor? {
             // "the open one without a due date"
