@@ -60,7 +60,8 @@ extension BuiltinModel {
         calendar.timeZone = context.timeZone
         // "move the dentist to monday? they rang to reschedule": the request without its reasons,
         // when that reads as a request on its own.
-        if let main = u.withoutContext(requestVerbs: Reader.commandVerbs), let reduced = Utterance(main) {
+        if !u.lower.contains(where: { ["note", "notes", "description", "saying", "says"].contains($0) }),
+           let main = u.withoutContext(requestVerbs: Reader.commandVerbs), let reduced = Utterance(main) {
             let intent = Reader(u: reduced, now: context.now, calendar: calendar).intent()
             if ![.unknown, .help, .dismiss, .greeting, .thanks].contains(intent) { return intent }
         }
@@ -115,7 +116,9 @@ extension BuiltinModel {
                !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }), date.isEmpty { return .thanks }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
             // "bye for now", "goodbye then".
-            if let first = w.first, ["bye", "goodbye", "cya", "byebye", "goodnight", "night", "gn"].contains(first), !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
+            if let bye = w.first(where: { !Self.leadFiller.contains($0) && !["thanks", "thank", "cheers", "ok"].contains($0) }),
+               ["bye", "goodbye", "cya", "byebye", "goodnight", "night", "gn"].contains(bye), date.isEmpty,
+               !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
                 return .thanks
             }
             // "my tasks pls", "my task list".
@@ -427,6 +430,9 @@ extension BuiltinModel {
         func reopen() -> Intent? {
             // "what haven't I done yet": a question about the list.
             if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["what", "whats", "which"].contains(first), !w.contains("reopen") { return nil }
+            // "stuff I haven't finished yet": no task named, so a question about the list.
+            if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["stuff", "things", "tasks", "anything", "everything", "items"].contains(first),
+               !w.contains("reopen") { return nil }
             let verbs = ["reopen", "unfinish", "uncheck", "untick", "unmark", "uncomplete", "re-open"]
             var cue = w.contains { verbs.contains($0) }
             if !cue, let not = w.firstIndex(of: "not"), !hasAny(["do not let", "do not forget", "do not need", "not need", "not forget"]) {
@@ -451,6 +457,15 @@ extension BuiltinModel {
             if hasAny(["remind me what", "remind me of what", "remind me whats", "tell me what", "remind me which", "meant to be doing", "supposed to be doing",
                        "should i be doing", "what should i do", "what do i have to do", "what must i do", "what i must do", "let us see the list",
                        "let us see my list", "let us see my tasks"]) { return .list(filter()) }
+            // "when is the dentist due", "whens my dentist appointment": a question about the list.
+            if let first = w.first(where: { !Self.leadFiller.contains($0) }), first == "when" || first == "whens", !isDocumentQuestion(core),
+               !w.contains(where: { Self.commandVerbs.contains($0) }) {
+                return .list(filter())
+            }
+            // "my open calls", "my done stuff": a short noun phrase about the list.
+            if core.first == "my", core.count <= 4, !core.contains(where: { Self.commandVerbs.contains($0) }), date.isEmpty || core.count <= 3 {
+                return .list(filter())
+            }
             // "which tasks have notes?", "show the ones with a description".
             if let f = noteFilter { return .list(f) }
             // "open my task list", "open the list".
@@ -800,7 +815,12 @@ extension BuiltinModel {
             if notDone { open = true }
             let done = saidDone && !notDone
             let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every"])
-            if done && (all || open || has("not done")) || all && !done && !open {
+            // "everything I've ticked off so far": everything of that kind, the done ones.
+            let doneByMe = hasAny(["i have ticked", "i ticked", "i have done", "i have finished", "i have completed", "i finished", "i completed",
+                                   "i have checked off", "i have crossed off"])
+            if doneByMe && !open && !has("not done") {
+                f.status = "done"; f.statusSaid = true
+            } else if done && (all || open || has("not done")) || all && !done && !open {
                 f.status = "all"; f.statusSaid = true
             } else if done {
                 f.status = "done"; f.statusSaid = true
@@ -845,7 +865,7 @@ extension BuiltinModel {
                                         "past", "w", "mentioning", "items", "ones", "re", "between", "behind", "em", "stuff", "pile", "heap", "bucket", "column", "section",
                                         "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
-                                        "which", "whats", "day", "week", "weekend", "month", "pull", "remind", "doing", "needs", "attention", "happening", "handling", "only"].contains($0) }
+                                        "which", "whats", "day", "week", "weekend", "month", "pull", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
             // "everything with the word call in it": the word named.

@@ -272,7 +272,7 @@ struct Utterance {
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
     ]
 
     /// The indices of the words of one clause.
