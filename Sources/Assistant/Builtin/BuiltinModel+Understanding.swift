@@ -89,6 +89,15 @@ extension BuiltinModel {
         func index(_ phrase: String) -> Int? { Utterance.find(w, phrase) }
         func firstIndex(_ phrases: [String]) -> Int? { phrases.compactMap { index($0) }.min() }
 
+        /// Whether a word could name a task: neither a cue, glue nor filler.
+        static func isContent(_ word: String) -> Bool { !BuiltinModel.functionWords.contains(word) && !BuiltinModel.filler.contains(word) }
+
+        /// Whether the first clause names something ("the invoice task, call it 'X'").
+        var firstClauseNamesATask: Bool { u.clause(0).contains { Self.isContent(w[$0]) } }
+
+        /// The first word after greetings and glue ("morning! what's due?" → "what").
+        var leadWord: String? { w.first { !Self.leadFiller.contains($0) } }
+
         /// The words with leading filler skipped.
         var core: [String] { w.filter { !BuiltinModel.filler.contains($0) && $0 != ":" } }
 
@@ -216,7 +225,7 @@ extension BuiltinModel {
                                            "reopen", "rename", "complete", "finish", "tick", "bump", "delay", "prepone", "update", "put", "give"].contains($0) }
             if imperative { return false }
             // "can the call wait till next week?", "could the tax forms be due on the 10th instead?": requests, politely.
-            if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["can", "could", "would", "will", "may", "should", "please"].contains(first) {
+            if let first = leadWord, ["can", "could", "would", "will", "may", "should", "please"].contains(first) {
                 return false
             }
             if isQuestionForm || u.text.hasSuffix("?") { return true }
@@ -353,9 +362,7 @@ extension BuiltinModel {
             // "for call dad add the note ask about the garage": the same, the task before the cue.
             let addCue = firstIndex(["add", "put", "attach", "set", "write"]).flatMap { $0 < noteIndex && noteIndex - $0 <= 3 ? $0 : nil }
             let cueStart = addCue ?? noteIndex
-            let namedBefore = addCue != nil && (u.words[noteIndex].clause > 0
-                ? u.clause(0).contains(where: { !BuiltinModel.functionWords.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) })
-                : w[..<cueStart].contains(where: { !BuiltinModel.functionWords.contains($0) && !BuiltinModel.filler.contains($0) }))
+            let namedBefore = addCue != nil && (u.words[noteIndex].clause > 0 ? firstClauseNamesATask : w[..<cueStart].contains(where: Self.isContent))
             if text == nil, noteIndex + 1 < w.count, u.words[noteIndex + 1].clause == u.words[noteIndex].clause, namedBefore {
                 text = u.rest(after: noteIndex)
                 excluded.formUnion(noteIndex..<w.count)
@@ -385,8 +392,7 @@ extension BuiltinModel {
                call + 2 < w.count, date.isEmpty {
                 let title = BuiltinModel.cleanTitle(u.rest(after: call + 1))
                 // "the invoice task, call it 'X'": the task is named in the clause before.
-                if !title.isEmpty, u.words[call].clause > 0,
-                   u.clause(0).contains(where: { !BuiltinModel.functionWords.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) }) {
+                if !title.isEmpty, u.words[call].clause > 0, firstClauseNamesATask {
                     return .act(.update(TaskChange(title: title)), target(excluding: Set(call..<w.count)))
                 }
                 if !title.isEmpty { return .act(.update(TaskChange(title: title)), .pronoun([])) }
@@ -429,9 +435,8 @@ extension BuiltinModel {
         /// "mark it open again".
         func reopen() -> Intent? {
             // "what haven't I done yet": a question about the list.
-            if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["what", "whats", "which"].contains(first), !w.contains("reopen") { return nil }
-            // "stuff I haven't finished yet": no task named, so a question about the list.
-            if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["stuff", "things", "tasks", "anything", "everything", "items"].contains(first),
+            // "stuff I haven't finished yet": no task named, so also a question about the list.
+            if let first = leadWord, ["what", "whats", "which", "stuff", "things", "tasks", "anything", "everything", "items"].contains(first),
                !w.contains("reopen") { return nil }
             let verbs = ["reopen", "unfinish", "uncheck", "untick", "unmark", "uncomplete", "re-open"]
             var cue = w.contains { verbs.contains($0) }
@@ -458,7 +463,7 @@ extension BuiltinModel {
                        "should i be doing", "what should i do", "what do i have to do", "what must i do", "what i must do", "let us see the list",
                        "let us see my list", "let us see my tasks"]) { return .list(filter()) }
             // "when is the dentist due", "whens my dentist appointment": a question about the list.
-            if let first = w.first(where: { !Self.leadFiller.contains($0) }), first == "when" || first == "whens", !isDocumentQuestion(core),
+            if let first = leadWord, first == "when" || first == "whens", !isDocumentQuestion(core),
                !w.contains(where: { Self.commandVerbs.contains($0) }) {
                 return .list(filter())
             }
@@ -519,7 +524,7 @@ extension BuiltinModel {
                 .min(by: { $0.0 < $1.0 }) else { return nil }
             let cue = w[cueIndex]
             // "what did I write down for the car insurance one?": a question, not a new task.
-            if let first = w.first(where: { !Self.leadFiller.contains($0) }), ["what", "whats", "which", "where", "when", "did", "have"].contains(first),
+            if let first = leadWord, ["what", "whats", "which", "where", "when", "did", "have"].contains(first),
                u.text.hasSuffix("?") || ["did", "have"].contains(first) { return nil }
             // "add two tasks: buy eggs, call the bank": several tasks after a count and a colon.
             if let many = severalAdds(after: cueIndex + cueLength) { return many }
@@ -752,7 +757,7 @@ extension BuiltinModel {
         func complete() -> Intent? {
             let cue = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete", "tick", "check", "cross"].contains($0) }
                 // "close out the invoice task", "close off the dentist one".
-                || hasAny(["close out", "close off"]) || w.first(where: { !Self.leadFiller.contains($0) }) == "close" && w.contains { ["task", "one", "item", "todo"].contains($0) }
+                || hasAny(["close out", "close off"]) || leadWord == "close" && w.contains { ["task", "one", "item", "todo"].contains($0) }
                 || hasAny(["taken care of", "took care", "dealt with", "got it done", "out the door", "all set", "good to go", "wrapped up", "wrap up",
                            "knocked out", "knock out", "handed in", "submitted", "crossed off", "is sorted", "are sorted"])
             let didIt = hasAny(["i did", "we did", "did the", "just did", "got the", "i got", "got it"])
@@ -877,7 +882,7 @@ extension BuiltinModel {
             }
             if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
             // "did I renew the car insurance?", "have I done the taxes yet": show it whatever its state.
-            let yesNo = w.first(where: { !Self.leadFiller.contains($0) }).map { ["did", "have", "has", "is", "are"].contains($0) } ?? false
+            let yesNo = leadWord.map { ["did", "have", "has", "is", "are"].contains($0) } ?? false
             if f.query != nil, f.dueLabel == nil, !f.statusSaid || yesNo && done && !open, hasAny(["did i", "have i", "is the", "are the", "has the"]) {
                 f.status = "all"
             }
