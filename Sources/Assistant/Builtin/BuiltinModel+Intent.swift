@@ -20,6 +20,8 @@ extension BuiltinModel {
         case many([Intent])
         case greeting
         case thanks
+        /// Chit-chat that asks for nothing ("lol you're fast", "ugh I need a break", "talk later").
+        case smallTalk
         case help
         /// Not about tasks: a question for the documents.
         case unknown

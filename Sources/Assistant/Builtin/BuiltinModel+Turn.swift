@@ -51,6 +51,21 @@ extension BuiltinModel {
                 // A word guessed as the keyword ("give me a rundown of …") that matches nothing: the list without it.
                 var broader = filter
                 broader.query = nil
+                // A keyword with a small typo that matches nothing ("dentsit", "insurnace"): all tasks
+                // are looked up, and a title word it is one slip away from is searched instead.
+                if let query = filter.query, case .array(let first)? = lists[0].result["tasks"], first.isEmpty {
+                    var everything = TaskFilter(status: "all")
+                    everything.statusSaid = filter.statusSaid
+                    if lists.count == 1 { return [listCall(filter.queryGuessed ? broader : everything)] }
+                    if case .array(let all)? = lists[1].result["tasks"], let fixed = TaskMatcher.typoFix(query, in: all) {
+                        var corrected = filter
+                        corrected.query = fixed
+                        corrected.queryGuessed = false
+                        if lists.count == 2 { return [listCall(corrected)] }
+                        return say(describeList(last.result, filter: corrected))
+                    }
+                    if !filter.queryGuessed { return say(describeList(lists[0].result, filter: filter)) }
+                }
                 if filter.queryGuessed, let query = filter.query, case .array(let found)? = last.result["tasks"] {
                     if lists.count == 1, found.isEmpty { return [listCall(broader)] }
                     if lists.count > 1 { return say("Nothing matches “\(query)”. " + describeList(last.result, filter: broader)) }
@@ -117,6 +132,8 @@ extension BuiltinModel {
                 return say("OK, I've left everything as it is.")
             case .thanks:
                 return say("You're welcome!")
+            case .smallTalk:
+                return say("I'm here whenever you need me: I can keep your task list (\"what's on my list\", \"add a task to …\") or look things up in the documents.")
             case .greeting:
                 return say("Hello! I can keep your task list: try \"add a task to buy milk\", \"what's on my list\" or \"mark 1 done\".")
             case .fragment, .help, .unknown:

@@ -63,7 +63,7 @@ extension BuiltinModel {
         if !u.lower.contains(where: { ["note", "notes", "description", "saying", "says"].contains($0) }),
            let main = u.withoutContext(requestVerbs: Reader.commandVerbs), let reduced = Utterance(main) {
             let intent = Reader(u: reduced, now: context.now, calendar: calendar).intent()
-            if ![.unknown, .help, .dismiss, .greeting, .thanks].contains(intent) { return intent }
+            if ![.unknown, .help, .dismiss, .greeting, .thanks, .smallTalk].contains(intent) { return intent }
         }
         return Reader(u: u, now: context.now, calendar: calendar).intent()
     }
@@ -133,7 +133,7 @@ extension BuiltinModel {
             // "my tasks pls", "my task list".
             if core == ["my", "tasks"] || core == ["my", "task"] || core == ["my", "task", "list"] || core == ["my", "list"] { return .list(filter()) }
             // "hiya, how are you?"
-            if hasAny(["how are you", "how is it going", "how are things"]), !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
+            if hasAny(["how are you", "how is it going", "how are things", "what is up", "how is your day", "how you doing"]) || core == ["sup"], !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
                 return .greeting
             }
             if ["good morning", "good evening", "good afternoon"].contains(core.joined(separator: " ")) || core == ["morning"] { return .greeting }
@@ -142,6 +142,7 @@ extension BuiltinModel {
                w.dropFirst().allSatisfy({ ["there", "again", "everyone", "all", "friend", "buddy", "mate", "stoa", "assistant", "you"].contains($0) }) {
                 return .greeting
             }
+            if isChitChat(early: true) { return .smallTalk }
             if isDocumentQuestion(core) { return .unknown }
             if let many = severalRequests() { return many }
             // Cues from the most telling to the most general.
@@ -152,7 +153,32 @@ extension BuiltinModel {
             for read in readers {
                 if let intent = read(self)() { return intent }
             }
-            return .unknown
+            return isChitChat(early: false) ? .smallTalk : .unknown
+        }
+
+        // MARK: - Small talk
+
+        static let laughter: Set<String> = ["lol", "lool", "lmao", "lmfao", "haha", "hahaha", "hahah", "hehe", "rofl", "xd", "jk"]
+        static let moodWords: Set<String> = ["ugh", "meh", "yay", "woohoo", "omg", "phew", "sigh", "argh", "aww", "oof", "yikes", "blah", "ugh,"]
+        static let farewells = ["talk later", "talk soon", "talk to you later", "ttyl", "see you", "see ya", "catch you later", "gotta go",
+                                "got to go", "speak soon", "later then", "have a good one", "have a nice day", "good night"]
+
+        /// Chit-chat that asks for nothing: laughter, a mood, a farewell, a remark about the
+        /// assistant or a feeling ("lol you're fast", "ugh I need a break", "I hate dentist
+        /// appointments 😭"). `early` (before the task readers) only takes laughter and farewells
+        /// ("the gym was packed today lol" is not a completion); later, with no request read,
+        /// moods and feelings too. Never when the message asks something or names a request verb.
+        func isChitChat(early: Bool) -> Bool {
+            if w.contains(where: { Self.commandVerbs.contains($0) || ["remind", "due", "overdue", "deadline", "task", "tasks", "list", "todo"].contains($0) }) { return false }
+            let asks = u.text.hasSuffix("?") || leadWord.map { Self.questionStarters.contains($0) || ["tell", "explain", "describe", "when"].contains($0) } ?? false
+            if hasAny(Self.farewells) && !asks { return true }
+            if asks { return false }
+            if w.contains(where: { Self.laughter.contains($0) }) { return early ? !w.contains(where: { BuiltinModel.doneWords.contains($0) }) : true }
+            if early { return false }
+            if let first = w.first, Self.moodWords.contains(first) { return true }
+            // "you're pretty fast", "I hate dentist appointments so much", "I need a break", "I'm so tired".
+            return hasAny(["you are", "i hate", "i love", "i am so", "i am tired", "i am bored", "i am exhausted", "i feel", "i need a break",
+                           "i need coffee", "i need sleep", "keeps", "kept"])
         }
 
         /// "dentist's done, and push mom to next wed": clauses (or "and" before a verb) that each

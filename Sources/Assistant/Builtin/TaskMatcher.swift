@@ -113,6 +113,22 @@ enum TaskMatcher {
 
     /// Optimal string alignment distance (edits, with adjacent transpositions), for words of up
     /// to 40 characters (longer ones are simply "far").
+    /// The one title word that `query` is a small typo of ("dentsit" → "dentist", "insurnace" →
+    /// "insurance"): one edit or one swap of neighbouring letters, words of five letters or more;
+    /// `nil` when none or several fit, or when `query` already is a title word.
+    static func typoFix(_ query: String, in tasks: [JSONValue]) -> String? {
+        let q = query.lowercased()
+        guard q.count >= 5, q.count <= 24 else { return nil }
+        var found: Set<String> = []
+        for task in tasks {
+            for word in words(task["title"]?.stringValue ?? "") where word.count >= 5 && abs(word.count - q.count) <= 1 {
+                if word == q || word.hasPrefix(q) { return nil }
+                if distance(q, word) == 1 || Utterance.isSwap(q, word) { found.insert(word) }
+            }
+        }
+        return found.count == 1 ? found.first : nil
+    }
+
     static func distance(_ a: String, _ b: String) -> Int {
         let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
         guard x.count <= 40, y.count <= 40 else { return Int.max }

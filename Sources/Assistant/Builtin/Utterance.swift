@@ -222,7 +222,7 @@ struct Utterance {
     /// letter short or one letter extra (words of six letters or more); and never when it is a
     /// real word (``notTypos``).
     static let commandVocabulary: [String] = [
-        "remove", "delete", "rename", "postpone", "reschedule", "search", "list", "tasks", "overview", "complete", "completed",
+        "remove", "remind", "delete", "rename", "postpone", "reschedule", "search", "list", "tasks", "overview", "complete", "completed",
         "uncomplete", "finished", "change", "update", "display", "reopen", "unmark", "uncheck", "untick", "tomorrow", "ticked",
         "checked", "cancel", "anything", "which", "task", "move", "thanks", "show", "description", "deadline", "outstanding", "remaining", "unfinished", "incomplete", "overdue", "upcoming",
     ]
@@ -234,7 +234,7 @@ struct Utterance {
         "completes", "deadlines", "deleted", "deletes", "deplete", "descriptions", "displays", "hanks", "overviews",
         "postponed", "postpones", "removed", "remover", "removes", "renamed", "renames", "reopens", "rescheduled",
         "reschedules", "tanks", "thank", "tickled", "tomorrows", "tricked", "uncompleted", "updated", "updater", "updates",
-        "remote", "listed", "lists", "lits", "silt", "slit", "canceled", "checker", "ticket", "tickets"
+        "remote", "reminds", "rewind", "listed", "lists", "lits", "silt", "slit", "canceled", "checker", "ticket", "tickets"
     ]
 
     /// `word`, or the command word it is a typo of.
@@ -272,7 +272,7 @@ struct Utterance {
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "heyy": ["hey"], "heyyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
     ]
 
     /// The indices of the words of one clause.
