@@ -96,6 +96,7 @@ extension BuiltinModel {
                 if case .unknown = intent { continue }
                 if case .greeting = intent { continue }
                 if case .thanks = intent { continue }
+                if case .smallTalk = intent { continue }
                 return nil
             }
             return nil

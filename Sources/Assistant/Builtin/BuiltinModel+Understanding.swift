@@ -241,6 +241,8 @@ extension BuiltinModel {
             guard let first = lead.first else { return false }
             if ["what", "which", "anything", "any", "when", "whats"].contains(first) { return true }
             if ["do", "is", "are", "have"].contains(first) { return !hasAny(["do not", "is not", "are not"]) }
+            // "did I pay rent already or is that still open?"
+            if first == "did", let second = lead.dropFirst().first, ["i", "we", "you"].contains(second) { return !w.contains(where: { Self.commandVerbs.contains($0) }) }
             return false
         }
 
@@ -471,7 +473,7 @@ extension BuiltinModel {
                 cue = after.contains { BuiltinModel.doneWords.contains($0) || ["paid", "booked", "sent", "bought", "called", "renewed", "fixed"].contains($0) }
             }
             if !cue, !isPlainQuestion, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open", "still outstanding"]) { cue = true }
-            if !cue { cue = hasAny(["redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
+            if !cue { cue = hasAny(["be undone", "be reopened", "redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
                                     "open again", "back on", "back to open", "bring back", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
             // "please open the first one again".
@@ -620,7 +622,7 @@ extension BuiltinModel {
                 // The title is the words from the cue to the end, less the date and the trailing "to my list".
                 var last = end
                 // "put book a haircut on my list for saturday": the date after the place goes first.
-                while last > start, dateIndices.contains(last) || [",", "for", "on", "by", "due"].contains(w[last]) { last -= 1 }
+                while last > start, dateIndices.contains(last) || [",", "for", "on", "by", "due"].contains(w[last]) || BuiltinModel.filler.contains(w[last]) { last -= 1 }
                 // "… to my list", "… on the to-do list", "… onto my todos": the list named as the place, not part of the title.
                 var place = last
                 while place > start, ["list", "todo", "todos", "to-do", "to-dos", "tasks", "task", "do", "my", "the", "-"].contains(w[place])
@@ -694,7 +696,7 @@ extension BuiltinModel {
         func delete() -> Intent? {
             var cue = w.contains { ["delete", "remove", "drop", "trash", "erase", "scrap", "ditch", "bin", "discard", "purge", "deleted", "removed",
                                     "kill", "nuke", "dropped", "binned", "trashed", "wipe", "cancel", "scratch", "scrapped", "scratched"].contains($0) }
-            cue = cue || hasAny(["get rid of", "forget about", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
+            cue = cue || hasAny(["get rid of", "forget about", "due date off", "deadline off", "date off", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
                                  "no longer need", "throw away", "throw out", "cross out", "take off", "no need for", "off my list", "off the list",
                                  "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off", "tick it off", "check it off", "cross it off",
                                                                      "mark it off", "tick that off", "cross that off", "tick them off", "cross them off"])
@@ -710,7 +712,7 @@ extension BuiltinModel {
         /// Due dates: "move the dentist to next tuesday", "postpone X by a week", "X can wait
         /// until next week", "the acme invoice is due friday now", "make it 7pm".
         func due() -> Intent? {
-            let verbs: Set<String> = ["move", "push", "postpone", "reschedule", "delay", "shift", "defer", "bump", "prepone"]
+            let verbs: Set<String> = ["move", "push", "postpone", "reschedule", "delay", "shift", "defer", "bump", "prepone", "slide", "slip"]
             let cue = w.contains { verbs.contains($0) }
                 || hasAny(["can wait", "change the date", "change the due", "set the due", "due date", "deadline", "make it", "put it for", "set it for",
                            "bring forward", "bring it forward", "pull forward", "change it to", "move it", "is now", "now on", "is on", "instead",
@@ -724,7 +726,11 @@ extension BuiltinModel {
                 || u.clauseCount == 2 && !u.clause(1).isEmpty && u.clause(1).allSatisfy { date.indices.contains($0) || ["this", "coming", "the", "on"].contains(w[$0]) }
                     && date.day != nil && !u.clause(0).contains { Self.commandVerbs.contains(w[$0]) }
             // "dentist appointment is done, went today": a completion with a date, not a new date.
-            if w.contains(where: { BuiltinModel.doneWords.contains($0) }), !w.contains(where: { verbs.contains($0) || ["due", "deadline"].contains($0) }) {
+            // "the milk needs to be done by 9am tmrw": done by a date is a due date.
+            let doneByDate = ["done", "finished", "completed", "sorted"].contains { word in
+                w.indices.contains { w[$0] == word && $0 + 1 < w.count && ["by", "before"].contains(w[$0 + 1]) && (date.indices.contains($0 + 1) || date.indices.contains($0 + 2)) }
+            }
+            if w.contains(where: { BuiltinModel.doneWords.contains($0) }), !doneByDate, !w.contains(where: { verbs.contains($0) || ["due", "deadline"].contains($0) }) {
                 return nil
             }
             let clears = hasAny(["no due", "without a due", "remove the due", "no deadline", "without a deadline", "remove the deadline",
@@ -813,7 +819,7 @@ extension BuiltinModel {
         /// A message with no verb of its own, read against the previous request.
         func fragment() -> Intent? {
             let content = w.filter { !BuiltinModel.functionWords.contains($0) && !date.indices.contains(w.firstIndex(of: $0) ?? -1) }
-            guard w.count <= 12 else { return nil }
+            guard w.count <= 12, !isChitChat(early: false) else { return nil }
             let target = self.target(excluding: [])
             var status: String?
             if w.contains(where: { BuiltinModel.doneWords.contains($0) }) { status = "done" }
