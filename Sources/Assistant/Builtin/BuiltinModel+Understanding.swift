@@ -58,6 +58,10 @@ extension BuiltinModel {
         guard !raw.hasPrefix(selectionPrefix), let u = Utterance(raw) else { return .unknown }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = context.timeZone
+        // "add buy dog food, no wait, cat food": the message as the user corrected it.
+        if let fixed = selfCorrected(u, now: context.now, calendar: calendar), let corrected = Utterance(fixed) {
+            return Reader(u: corrected, now: context.now, calendar: calendar).intent()
+        }
         // "move the dentist to monday? they rang to reschedule": the request without its reasons,
         // when that reads as a request on its own.
         if !u.lower.contains(where: { ["note", "notes", "description", "saying", "says"].contains($0) }),
@@ -66,6 +70,43 @@ extension BuiltinModel {
             if ![.unknown, .help, .dismiss, .greeting, .thanks, .smallTalk].contains(intent) { return intent }
         }
         return Reader(u: u, now: context.now, calendar: calendar).intent()
+    }
+
+    /// Words that take back what came just before them in the same message.
+    static let correctionMarkers: [[String]] = [["no", "wait"], ["wait", "no"], ["no", "sorry"], ["sorry", "i", "mean"], ["i", "mean"],
+                                                ["or", "rather"], ["no", "make", "that"], ["make", "that"], ["sorry", "no"]]
+
+    /// The message with a correction applied ("buy dog food, no wait, cat food" → "buy cat
+    /// food"; "for saturday, no wait sunday" → "for sunday"; "mark call dad done - no wait sorry,
+    /// mom" → "mark call mom done"): the correction (one to four words, after a clause break and
+    /// a marker) replaces the words of the same ending, else the date, else the last word that
+    /// names a task. `nil` when the message has no such correction.
+    static func selfCorrected(_ u: Utterance, now: Date, calendar: Calendar) -> String? {
+        let w = u.lower
+        guard let (marker, length) = correctionMarkers.lazy.compactMap({ m in Utterance.find(w, m.joined(separator: " ")).map { ($0, m.count) } })
+            .first(where: { $0.0 > 1 && u.words[$0.0].clause != u.words[$0.0 - 1].clause }) else { return nil }
+        var b = marker + length
+        while b < w.count, ["sorry", "no", "wait", ",", "i", "mean", "meant", "-", "um", "uh"].contains(w[b]) { b += 1 }
+        var end = w.count - 1
+        while end >= b, BuiltinModel.filler.contains(w[end]) || ["!", ".", ","].contains(w[end]) { end -= 1 }
+        let count = end - b + 1
+        guard count >= 1, count <= 4, !w[b...end].contains(where: { Reader.commandVerbs.contains($0) }) else { return nil }
+        let a = Array(w[..<marker])
+        let replacement = u.span(b, end)
+        func rebuilt(_ from: Int, _ to: Int) -> String {
+            [from > 0 ? u.span(0, from - 1) : "", replacement, to + 1 < marker ? u.span(to + 1, marker - 1) : ""]
+                .filter { !$0.isEmpty }.joined(separator: " ")
+        }
+        // The same last word: "dog food" → "cat food".
+        if let j = a.lastIndex(of: w[end]), j - (count - 1) >= 0 { return rebuilt(j - (count - 1), j) }
+        // A date: "saturday" → "sunday".
+        let before = DatePhrase.find(in: a, now: now, calendar: calendar)
+        let after = DatePhrase.find(in: Array(w[b...end]), now: now, calendar: calendar)
+        if !after.isEmpty, let from = before.indices.min(), let to = before.indices.max() { return rebuilt(from, to) }
+        // A task word: "dad" → "mom".
+        guard after.isEmpty, count <= 2, w[b...end].allSatisfy(Reader.isContent),
+              let j = a.indices.last(where: { Reader.isContent(a[$0]) && !before.indices.contains($0) && u.words[$0].quote == nil }) else { return nil }
+        return rebuilt(j, j)
     }
 
     /// One message being read.
@@ -291,7 +332,8 @@ extension BuiltinModel {
                 if ["task", "tasks"].contains(w[k]), k + 1 < w.count, ["about", "called", "named", "for", "regarding", "mentioning", "titled"].contains(w[k + 1]) { return true }
                 if ["task", "tasks"].contains(w[k]), k > 0 && ["a", "an", "per", "each"].contains(w[k - 1]) || k + 1 < w.count && generic.contains(w[k + 1]) { return false }
                 return true
-            } || has("do i") || has("did i") || has("have i") || has("what is on")
+            } || has("do i") || has("did i") || has("have i") || has("what is on") || w.contains("ones")
+                || w.contains { ["mention", "mentions", "mentioning"].contains($0) } && !w.contains(where: Self.documentNouns.contains)
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
