@@ -344,6 +344,13 @@ extension BuiltinModel {
             let technical = w.contains { Self.technicalWords.contains($0) }
             let asksAboutStoa = technical && (Self.questionStarters.contains(first) || u.text.hasSuffix("?"))
             if asksAboutStoa && !w.prefix(2).contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move"].contains($0) }) { return true }
+            // "does the lease say anything about late rent?", "according to the handbook, …": what a document says.
+            if ["does", "do", "did"].contains(first), ["the", "our", "your"].contains(second),
+               w.contains(where: { ["say", "says", "mention", "mentions", "state", "cover", "covers"].contains($0) }),
+               !w.contains(where: { ["task", "tasks", "todo", "todos", "note", "notes", "description", "list"].contains($0) }) {
+                return true
+            }
+            if has("according to") { return true }
             switch first {
             case "how":
                 // "how many tasks do I have" is about the list; "how many days are in december" is not.
@@ -376,6 +383,8 @@ extension BuiltinModel {
             guard w.contains("undo") else { return nil }
             let target = self.target(excluding: [])
             if case .words = target { return .act(.reopen, target) }
+            // "undo the completed one": the done tasks are the candidates.
+            if case .described(let descriptor) = target, descriptor.status == "done" { return .act(.reopen, target) }
             // "I accidentally marked rent as done, can you undo that?"
             if case .pronoun(let named) = target, !named.isEmpty, w.contains(where: { ["marked", "done", "completed", "finished", "ticked", "checked"].contains($0) }) {
                 return .act(.reopen, target)
@@ -1023,6 +1032,31 @@ extension BuiltinModel {
                let end = calendar.date(byAdding: .day, value: date.spanDays, to: day) {
                 let span = hasAny(["this week"]) ? "this week" : hasAny(["next week"]) ? "next week" : BuiltinModel.dayName(day, calendar: calendar)
                 return TaskDescriptor(status: "open", dueFrom: date.spanDays > 1 ? calendar.startOfDay(for: now) : day, dueBefore: end, label: "are due \(span)")
+            }
+            return describedByWords
+        }
+
+        /// "the task that's already done", "the completed one", "the one with the description":
+        /// "the", a noun for a task, and a status or a note said before or after it.
+        var describedByWords: TaskDescriptor? {
+            let nouns: Set<String> = ["one", "task", "thing", "item", "todo"]
+            for k in w.indices where nouns.contains(w[k]) && k > 0 {
+                var before = k - 1
+                var said: String?
+                if BuiltinModel.doneWords.contains(w[before]) || ["open", "unfinished", "pending"].contains(w[before]) { said = w[before]; before -= 1 }
+                guard before >= 0, w[before] == "the" else { continue }
+                if said == nil {
+                    let after = w[(k + 1)...].drop { ["that", "thats", "which", "is", "was", "already", "i", "have", "just", "been", "marked", "as", "you"].contains($0) }
+                    if let next = after.first, BuiltinModel.doneWords.contains(next) || ["did", "ticked", "crossed"].contains(next) { said = "done" }
+                    else if let next = after.first, ["with", "has"].contains(next),
+                            let noun = after.dropFirst().drop(while: { ["a", "an", "the", "some"].contains($0) }).first,
+                            ["note", "notes", "description", "desc", "details", "comment"].contains(noun) {
+                        return TaskDescriptor(hasNote: true, label: "have a note")
+                    }
+                }
+                guard let said else { continue }
+                let done = said == "done" || BuiltinModel.doneWords.contains(said)
+                return TaskDescriptor(status: done ? "done" : "open", label: done ? "are done" : "are open")
             }
             return nil
         }
