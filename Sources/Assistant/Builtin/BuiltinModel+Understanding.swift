@@ -35,7 +35,7 @@ extension BuiltinModel {
         "including", "incl", "every", "each", "other", ":", "bin", "kill", "nuke", "discard", "purge", "deleted", "removed", "moved",
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
         "wording", "got", "went", "gotta", "wrong", "mistake", "prepone", "retitle", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
-        "far", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
+        "far", "stick", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
         "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "throw", "away", "take", "only", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
@@ -76,6 +76,8 @@ extension BuiltinModel {
     static let correctionMarkers: [[String]] = [["no", "wait"], ["wait", "no"], ["no", "sorry"], ["sorry", "i", "mean"], ["i", "mean"],
                                                 ["or", "rather"], ["no", "make", "that"], ["make", "that"], ["sorry", "no"]]
 
+    static let strongCorrectionMarkers: [[String]] = [["no", "wait"], ["wait", "no"], ["no", "sorry"], ["sorry", "i", "mean"], ["or", "rather"]]
+
     /// The message with a correction applied ("buy dog food, no wait, cat food" → "buy cat
     /// food"; "for saturday, no wait sunday" → "for sunday"; "mark call dad done - no wait sorry,
     /// mom" → "mark call mom done"): the correction (one to four words, after a clause break and
@@ -84,7 +86,7 @@ extension BuiltinModel {
     static func selfCorrected(_ u: Utterance, now: Date, calendar: Calendar) -> String? {
         let w = u.lower
         guard let (marker, length) = correctionMarkers.lazy.compactMap({ m in Utterance.find(w, m.joined(separator: " ")).map { ($0, m.count) } })
-            .first(where: { $0.0 > 1 && u.words[$0.0].clause != u.words[$0.0 - 1].clause }) else { return nil }
+            .first(where: { $0.0 > 1 && (u.words[$0.0].clause != u.words[$0.0 - 1].clause || strongCorrectionMarkers.contains(Array(w[$0.0..<($0.0 + $0.1)]))) }) else { return nil }
         var b = marker + length
         while b < w.count, ["sorry", "no", "wait", ",", "i", "mean", "meant", "-", "um", "uh"].contains(w[b]) { b += 1 }
         var end = w.count - 1
@@ -188,7 +190,7 @@ extension BuiltinModel {
             if let many = severalRequests() { return many }
             // Cues from the most telling to the most general.
             let readers: [(Reader) -> () -> Intent?] = [
-                Reader.undo, Reader.listByVerb, Reader.note, Reader.rename, Reader.reopen, Reader.add, Reader.delete, Reader.due,
+                Reader.undo, Reader.jotDown, Reader.listByVerb, Reader.note, Reader.rename, Reader.reopen, Reader.add, Reader.delete, Reader.due,
                 Reader.question, Reader.complete, Reader.details, Reader.fragment,
             ]
             for read in readers {
@@ -210,9 +212,15 @@ extension BuiltinModel {
         /// ("the gym was packed today lol" is not a completion); later, with no request read,
         /// moods and feelings too. Never when the message asks something or names a request verb.
         func isChitChat(early: Bool) -> Bool {
-            if w.contains(where: { Self.commandVerbs.contains($0) || ["remind", "due", "overdue", "deadline", "task", "tasks", "list", "todo"].contains($0) }) { return false }
+            let laughs = w.contains(where: { Self.laughter.contains($0) })
+            // "haha you're pretty smart for a todo app", "what's your favourite kind of milk haha": about the assistant.
+            let aboutYou = w.contains { ["you", "your", "yours"].contains($0) } && !w.contains { ["my", "i", "me"].contains($0) }
+            if w.contains(where: { Self.commandVerbs.contains($0) || ["remind", "due", "overdue", "deadline"].contains($0) }) { return false }
+            if !(laughs && aboutYou), w.contains(where: { ["task", "tasks", "list", "todo"].contains($0) }) { return false }
             let asks = u.text.hasSuffix("?") || leadWord.map { Self.questionStarters.contains($0) || ["tell", "explain", "describe", "when"].contains($0) } ?? false
             if hasAny(Self.farewells) && !asks { return true }
+            if laughs && aboutYou { return true }
+            if hasAny(["you are a", "your a", "you rock", "you are the best", "lifesaver", "you are awesome", "you are great", "good bot"]) { return true }
             if asks { return false }
             if w.contains(where: { Self.laughter.contains($0) }) { return early ? !w.contains(where: { BuiltinModel.doneWords.contains($0) }) : true }
             if early { return false }
@@ -257,7 +265,7 @@ extension BuiltinModel {
         static let commandVerbs: Set<String> = ["add", "create", "remind", "delete", "remove", "mark", "complete", "finish", "rename", "move", "push",
                                                 "postpone", "reschedule", "show", "list", "tick", "check", "reopen", "uncheck", "drop", "set",
                                                 "change", "put", "note", "trash", "cancel", "update", "display", "give", "find", "search", "retitle", "prepone",
-                                                "delay", "unmark", "untick", "complete", "erase", "scrap", "ditch"]
+                                                "delay", "unmark", "untick", "complete", "erase", "scrap", "ditch", "cross"]
 
         static let questionStarters: Set<String> = ["how", "what", "why", "where", "who", "which", "can", "could", "does", "do", "is", "are", "should",
                                                     "will", "would", "whats"]
@@ -337,7 +345,8 @@ extension BuiltinModel {
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("coming up") || !date.isEmpty
-                || hasAny(["am i meant to", "am i supposed to", "should i be doing", "i must do", "must i do", "happening with", "going on with",
+                || w.indices.contains { $0 > 0 && w[$0 - 1] == "the" && BuiltinModel.ordinal(w[$0]) != nil }
+                || hasAny(["am i meant to", "am i supposed to", "was i supposed to", "was i meant to", "supposed to do", "should i be doing", "i must do", "must i do", "happening with", "going on with",
                            "the status of", "status on", "the status with"])
                 || w.contains { $0.hasPrefix("#") && $0.count > 1 && $0.dropFirst().allSatisfy(\.isNumber) }
             // Words about Stoa itself (setup, API, models): a question with them is for the documents.
@@ -351,6 +360,8 @@ extension BuiltinModel {
                 return true
             }
             if has("according to") { return true }
+            // "what happens to completed tasks after a while?": how the product behaves.
+            if has("what happens"), !w.contains(where: { ["my", "i", "mine"].contains($0) }) { return true }
             switch first {
             case "how":
                 // "how many tasks do I have" is about the list; "how many days are in december" is not.
@@ -383,10 +394,12 @@ extension BuiltinModel {
             guard w.contains("undo") else { return nil }
             let target = self.target(excluding: [])
             if case .words = target { return .act(.reopen, target) }
+            if case .numbers = target { return .act(.reopen, target) }
             // "undo the completed one": the done tasks are the candidates.
             if case .described(let descriptor) = target, descriptor.status == "done" { return .act(.reopen, target) }
             // "I accidentally marked rent as done, can you undo that?"
-            if case .pronoun(let named) = target, !named.isEmpty, w.contains(where: { ["marked", "done", "completed", "finished", "ticked", "checked"].contains($0) }) {
+            if case .pronoun(let named) = target, !named.isEmpty,
+               w.contains(where: { ["marked", "done", "completed", "finished", "ticked", "checked", "check", "tick", "mark", "complete", "cross"].contains($0) }) {
                 return .act(.reopen, target)
             }
             if hasAny(["undo completing", "undo finishing", "undo marking"]) { return .act(.reopen, target) }
@@ -504,7 +517,11 @@ extension BuiltinModel {
                     excluded.formUnion((k + 1)..<w.count)
                 }
             }
-            guard let title = newTitle.map(BuiltinModel.cleanTitle), !title.isEmpty else { return nil }
+            // "… should be called dentist cleaning instead": "instead" is not part of the name.
+            let said = newTitle.map { text in
+                text.lowercased().hasSuffix(" instead") ? String(text.dropLast(" instead".count)) : text
+            }
+            guard let title = said.map(BuiltinModel.cleanTitle), !title.isEmpty else { return nil }
             if callQuote, let call = w.firstIndex(of: "call") { excluded.insert(call) }
             if let cue, cue + 1 < w.count, w[cue] == "should" { excluded.insert(cue + 1) }
             return .act(.update(TaskChange(title: title)), target(excluding: excluded))
@@ -524,7 +541,8 @@ extension BuiltinModel {
                 cue = after.contains { BuiltinModel.doneWords.contains($0) || ["paid", "booked", "sent", "bought", "called", "renewed", "fixed"].contains($0) }
             }
             if !cue, !isPlainQuestion, hasAny(["still need", "still needs", "still has to", "still have to", "still pending", "still open", "still outstanding"]) { cue = true }
-            if !cue { cue = hasAny(["be undone", "be reopened", "redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
+            let deleting = hasAny(["get rid of", "delete", "remove", "drop", "trash", "bin", "scrap", "ditch", "cancel"])
+            if !cue, !deleting { cue = hasAny(["be undone", "be reopened", "redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
                                     "open again", "back on", "back to open", "bring back", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
             // "please open the first one again".
@@ -653,6 +671,11 @@ extension BuiltinModel {
                 description = u.rest(after: dash - 1)
                 end = dash - 1
             }
+            // "add water the plants, no date needed": a later clause that only says there is no date.
+            if let clauseEnd = u.clause(u.words[start].clause).last, clauseEnd < end,
+               Utterance(u.span(clauseEnd + 1, end)).map({ Reader(u: $0, now: now, calendar: calendar).saysNoDate }) == true {
+                end = clauseEnd
+            }
             // "i need to cancel netflix, can you add that to my list?": the title ends with its clause.
             if let clauseEnd = u.clause(u.words[start].clause).last, clauseEnd < end,
                ((clauseEnd + 1)...end).contains(where: { ["can", "could", "please", "add", "put", "thanks", "pls"].contains(w[$0]) }),
@@ -731,6 +754,59 @@ extension BuiltinModel {
             }
             guard titles.count >= 2, titles.count <= 5 else { return nil }
             return .many(titles.map { .add(NewTask(title: $0, description: nil, due: nil)) })
+        }
+
+        /// "no date needed", "no due date", "whenever", "no rush": a clause that only says the task has no date.
+        var saysNoDate: Bool {
+            hasAny(["no date", "no due date", "no deadline", "without a date", "without a due date", "no rush", "whenever", "any time", "anytime"])
+                && w.allSatisfy { ["no", "date", "due", "deadline", "needed", "necessary", "without", "a", "rush", "whenever", "any", "time", "anytime",
+                                   "is", "for", "it", "this", "one", "please", "pls", "required", "really", "just", ",", "-"].contains($0) }
+        }
+
+        /// "jot down on the dentist one: dr patel", "on call mom, jot down 'ask about thanksgiving'",
+        /// "for the gym one could you write down that the contract ends in march": a note for the
+        /// task named with "on"/"for" before or right after the writing verb.
+        func jotDown() -> Intent? {
+            let phrases = ["jot down", "write down", "note down", "scribble down", "write in the notes", "write in the note", "jot"]
+            var found: (at: Int, length: Int)?
+            for phrase in phrases {
+                guard let at = index(phrase) else { continue }
+                let length = phrase.split(separator: " ").count
+                if let best = found, best.at < at || best.at == at && best.length >= length { continue }
+                found = (at, length)
+            }
+            guard let (cue, length) = found else { return nil }
+            let cueEnd = cue + length
+            var targetRange: Range<Int>
+            var textStart: Int
+            if let lead = w.indices.first(where: { !Self.leadFiller.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) }), lead < cue,
+               ["on", "for"].contains(w[lead]) {
+                // "on call mom, jot down …": the task before the verb.
+                var end = cue
+                while end > lead + 1, Self.leadFiller.contains(w[end - 1]) || BuiltinModel.filler.contains(w[end - 1])
+                        || ["can", "could", "would", "you", "u", "please", ","].contains(w[end - 1]) { end -= 1 }
+                targetRange = (lead + 1)..<end
+                textStart = cueEnd
+            } else if cueEnd < w.count, ["on", "for"].contains(w[cueEnd]), let colon = w[cueEnd...].firstIndex(of: ":") {
+                // "jot down on the dentist one: …"
+                targetRange = (cueEnd + 1)..<colon
+                textStart = colon + 1
+            } else {
+                return nil
+            }
+            guard !targetRange.isEmpty, w[targetRange].contains(where: Self.isContent) else { return nil }
+            var text: String
+            if let quote = u.words.indices.first(where: { $0 >= textStart && u.words[$0].quote != nil }) {
+                text = u.quotes[u.words[quote].quote ?? 0]
+            } else {
+                while textStart < w.count, ["that", ":", "-"].contains(w[textStart]) { textStart += 1 }
+                guard textStart < w.count else { return nil }
+                text = u.span(textStart, w.count - 1)
+            }
+            text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ ").union(.whitespaces))
+            guard !text.isEmpty else { return nil }
+            let excluded = Set(w.indices).subtracting(targetRange)
+            return .act(.update(TaskChange(description: .some(text))), target(excluding: excluded))
         }
 
         /// Whether a dash stands between word `k - 1` and word `k` (never for the two halves of an

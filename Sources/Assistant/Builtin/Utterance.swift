@@ -127,7 +127,7 @@ struct Utterance {
     static let contextOpeners: [[String]] = [
         ["because"], ["since"], ["cause"], ["cuz"], ["that", "is", "when"], ["that", "is", "why"], ["they"], ["he"], ["she"],
         ["i", "was"], ["just", "want"], ["just", "wanted"], ["can", "not", "remember"], ["do", "not", "remember"], ["not", "sure"],
-        ["i", "think", "i"], ["lol"], ["quick", "check"], ["just", "checking"], ["just", "curious"],
+        ["i", "think", "i"], ["lol"], ["not"], ["quick", "check"], ["just", "checking"], ["just", "curious"],
     ]
 
     /// The message up to its first context clause (not the first clause, and with no request verb
@@ -222,7 +222,7 @@ struct Utterance {
     /// letter short or one letter extra (words of six letters or more); and never when it is a
     /// real word (``notTypos``).
     static let commandVocabulary: [String] = [
-        "remove", "remind", "delete", "rename", "postpone", "reschedule", "search", "list", "tasks", "overview", "complete", "completed",
+        "remove", "remind", "check", "delete", "rename", "postpone", "reschedule", "search", "list", "tasks", "overview", "complete", "completed",
         "uncomplete", "finished", "change", "update", "display", "reopen", "unmark", "uncheck", "untick", "tomorrow", "ticked",
         "checked", "cancel", "anything", "which", "task", "move", "thanks", "show", "description", "deadline", "outstanding", "remaining", "unfinished", "incomplete", "overdue", "upcoming",
     ]
@@ -272,7 +272,7 @@ struct Utterance {
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "un-done": ["undone"], "un-do": ["undo"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "heyy": ["hey"], "heyyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "ls": ["list"], "r": ["are"], "fr": [], "tbh": [], "ngl": [], "heyy": ["hey"], "heyyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
     ]
 
     /// The indices of the words of one clause.
