@@ -16,6 +16,8 @@ extension BuiltinModel {
         /// A follow-up with no verb of its own ("and 4 too", "mom", "and buy eggs", "I meant in
         /// 4 days"): it borrows the previous request's.
         case fragment(Fragment)
+        /// "buy milk: remember to get oat milk": a note for the task those words name, or else a new task.
+        case noteOrAdd(words: [String], note: String, task: NewTask)
         /// Several requests in one message ("dentist's done, and push mom to next wed").
         case many([Intent])
         case greeting

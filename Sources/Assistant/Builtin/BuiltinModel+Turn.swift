@@ -45,6 +45,13 @@ extension BuiltinModel {
                     return say("Added task: \(added["title"]?.stringValue ?? task.title)\(dueText(added).isEmpty ? "" : " (\(dueText(added).dropFirst()))")\(noteText(added))")
                 }
                 return [addCall(task)]
+            case .noteOrAdd(let words, let note, let task):
+                if records.contains(where: { $0.name == AssistantTool.addTask.name }) { return step(.add(task)) }
+                guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) else { return [listCall(TaskFilter(status: "all"))] }
+                if case .array(let all)? = lookup.result["tasks"], case let full = TaskMatcher.rank(words, in: all).full, full.count == 1 {
+                    return act(.update(TaskChange(description: .some(note))), .tasks(full))
+                }
+                return step(.add(task))
             case .list(let filter):
                 let lists = records.filter { $0.name == AssistantTool.listTasks.name }
                 guard let last = lists.last else { return [listCall(filter)] }

@@ -190,7 +190,7 @@ extension BuiltinModel {
             if let many = severalRequests() { return many }
             // Cues from the most telling to the most general.
             let readers: [(Reader) -> () -> Intent?] = [
-                Reader.undo, Reader.jotDown, Reader.listByVerb, Reader.note, Reader.rename, Reader.reopen, Reader.add, Reader.delete, Reader.due,
+                Reader.undo, Reader.jotDown, Reader.listByVerb, Reader.note, Reader.rename, Reader.reopen, Reader.addOrNote, Reader.delete, Reader.due,
                 Reader.question, Reader.complete, Reader.details, Reader.fragment,
             ]
             for read in readers {
@@ -615,7 +615,7 @@ extension BuiltinModel {
         func add() -> Intent? {
             let cues = ["add", "create", "new task", "new todo", "new reminder", "remind me to", "remind me", "note down", "jot down", "write down",
                         "do not let me forget to", "do not let me forget", "do not forget to", "do not forget", "i need to", "i have to", "i must", "i should",
-                        "i gotta", "i want to", "need to", "remember to", "todo :", "new :", "task :", "reminder :", "set a reminder", "put", "stick",
+                        "i gotta", "i want to", "need to", "remember to", "note to self", "todo :", "new :", "task :", "reminder :", "set a reminder", "put", "stick",
                         "schedule a", "schedule an"]
             guard let (cueIndex, cueLength) = cues.lazy.compactMap({ cue in Utterance.find(self.w, cue).map { ($0, cue.split(separator: " ").count) } })
                 .min(by: { $0.0 < $1.0 }) else { return nil }
@@ -735,6 +735,17 @@ extension BuiltinModel {
                 return .many(quoteWords.map { .add(NewTask(title: BuiltinModel.cleanTitle(u.quotes[u.words[$0].quote ?? 0]), description: nil, due: nil)) })
             }
             return .add(NewTask(title: title, description: description, due: date.due(now: now, calendar: calendar)))
+        }
+
+        /// "buy milk: remember to get oat", "call dad - remember to ask about the boat": a few words,
+        /// a colon or dash, then "remember to …": a note when the words name one task (decided
+        /// against the list), else the new task ``add()`` reads.
+        func addOrNote() -> Intent? {
+            guard let intent = add(), case .add(let task) = intent else { return add() }
+            guard let cue = index("remember to"), cue >= 1, cue <= 5, w[cue - 1] == ":" || isDashBefore(cue), task.due == nil else { return intent }
+            let named = w[..<cue].filter { Self.isContent($0) && $0 != "-" }
+            guard !named.isEmpty, named.count <= 4, cue + 2 < w.count else { return intent }
+            return .noteOrAdd(words: named, note: u.rest(after: cue + 1), task: task)
         }
 
         /// "add two tasks: buy eggs, call the bank", "add these: stamps and the package": a count (or
