@@ -103,8 +103,9 @@ extension BuiltinModel {
         case words([String])
         /// Tasks picked by what they are, not by name: "the one with a note", "the done one".
         case described(TaskDescriptor)
-        /// "the other one": of two tasks shown (or offered in a question), the one not just acted on.
-        case other
+        /// "the other one": of two tasks shown (or offered in a question), the one not just acted on,
+        /// or the one the given words do not name ("not mom, the other one").
+        case other(not: [String])
         case none
     }
 

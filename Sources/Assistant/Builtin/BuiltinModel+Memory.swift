@@ -102,6 +102,15 @@ extension BuiltinModel {
             return nil
         }
 
+        /// The tasks of the last question asked back ("which call?"), within the last three exchanges,
+        /// even when it has been answered since ("mom" … "and move the other one to sunday").
+        var recentCandidates: [JSONValue]? {
+            for index in exchanges.indices.reversed().prefix(3) {
+                if let candidates = pending(at: index)?.candidates, candidates.count >= 2 { return candidates }
+            }
+            return nil
+        }
+
         /// The request of the last exchange, if it changed nothing because the task was unclear.
         var pending: Pending? { exchanges.isEmpty ? nil : pending(at: exchanges.count - 1) }
 
@@ -197,6 +206,9 @@ extension BuiltinModel {
                     return pending.candidates.indices.contains(index) ? pending.candidates[index] : nil
                 }
                 return chosen.isEmpty ? .act(action, .numbers(numbers)) : .act(action, .tasks(chosen))
+            case .other(let not) where pending.candidates.count == 2 && !not.isEmpty:
+                let named = TaskMatcher.rank(not, in: pending.candidates).full
+                if named.count == 1, let other = pending.candidates.first(where: { $0["id"] != named[0]["id"] }) { return .act(action, .tasks([other])) }
             case .none where fragment.due != nil:
                 return .act(action, target)
             case .none where pending.candidates.count == 1 && ["yes", "yep", "yeah", "y", "sure", "ok", "okay", "correct", "right"].contains(fragment.text.lowercased()):

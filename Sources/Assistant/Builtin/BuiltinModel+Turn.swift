@@ -225,9 +225,13 @@ extension BuiltinModel {
                 }
                 if let focus = memory.focus { return .tasks([focus]) }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
-            case .other:
-                // Of the two tasks just shown or offered, the one not just acted on.
-                let offered = memory.pending.flatMap { $0.candidates.isEmpty ? nil : $0.candidates } ?? memory.lastShownList
+            case .other(let not):
+                // Of the two tasks just shown or offered, the one not named or not just acted on.
+                let offered = memory.pending.flatMap { $0.candidates.isEmpty ? nil : $0.candidates } ?? memory.recentCandidates ?? memory.lastShownList
+                if let offered, offered.count == 2, !not.isEmpty, case let named = TaskMatcher.rank(not, in: offered).full, named.count == 1,
+                   let other = offered.first(where: { $0["id"] != named[0]["id"] }) {
+                    return .tasks([other])
+                }
                 if let offered, offered.count == 2, let focus = memory.focus, offered.contains(where: { $0["id"] == focus["id"] }),
                    let other = offered.first(where: { $0["id"] != focus["id"] }) {
                     return .tasks([other])

@@ -875,6 +875,12 @@ extension BuiltinModel {
                                  "clear the due", "clear the deadline", "no longer has a due", "does not need a due", "does not need a deadline",
                                  "not have a deadline", "not have a due date", "no longer has a deadline", "not have a due"])
             guard cue, !date.isEmpty || clears, !isQuestionForm, !isPlainQuestion else { return nil }
+            // "move the one due this week to next wk": the first date names the task, the one after "to" is the new date.
+            if let descriptor, descriptor.dueBefore != nil, let to = w.lastIndex(where: { ["to", "till", "until"].contains($0) }),
+               let first = date.indices.min(), to > first, to + 1 < w.count, let rest = Utterance(u.span(to + 1, w.count - 1)) {
+                let after = Reader(u: rest, now: now, calendar: calendar)
+                if !after.date.isEmpty { return .act(.update(TaskChange(due: after.dueChange())), .described(descriptor)) }
+            }
             return .act(.update(TaskChange(due: dueChange())), target(excluding: []))
         }
 
@@ -1151,7 +1157,9 @@ extension BuiltinModel {
         func target(excluding excluded: Set<Int>) -> Target {
             if let descriptor, !w.contains(where: { Int($0) != nil }) { return .described(descriptor) }
             if hasAny(["the other one", "the other task", "the other call", "other one"]) || has("the other") && !hasAny(["the other day", "the other week"]) {
-                return .other
+                // "not mom, the other one": the words after "not" name the one that is not meant.
+                let not = w.indices.filter { k in k > 0 && w[k - 1] == "not" && Self.isContent(w[k]) }.map { w[$0] }
+                return .other(not: not)
             }
             var numbers: [Int] = []
             var pronounClauses: Set<Int> = []
