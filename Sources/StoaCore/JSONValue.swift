@@ -90,6 +90,17 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Writes `s` as a JSON string. Runs of bytes that need no escape are copied whole; `<`,
     /// `>`, U+2028 and U+2029 are escaped too, so the output is safe inside HTML and JavaScript.
+    /// Whether any of eight bytes may need escaping: a control character, `"`, `\\`, `<`, `>`
+    /// or a non-ASCII byte (checked one by one then). Bit tricks, no branches per byte.
+    @inline(__always)
+    static func needsEscape(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & high }
+        let below = (x &- ones &* 0x20) & ~x & high
+        let special = hasZero(x ^ (ones &* 0x22)) | hasZero(x ^ (ones &* 0x5C)) | hasZero(x ^ (ones &* 0x3C)) | hasZero(x ^ (ones &* 0x3E))
+        return (below | special | (x & high)) != 0
+    }
+
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
@@ -100,6 +111,12 @@ public enum JSONValue: Sendable, Equatable {
                 text.withUTF8Buffer { out.append(contentsOf: $0) }
             }
             while i < bytes.count {
+                // Eight plain ASCII bytes at a time (most of a message is).
+                if i + 8 <= bytes.count, let base = bytes.baseAddress,
+                   !Self.needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
                 let byte = bytes[i]
                 var width = 1
                 switch byte {
