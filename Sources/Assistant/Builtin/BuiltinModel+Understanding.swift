@@ -92,7 +92,7 @@ extension BuiltinModel {
         var end = w.count - 1
         while end >= b, BuiltinModel.filler.contains(w[end]) || ["!", ".", ","].contains(w[end]) { end -= 1 }
         let count = end - b + 1
-        guard count >= 1, count <= 4, !w[b...end].contains(where: { Reader.commandVerbs.contains($0) }) else { return nil }
+        guard count >= 1, count <= 6, !w[b...end].contains(where: { Reader.commandVerbs.contains($0) }) else { return nil }
         let a = Array(w[..<marker])
         let replacement = u.span(b, end)
         func rebuilt(_ from: Int, _ to: Int) -> String {
@@ -101,6 +101,8 @@ extension BuiltinModel {
         }
         // The same last word: "dog food" → "cat food".
         if let j = a.lastIndex(of: w[end]), j - (count - 1) >= 0 { return rebuilt(j - (count - 1), j) }
+        // The same first word: "call the vet, no wait, call the groomer" → "call the groomer".
+        if count >= 2, Reader.isContent(w[b]), let j = a.lastIndex(of: w[b]), j > 0 { return rebuilt(j, marker - 1) }
         // A date: "saturday" → "sunday".
         let before = DatePhrase.find(in: a, now: now, calendar: calendar)
         let after = DatePhrase.find(in: Array(w[b...end]), now: now, calendar: calendar)
@@ -204,7 +206,8 @@ extension BuiltinModel {
         static let laughter: Set<String> = ["lol", "lool", "lmao", "lmfao", "haha", "hahaha", "hahah", "hehe", "rofl", "xd", "jk"]
         static let moodWords: Set<String> = ["ugh", "meh", "yay", "woohoo", "omg", "phew", "sigh", "argh", "aww", "oof", "yikes", "blah", "ugh,"]
         static let farewells = ["talk later", "talk soon", "talk to you later", "ttyl", "see you", "see ya", "catch you later", "gotta go",
-                                "got to go", "speak soon", "later then", "have a good one", "have a nice day", "good night"]
+                                "got to go", "speak soon", "later then", "have a good one", "have a nice day", "good night", "goodnight",
+                                "talk tomorrow", "night night", "sleep well"]
 
         /// Chit-chat that asks for nothing: laughter, a mood, a farewell, a remark about the
         /// assistant or a feeling ("lol you're fast", "ugh I need a break", "I hate dentist
@@ -215,14 +218,15 @@ extension BuiltinModel {
             let laughs = w.contains(where: { Self.laughter.contains($0) })
             // "haha you're pretty smart for a todo app", "what's your favourite kind of milk haha": about the assistant.
             let aboutYou = w.contains { ["you", "your", "yours"].contains($0) } && !w.contains { ["my", "i", "me"].contains($0) }
-            if w.contains(where: { Self.commandVerbs.contains($0) || ["remind", "due", "overdue", "deadline"].contains($0) }) { return false }
+            if w.contains(where: { Self.commandVerbs.contains($0) || ["remind", "due", "overdue", "deadline", "rid", "forget", "undo", "reopen"].contains($0) }) { return false }
+            if hasAny(["tell me a joke", "a joke", "make me laugh", "cheer me up"]) { return true }
             if !(laughs && aboutYou), w.contains(where: { ["task", "tasks", "list", "todo"].contains($0) }) { return false }
             let asks = u.text.hasSuffix("?") || leadWord.map { Self.questionStarters.contains($0) || ["tell", "explain", "describe", "when"].contains($0) } ?? false
             if hasAny(Self.farewells) && !asks { return true }
             if laughs && aboutYou { return true }
             if hasAny(["you are a", "your a", "you rock", "you are the best", "lifesaver", "you are awesome", "you are great", "good bot"]) { return true }
             if asks { return false }
-            if w.contains(where: { Self.laughter.contains($0) }) { return early ? !w.contains(where: { BuiltinModel.doneWords.contains($0) }) : true }
+            if laughs { return early ? !w.contains(where: { BuiltinModel.doneWords.contains($0) }) : true }
             if early { return false }
             if let first = w.first, Self.moodWords.contains(first) { return true }
             // "you're pretty fast", "I hate dentist appointments so much", "I need a break", "I'm so tired".
@@ -372,7 +376,10 @@ extension BuiltinModel {
                 return !personal
             case "can", "could", "would", "will":
                 if second == "i" || second == "we" {
-                    return date.isEmpty && !w.contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move", "see", "show", "list"].contains($0) })
+                    // "can I see my list?" asks for the list; "can I share my list with my wife?" asks how.
+                    let verb = lead.dropFirst(2).first ?? ""
+                    return date.isEmpty && !["see", "show", "list", "view", "check"].contains(verb)
+                        && !w.contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move"].contains($0) })
                 }
                 if w.contains(where: { Self.commandVerbs.contains($0) || ["moved", "done", "finished", "deleted", "removed", "pushed", "wait"].contains($0) }) { return false }
                 return !personal
@@ -562,6 +569,12 @@ extension BuiltinModel {
             // "when is the dentist due", "whens my dentist appointment": a question about the list.
             if let first = leadWord, first == "when" || first == "whens", !isDocumentQuestion(core),
                !w.contains(where: { Self.commandVerbs.contains($0) }) {
+                // "whens the 7th due": the task of that number in the last list.
+                if case .numbers = target(excluding: []) { return .details(target(excluding: [])) }
+                return .list(filter())
+            }
+            // "dentist when", "tax forms due when?": a few words, then "when".
+            if w.count <= 5, w.last == "when", w.dropLast().contains(where: Self.isContent), !w.contains(where: { Self.commandVerbs.contains($0) }) {
                 return .list(filter())
             }
             // "my open calls", "my done stuff": a short noun phrase about the list.
@@ -676,6 +689,8 @@ extension BuiltinModel {
                Utterance(u.span(clauseEnd + 1, end)).map({ Reader(u: $0, now: now, calendar: calendar).saysNoDate }) == true {
                 end = clauseEnd
             }
+            // "add laundry lol i have no clean socks": laughter ends the title.
+            if let laugh = (start...max(start, end)).first(where: { $0 < w.count && Self.laughter.contains(w[$0]) }), laugh > start { end = min(end, laugh - 1) }
             // "i need to cancel netflix, can you add that to my list?": the title ends with its clause.
             if let clauseEnd = u.clause(u.words[start].clause).last, clauseEnd < end,
                ((clauseEnd + 1)...end).contains(where: { ["can", "could", "please", "add", "put", "thanks", "pls"].contains(w[$0]) }),
@@ -852,10 +867,12 @@ extension BuiltinModel {
         func due() -> Intent? {
             let verbs: Set<String> = ["move", "push", "postpone", "reschedule", "delay", "shift", "defer", "bump", "prepone", "slide", "slip"]
             let cue = w.contains { verbs.contains($0) }
-                || hasAny(["can wait", "change the date", "change the due", "set the due", "due date", "deadline", "make it", "put it for", "set it for",
+                || hasAny(["can wait", "change the date", "change the due", "update the date", "update the due", "fix the date", "set the due", "due date", "deadline", "make it", "put it for", "set it for",
                            "bring forward", "bring it forward", "pull forward", "change it to", "move it", "is now", "now on", "is on", "instead",
                            "should be on", "moved to", "forward", "extend", "change", "schedule", "plan"])
                 || w.contains { ["moved", "pushed", "postponed", "rescheduled", "delayed", "shifted"].contains($0) }
+                // "the acme invoice needs to go out by tmrw", "call dad has to happen by the end of the month".
+                || hasAny(["needs to", "has to", "must", "have to"]) && w.indices.contains { w[$0] == "by" && (date.indices.contains($0) || date.indices.contains($0 + 1)) }
                 || (date.day != nil || date.hour != nil || date.shiftDays != nil || date.shiftMinutes != nil)
                     && w.contains { ["put", "is", "now", "at", "are", "be", "make", "give", "more", "bring", "due", ":", "→", "wait", "later", "earlier", "sooner"].contains($0) }
                 || (w.first == "set" || has("set") && !date.isEmpty)

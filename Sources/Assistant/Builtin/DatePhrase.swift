@@ -114,6 +114,18 @@ struct DatePhrase: Equatable {
                 i += 1
             }
         }
+        // "tomorrow at 10 in the morning", "at 7 in the evening": a bare hour, then the part of the day.
+        if phrase.hour == nil || phrase.vagueHour {
+            for k in words.indices.dropLast() where words[k] == "at" {
+                guard let n = Int(words[k + 1]), (1...12).contains(n) else { continue }
+                let after = words[(k + 2)...].prefix(3)
+                guard after.first == "in", let part = after.first(where: { partOfDay[$0] != nil }), let vague = partOfDay[part] else { continue }
+                phrase.hour = vague >= 12 && n < 12 ? n + 12 : n
+                phrase.minute = 0; phrase.vagueHour = false
+                if let p = words[(k + 2)...].firstIndex(of: part) { phrase.indices.formUnion(k...p) }
+                break
+            }
+        }
         // "tonight at 9", "at 8 this evening": a bare hour next to a part of the day takes its half.
         if phrase.vagueHour, let vague = phrase.hour {
             for k in words.indices.dropLast() where words[k] == "at" && !phrase.indices.contains(k + 1) {
