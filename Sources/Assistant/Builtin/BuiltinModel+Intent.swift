@@ -52,6 +52,27 @@ extension BuiltinModel {
         var statusSaid = false
         /// Only tasks with a note ("which tasks have notes?").
         var hasNote = false
+        /// The other words that could be the keyword (`query` is the longest): when there are
+        /// any, the tasks are looked up first and the word that finds the fewest (but some) is
+        /// searched ("when is my dentist appointment?" → "dentist", "tax forms" → "tax").
+        var alternatives: [String] = []
+
+        /// Of `query` and its alternatives, the word that matches the fewest of `tasks` but at
+        /// least one (titles and notes, as the tool searches); `query` when none matches.
+        func bestKeyword(in tasks: [JSONValue]) -> String? {
+            guard let query else { return nil }
+            var best: (word: String, count: Int)?
+            for word in [query] + alternatives {
+                // A word of a title or note must start with it ("end" is not a keyword of "Send the invoice").
+                let needle = word.lowercased()
+                let count = tasks.filter { task in
+                    (TaskMatcher.words(task["title"]?.stringValue ?? "") + TaskMatcher.words(task["description"]?.stringValue ?? "")).contains { $0.hasPrefix(needle) }
+                }.count
+                guard count > 0 else { continue }
+                if best == nil || count < best!.count { best = (word, count) }
+            }
+            return best?.word ?? query
+        }
 
         /// The tasks of a `list_tasks` result this filter shows (the tool has no note filter).
         func shown(_ tasks: [JSONValue]) -> [JSONValue] {

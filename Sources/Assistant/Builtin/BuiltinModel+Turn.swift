@@ -52,8 +52,15 @@ extension BuiltinModel {
                     return act(.update(TaskChange(description: .some(note))), .tasks(full))
                 }
                 return step(.add(task))
-            case .list(let filter):
-                let lists = records.filter { $0.name == AssistantTool.listTasks.name }
+            case .list(var filter):
+                var lists = records.filter { $0.name == AssistantTool.listTasks.name }
+                // Several words could be the keyword: look the tasks up, then search the telling one.
+                if !filter.alternatives.isEmpty {
+                    guard let lookup = lists.first else { return [listCall(TaskFilter(status: "all"))] }
+                    if case .array(let all)? = lookup.result["tasks"] { filter.query = filter.bestKeyword(in: all) }
+                    filter.alternatives = []
+                    lists.removeFirst()
+                }
                 guard let last = lists.last else { return [listCall(filter)] }
                 // A word guessed as the keyword ("give me a rundown of …") that matches nothing: the list without it.
                 var broader = filter
@@ -101,7 +108,11 @@ extension BuiltinModel {
                 if case .words(let words) = target, let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) {
                     if lookup.arguments["q"] != nil { return say(describeList(lookup.result, filter: TaskFilter(status: "all", query: lookup.arguments["q"]?.stringValue))) }
                     if case .array(let all)? = lookup.result["tasks"], TaskMatcher.rank(words.filter { $0 != "&" }, in: all).full.count != 1,
-                       let word = words.filter({ $0 != "&" }).map(TaskMatcher.stem).max(by: { $0.count < $1.count }) {
+                       let longest = words.filter({ $0 != "&" }).map(TaskMatcher.stem).max(by: { $0.count < $1.count }) {
+                        // The word that finds the fewest tasks ("tax forms" → "tax" when other tasks have forms).
+                        var keyword = TaskFilter(status: "all", query: longest)
+                        keyword.alternatives = words.filter { $0 != "&" }.map(TaskMatcher.stem).filter { $0 != longest }
+                        let word = keyword.bestKeyword(in: all) ?? longest
                         return [model.call(AssistantTool.listTasks.name, [("status", .string("all")), ("q", .string(word))])]
                     }
                 }
@@ -256,7 +267,10 @@ extension BuiltinModel {
                 // The look-up: first by the most telling word (a list shows at most 50 tasks, so a
                 // long list is searched, not scanned), then, when that finds no match, all of them.
                 let lookups = records.filter { $0.name == AssistantTool.listTasks.name }
-                let keyword = groups.count == 1 ? flat.map(TaskMatcher.stem).filter { $0.count >= 3 }.max(by: { $0.count < $1.count }) : nil
+                // The first word that is not an errand's verb ("tax forms" → "tax", "dentist appointment" →
+                // "dentist": the modifier tells tasks apart, the head noun is shared), else the longest.
+                let stems = flat.map(TaskMatcher.stem).filter { $0.count >= 3 }
+                let keyword = groups.count == 1 ? (stems.count > 1 ? stems.first { !TaskMatcher.errandVerbs.contains($0) } : nil) ?? stems.max(by: { $0.count < $1.count }) : nil
                 guard let lookup = lookups.last else {
                     var args: [(String, JSONValue)] = [("status", .string("all"))]
                     if let keyword { args.append(("q", .string(keyword))) }

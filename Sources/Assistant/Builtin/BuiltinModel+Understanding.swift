@@ -106,7 +106,9 @@ extension BuiltinModel {
         // A date: "saturday" → "sunday".
         let before = DatePhrase.find(in: a, now: now, calendar: calendar)
         let after = DatePhrase.find(in: Array(w[b...end]), now: now, calendar: calendar)
-        if !after.isEmpty, let from = before.indices.min(), let to = before.indices.max() { return rebuilt(from, to) }
+        // ("due thurs, no wait i meant saturday": "due" stays).
+        if !after.isEmpty, let to = before.indices.max(),
+           let from = before.indices.sorted().first(where: { !DatePhrase.prefixes.contains(a[$0]) }), from <= to { return rebuilt(from, to) }
         // A task word: "dad" → "mom".
         guard after.isEmpty, count <= 2, w[b...end].allSatisfy(Reader.isContent),
               let j = a.indices.last(where: { Reader.isContent(a[$0]) && !before.indices.contains($0) && u.words[$0].quote == nil }) else { return nil }
@@ -219,7 +221,6 @@ extension BuiltinModel {
             // "haha you're pretty smart for a todo app", "what's your favourite kind of milk haha": about the assistant.
             let aboutYou = w.contains { ["you", "your", "yours"].contains($0) } && !w.contains { ["my", "i", "me"].contains($0) }
             if w.contains(where: { Self.commandVerbs.contains($0) || ["remind", "due", "overdue", "deadline", "rid", "forget", "undo", "reopen"].contains($0) }) { return false }
-            if hasAny(["tell me a joke", "a joke", "make me laugh", "cheer me up"]) { return true }
             if !(laughs && aboutYou), w.contains(where: { ["task", "tasks", "list", "todo"].contains($0) }) { return false }
             let asks = u.text.hasSuffix("?") || leadWord.map { Self.questionStarters.contains($0) || ["tell", "explain", "describe", "when"].contains($0) } ?? false
             if hasAny(Self.farewells) && !asks { return true }
@@ -496,6 +497,8 @@ extension BuiltinModel {
                 }
                 if !title.isEmpty { return .act(.update(TaskChange(title: title)), .pronoun([])) }
             }
+            // "call dad → call dad about thanksgiving, pls rename": the verb last, the arrow says where the new title starts.
+            if let c = cue, let arrow = w.firstIndex(of: "→"), arrow < c, w[(c + 1)...].allSatisfy({ BuiltinModel.filler.contains($0) || $0 == "it" }) { cue = arrow }
             guard cue != nil || callQuote else { return nil }
             var newTitle: String?
             var excluded: Set<Int> = []
@@ -525,8 +528,14 @@ extension BuiltinModel {
                 }
             }
             // "… should be called dentist cleaning instead": "instead" is not part of the name.
-            let said = newTitle.map { text in
-                text.lowercased().hasSuffix(" instead") ? String(text.dropLast(" instead".count)) : text
+            // "… → call dad about thanksgiving, pls rename": a last clause of only the request is not part of it either.
+            let said = newTitle.map { raw -> String in
+                var text = raw
+                if let comma = text.lastIndex(of: ","),
+                   text[text.index(after: comma)...].split(separator: " ").allSatisfy({ ["pls", "please", "rename", "it", "thanks", "thx", "ty"].contains($0.lowercased()) }) {
+                    text = String(text[..<comma])
+                }
+                return text.lowercased().hasSuffix(" instead") ? String(text.dropLast(" instead".count)) : text
             }
             guard let title = said.map(BuiltinModel.cleanTitle), !title.isEmpty else { return nil }
             if callQuote, let call = w.firstIndex(of: "call") { excluded.insert(call) }
@@ -587,7 +596,7 @@ extension BuiltinModel {
             if hasAny(["open my list", "open my task list", "open my tasks", "open the list", "open my todo", "open the task list", "open my to do"]) {
                 return .list(filter())
             }
-            let skip: Set<String> = ["can", "you", "could", "please", "pls", "only", "just", "let", "lets", "us"]
+            let skip: Set<String> = ["can", "you", "could", "please", "pls", "only", "just", "let", "lets", "us", "to"]
             // "nothing else? ok, show everything": a later clause that starts with a list verb is read alone.
             if u.clauseCount > 1 {
                 for clause in 1..<u.clauseCount {
@@ -923,6 +932,11 @@ extension BuiltinModel {
         /// Questions about the list: "what's due this week?", "anything about the car?", "do I
         /// have anything left?", "when is the dentist?".
         func question() -> Intent? {
+            // "… finally! can you mark it as done?": a request put as a question.
+            if hasAny(["can you", "could you", "would you", "will you"]),
+               w.contains(where: { ["mark", "tick", "check", "cross", "complete", "finish", "delete", "remove", "move", "push", "rename", "reopen", "add", "set"].contains($0) }) {
+                return nil
+            }
             var lead = w.drop { Self.leadFiller.contains($0) }
             // "by when do I need to call mom", "until when is the gym paid": a "when" question.
             if let by = lead.first, ["by", "until", "till"].contains(by), lead.dropFirst().first == "when" { lead = lead.dropFirst() }
@@ -1063,13 +1077,16 @@ extension BuiltinModel {
                                         "past", "w", "mentioning", "items", "ones", "re", "between", "behind", "em", "stuff", "pile", "heap", "bucket", "column", "section",
                                         "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
-                                        "which", "whats", "day", "week", "weekend", "month", "pull", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status"].contains($0) }
+                                        "which", "whats", "day", "week", "weekend", "month", "pull", "many", "how", "much", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
             // "everything with the word call in it": the word named.
             let named = index("the word").flatMap { k in k + 2 < w.count && u.words[k + 2].quote == nil ? w[k + 2] : nil }
             if f.undated { f.query = nil } else if let quoted { f.query = quoted } else if let named { f.query = named } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) {
                 f.query = best
+                var others: [String] = []
+                for word in keywords.map(TaskMatcher.stem) where word != best && word.count >= 3 && !others.contains(word) { others.append(word) }
+                f.alternatives = Array(others.prefix(3))
                 f.queryGuessed = !hasAny(["about", "regarding", "mentioning", "matching", "containing", "related to", "involving", "concerning", "with", "re",
                                           "called", "named", "titled", "search", "find", "look for", "lookup"]) && w.count > 3
             }

@@ -12,6 +12,10 @@ enum TaskMatcher {
 
     static let maxWords = 8
 
+    /// Verbs that start many task titles ("call", "buy", "send"): they tell tasks apart least.
+    static let errandVerbs: Set<String> = ["call", "buy", "send", "pay", "book", "renew", "get", "make", "pick", "take", "go", "do", "write",
+                                           "email", "fix", "clean", "check", "finish", "submit", "file", "schedule", "order", "return", "visit"]
+
     static let irregular: [String: String] = [
         "sent": "send", "bought": "buy", "paid": "pay", "did": "do", "done": "do", "went": "go", "got": "get", "made": "make", "took": "take",
         "wrote": "write", "brought": "bring", "told": "tell", "met": "meet", "ran": "run", "fed": "feed", "read": "read", "saw": "see",

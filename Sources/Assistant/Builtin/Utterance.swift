@@ -132,14 +132,21 @@ struct Utterance {
 
     /// The message up to its first context clause (not the first clause, and with no request verb
     /// after it), as typed; nil when it has none.
+    /// Phrases that make a later clause a reason wherever they stand in it ("…, trip got cancelled").
+    static let contextPhrases: [[String]] = [["got", "cancelled"], ["got", "canceled"], ["was", "cancelled"], ["was", "canceled"],
+                                             ["is", "cancelled"], ["fell", "through"], ["no", "longer"], ["got", "called", "off"]]
+
     func withoutContext(requestVerbs: Set<String>) -> String? {
         let lower = self.lower
         for k in words.indices.dropFirst() where words[k].clause != words[k - 1].clause {
+            let clauseEnd = words[k...].firstIndex { $0.clause != words[k].clause } ?? words.count
+            let clause = Array(lower[k..<clauseEnd])
             guard Self.contextOpeners.contains(where: { opener in
                 k + opener.count <= lower.count && Array(lower[k..<(k + opener.count)]) == opener
+            }) || clause.count <= 5 && Self.contextPhrases.contains(where: { phrase in
+                clause.indices.contains { i in i + phrase.count <= clause.count && Array(clause[i..<(i + phrase.count)]) == phrase }
             }) else { continue }
             // A request after the context clause ("…, because it's paid, so delete it") keeps it all.
-            let clauseEnd = words[k...].firstIndex { $0.clause != words[k].clause } ?? words.count
             guard !lower[clauseEnd...].contains(where: { requestVerbs.contains($0) }) else { return nil }
             return span(0, k - 1)
         }
