@@ -20,6 +20,8 @@ extension BuiltinModel {
         case noteOrAdd(words: [String], note: String, task: NewTask)
         /// Several requests in one message ("dentist's done, and push mom to next wed").
         case many([Intent])
+        /// "add a task" with no title: ask for it; the next message is the title.
+        case addWhat
         case greeting
         case thanks
         /// Chit-chat that asks for nothing ("lol you're fast", "ugh I need a break", "talk later").
@@ -56,13 +58,16 @@ extension BuiltinModel {
         /// any, the tasks are looked up first and the word that finds the fewest (but some) is
         /// searched ("when is my dentist appointment?" → "dentist", "tax forms" → "tax").
         var alternatives: [String] = []
+        /// The keyword candidates as typed, in order ("tax forms"): two of them side by side in a
+        /// title are searched together.
+        var said: [String] = []
 
         /// Of `query` and its alternatives, the word that matches the fewest of `tasks` but at
         /// least one (titles and notes, as the tool searches); `query` when none matches.
         func bestKeyword(in tasks: [JSONValue]) -> String? {
             guard let query else { return nil }
             var best: (word: String, count: Int)?
-            for word in [query] + alternatives {
+            for word in alternatives.isEmpty ? [query] : alternatives {
                 // A word of a title or note must start with it ("end" is not a keyword of "Send the invoice").
                 let needle = word.lowercased()
                 let count = tasks.filter { task in
@@ -70,6 +75,15 @@ extension BuiltinModel {
                 }.count
                 guard count > 0 else { continue }
                 if best == nil || count < best!.count { best = (word, count) }
+            }
+            // "car insurance", "dentist appointment", "tax forms": the two words as they stand in the title,
+            // when together they find the same tasks as the best single word.
+            if let best {
+                for (a, b) in zip(said, said.dropFirst()) where !TaskMatcher.errandVerbs.contains(TaskMatcher.stem(a)) && !TaskMatcher.errandVerbs.contains(TaskMatcher.stem(b)) {
+                    let phrase = a + " " + b
+                    let count = tasks.filter { ($0["title"]?.stringValue ?? "").lowercased().contains(phrase) }.count
+                    if count == best.count { return phrase }
+                }
             }
             return best?.word ?? query
         }

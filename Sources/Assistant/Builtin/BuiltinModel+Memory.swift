@@ -92,6 +92,11 @@ extension BuiltinModel {
                     let ranked = TaskMatcher.rank(words, in: tasks)
                     return ranked.full.count == 1 ? ranked.full[0] : nil
                 }
+                // "whens the 7th due": the task of that number in the last list shown.
+                if case .details(let target) = intent, case .numbers(let numbers) = target, numbers.count == 1, let list = lastShownList,
+                   list.indices.contains(numbers[0] - 1) {
+                    return list[numbers[0] - 1]
+                }
                 if case .details = intent { continue }
                 if case .unknown = intent { continue }
                 if case .greeting = intent { continue }

@@ -154,6 +154,8 @@ extension BuiltinModel {
                 return say("I'm here whenever you need me: I can keep your task list (\"what's on my list\", \"add a task to …\") or look things up in the documents.")
             case .greeting:
                 return say("Hello! I can keep your task list: try \"add a task to buy milk\", \"what's on my list\" or \"mark 1 done\".")
+            case .addWhat:
+                return say("What should the task say? For example: “pick up the prescription on Friday”.")
             case .fragment, .help, .unknown:
                 return say("""
                     I'm the built-in assistant and I only understand task commands, for example: "add a task to buy milk tomorrow", \

@@ -669,7 +669,7 @@ extension BuiltinModel {
                 start = colon + 1
             }
             while start < w.count, date.indices.contains(start) || ["to", "about", ":", "-"].contains(w[start]) { start += 1 }
-            guard start < w.count else { return .help }
+            guard start < w.count else { return .addWhat }
             // Note: "with the note: …", "note: …", "- …" after the title.
             var end = w.count - 1
             var description: String?
@@ -751,7 +751,7 @@ extension BuiltinModel {
                 dateIndices = dateIndices.filter { $0 > last }
             }
             let title = BuiltinModel.cleanTitle(titleSource)
-            guard !title.isEmpty, !["task", "a task", "todo", "it"].contains(title.lowercased()) else { return .help }
+            guard !title.isEmpty, !["task", "a task", "todo", "it"].contains(title.lowercased()) else { return .addWhat }
             // "add 'Buy batteries' and 'Fix the bike light'": one task per quote, joined by "and" or commas only.
             let quoteWords = (start..<w.count).filter { u.words[$0].quote != nil }
             if quoteWords.count >= 2, quoteWords.count <= 5, description == nil, date.isEmpty,
@@ -1084,9 +1084,13 @@ extension BuiltinModel {
             let named = index("the word").flatMap { k in k + 2 < w.count && u.words[k + 2].quote == nil ? w[k + 2] : nil }
             if f.undated { f.query = nil } else if let quoted { f.query = quoted } else if let named { f.query = named } else if let best = keywords.map(TaskMatcher.stem).max(by: { $0.count < $1.count }) {
                 f.query = best
-                var others: [String] = []
-                for word in keywords.map(TaskMatcher.stem) where word != best && word.count >= 3 && !others.contains(word) { others.append(word) }
-                f.alternatives = Array(others.prefix(3))
+                // Every candidate in the order said: on a tie the earlier word wins ("dentist appointment" → dentist).
+                var candidates: [String] = []
+                for word in keywords.map(TaskMatcher.stem) where (word == best || word.count >= 3) && !candidates.contains(word) { candidates.append(word) }
+                // Errand verbs ("pay", "book", "renew") go last: they tell tasks apart least.
+                candidates = candidates.filter { !TaskMatcher.errandVerbs.contains($0) } + candidates.filter { TaskMatcher.errandVerbs.contains($0) }
+                f.alternatives = candidates.count > 1 ? Array(candidates.prefix(4)) : []
+                f.said = f.alternatives.isEmpty ? [] : Array(keywords.prefix(6))
                 f.queryGuessed = !hasAny(["about", "regarding", "mentioning", "matching", "containing", "related to", "involving", "concerning", "with", "re",
                                           "called", "named", "titled", "search", "find", "look for", "lookup"]) && w.count > 3
             }

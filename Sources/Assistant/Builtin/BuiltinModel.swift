@@ -34,10 +34,36 @@ public struct BuiltinModel: ChatModel {
             let previous = index >= 0 ? memory.resolvedIntent(at: index) : nil
             intent = Self.combine(fragment, previous: previous, pending: memory.pending)
         }
+        let previous = memory.exchanges.isEmpty ? nil : memory.resolvedIntent(at: memory.exchanges.count - 1)
+        // "add a task" … "pick up my prescription on friday": the answer to "what should it say?" is the title.
+        if previous == .addWhat, ![.addWhat, .greeting, .thanks, .dismiss, .smallTalk].contains(intent), !Self.isRequest(intent) {
+            intent = Self.parseOnce("add " + userText, context: context)
+        }
+        // "what's the note on the insurance task?" … "change it to compare 4 quotes": the note, not the title.
+        if case .act(.update(let change), let target) = intent, let title = change.title, change.due == nil, change.description == nil,
+           case .details = previous ?? .unknown, let asked = memory.exchanges.last?.user.lowercased(),
+           ["note", "notes", "description", "details"].contains(where: { asked.contains($0) }),
+           let raw = Self.textAfterLastTo(userText) {
+            intent = .act(.update(TaskChange(description: .some(raw.isEmpty ? title : raw))), target)
+        }
         if canSearch, intent == .unknown {
             return answerFromDocuments(userText, records: records)
         }
         return Turn(model: self, records: records, memory: memory, context: context).step(intent)
+    }
+
+    /// Whether an intent asks for a change or a list by itself (not an answer to a question).
+    static func isRequest(_ intent: Intent) -> Bool {
+        switch intent {
+        case .act, .add, .list, .many, .undo, .details, .noteOrAdd: return true
+        default: return false
+        }
+    }
+
+    /// The text after the last " to " ("change it to compare 4 quotes" → "compare 4 quotes").
+    static func textAfterLastTo(_ text: String) -> String? {
+        guard let range = text.range(of: " to ", options: [.backwards, .caseInsensitive]) else { return nil }
+        return text[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ .!").union(.whitespaces))
     }
 
     func say(_ text: String) -> [ModelEvent] {
