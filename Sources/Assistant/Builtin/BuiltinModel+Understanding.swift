@@ -35,7 +35,7 @@ extension BuiltinModel {
         "including", "incl", "every", "each", "other", ":", "bin", "kill", "nuke", "discard", "purge", "deleted", "removed", "moved",
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
         "wording", "got", "went", "gotta", "wrong", "mistake", "prepone", "retitle", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
-        "far", "stick", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
+        "far", "stick", "way", "maybe", "perhaps", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
         "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "throw", "away", "take", "only", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
@@ -209,7 +209,7 @@ extension BuiltinModel {
         static let moodWords: Set<String> = ["ugh", "meh", "yay", "woohoo", "omg", "phew", "sigh", "argh", "aww", "oof", "yikes", "blah", "ugh,"]
         static let farewells = ["talk later", "talk soon", "talk to you later", "ttyl", "see you", "see ya", "catch you later", "gotta go",
                                 "got to go", "speak soon", "later then", "have a good one", "have a nice day", "good night", "goodnight",
-                                "talk tomorrow", "night night", "sleep well"]
+                                "talk tomorrow", "night night", "sleep well", "brb", "be right back", "gtg", "afk"]
 
         /// Chit-chat that asks for nothing: laughter, a mood, a farewell, a remark about the
         /// assistant or a feeling ("lol you're fast", "ugh I need a break", "I hate dentist
@@ -281,7 +281,8 @@ extension BuiltinModel {
             "integration", "plugin", "widget", "browser", "account", "port", "https", "ssl", "tls", "nginx", "key", "keys", "signing", "cli",
             "docs", "documentation", "database", "backup", "migrate", "migration", "replica", "replicas", "metrics", "log", "logs", "app",
             "version", "upgrade", "license", "self-host", "hosting", "algorithm", "algorithms", "rate", "limit", "limits", "invite", "users",
-            "release", "releases", "changelog", "roadmap", "pricing", "feature", "features",
+            "release", "releases", "changelog", "roadmap", "pricing", "feature", "features", "policy", "policies", "wfh", "pto", "expense",
+            "expenses", "refund", "refunds", "privacy", "subscription", "payroll", "benefits",
         ]
 
         /// Greetings and glue that may open a message ("morning! what's due?").
@@ -349,7 +350,7 @@ extension BuiltinModel {
                 || w.contains { ["mention", "mentions", "mentioning"].contains($0) } && !w.contains(where: Self.documentNouns.contains)
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
-                || has("i need") || has("i have") || has("coming up") || !date.isEmpty
+                || has("i need") || has("i have") || has("i had to") || has("i was supposed") || has("coming up") || !date.isEmpty
                 || w.indices.contains { $0 > 0 && w[$0 - 1] == "the" && BuiltinModel.ordinal(w[$0]) != nil }
                 || hasAny(["am i meant to", "am i supposed to", "was i supposed to", "was i meant to", "supposed to do", "should i be doing", "i must do", "must i do", "happening with", "going on with",
                            "the status of", "status on", "the status with"])
@@ -365,6 +366,8 @@ extension BuiltinModel {
                 return true
             }
             if has("according to") { return true }
+            // "where are we on the invoice", "gym membership — what's the status": about a task.
+            if hasAny(["where are we on", "where are we with", "where do we stand", "what is the status", "whats the status", "status of"]) { return false }
             // "what happens to completed tasks after a while?": how the product behaves.
             if has("what happens"), !w.contains(where: { ["my", "i", "mine"].contains($0) }) { return true }
             switch first {
@@ -417,12 +420,17 @@ extension BuiltinModel {
         /// Notes and descriptions: "add a note to the dentist: bring the card", "set its note to:
         /// …", "gym membership description should be '…'", "remove the description from …".
         func note() -> Intent? {
-            guard let noteIndex = w.firstIndex(where: { ["note", "notes", "description", "details", "desc", "comment"].contains($0) }),
+            // "dentist — fyi bring the insurance card", "the 3rd — fyi bring x-rays": the note after "fyi".
+            if let fyi = w.firstIndex(of: "fyi"), fyi >= 1, fyi + 1 < w.count, isDashBefore(fyi) || w[fyi - 1] == ":" || u.words[fyi].clause != u.words[fyi - 1].clause,
+               w[..<fyi].contains(where: { Self.isContent($0) || BuiltinModel.ordinal($0) != nil || Int($0) != nil }) {
+                return .act(.update(TaskChange(description: .some(u.rest(after: fyi)))), target(excluding: Set(fyi..<w.count)))
+            }
+            guard let noteIndex = w.firstIndex(where: { ["note", "notes", "description", "details", "desc", "comment", "context"].contains($0) }),
                   !hasAny(["note down", "note that i", "jot down", "write down", "make a note to", "note to self"]) else { return nil }
             // "add a task 'X' with the note: Y" is an add with a note.
             if let addIndex = firstIndex(["add", "create", "new task", "new todo", "put", "stick", "remind me"]), addIndex < noteIndex,
                !w[(addIndex + 1)...].drop(while: { ["a", "the", "this", "another", "me"].contains($0) }).prefix(1)
-                   .contains(where: { ["note", "notes", "comment", "details", "description", "desc"].contains($0) }),
+                   .contains(where: { ["note", "notes", "comment", "details", "description", "desc", "context"].contains($0) }),
                !hasAny(["as the note", "as a note", "as note", "as its note", "as the description", "as the desc", "as the details", "in the note",
                         "in the description", "into the note", "into the description", "in its note", "in the notes"]) {
                 return nil
@@ -467,7 +475,12 @@ extension BuiltinModel {
                 text = u.rest(after: noteIndex)
                 excluded.formUnion(noteIndex..<w.count)
             }
-            guard let text, !text.isEmpty else { return nil }
+            guard var text, !text.isEmpty else { return nil }
+            // "invoice to acme: add note cc ap@…", "update the insurance note to say …": the cue words are not the note.
+            for lead in ["add a note ", "add note ", "add the note ", "note: ", "say ", "saying ", "read ", "reads "] where text.lowercased().hasPrefix(lead) {
+                text = String(text.dropFirst(lead.count))
+            }
+            guard !text.isEmpty else { return nil }
             return .act(.update(TaskChange(description: .some(text))), target(excluding: excluded))
         }
 
@@ -637,7 +650,7 @@ extension BuiltinModel {
         func add() -> Intent? {
             let cues = ["add", "create", "new task", "new todo", "new reminder", "remind me to", "remind me", "note down", "jot down", "write down",
                         "do not let me forget to", "do not let me forget", "do not forget to", "do not forget", "i need to", "i have to", "i must", "i should",
-                        "i gotta", "i want to", "need to", "remember to", "note to self", "todo :", "new :", "task :", "reminder :", "set a reminder", "put", "stick",
+                        "i gotta", "i want to", "need to", "remember to", "note to self", "todo :", "new :", "new one :", "new item :", "task :", "reminder :", "set a reminder", "put", "stick",
                         "schedule a", "schedule an"]
             guard let (cueIndex, cueLength) = cues.lazy.compactMap({ cue in Utterance.find(self.w, cue).map { ($0, cue.split(separator: " ").count) } })
                 .min(by: { $0.0 < $1.0 }) else { return nil }
@@ -652,7 +665,7 @@ extension BuiltinModel {
             // "anything I have to do this weekend?": a question about the list, not a new task.
             if ["i", "need"].contains(cue), isQuestionForm || ["what", "whats", "which", "anything", "when"].contains(w.first ?? "") { return nil }
             // "I'd like to add …", "we want to add …", "could you please add …" ask to add.
-            let asking: Set<String> = ["to", "please", "like", "want", "wanna", "we", "would", "could", "can", "you", "i"]
+            let asking: Set<String> = ["to", "please", "like", "want", "wanna", "we", "would", "could", "can", "you", "i", "if", "maybe"]
             if cue == "add", cueIndex > 2, !(cueIndex > 0 && w[cueIndex - 1] == ":") && w[..<cueIndex].contains(where: { !BuiltinModel.filler.contains($0) && !asking.contains($0) }) {
                 return nil
             }
@@ -943,7 +956,8 @@ extension BuiltinModel {
             guard let first = lead.first else { return nil }
             let asks = (["what", "which", "anything", "any", "when", "is", "are", "have", "how", "whats", "am"].contains(first)
                         || ["do", "did"].contains(first) && ["i", "we", "you"].contains(lead.dropFirst().first ?? "")
-                        || hasAny(["got anything", "got any", "have anything", "anything about", "anything for", "any overdue"]) || date.overdue)
+                        || hasAny(["got anything", "got any", "have anything", "anything about", "anything for", "any overdue", "where are we on",
+                                   "where are we with", "where do we stand", "what is the status", "whats the status"]) || date.overdue)
                 && (!hasAny(["do not", "is not", "are not", "have not"]) || ["what", "which", "whats"].contains(first))
                 || u.text.hasSuffix("?")
             guard asks else { return nil }
@@ -962,9 +976,11 @@ extension BuiltinModel {
 
         /// "I've sent the invoice", "the insurance one is done", "tick off number 3", "bought the milk".
         func complete() -> Intent? {
-            let cue = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete", "tick", "check", "cross"].contains($0) }
+            // "check off the milk", "check it off"; but "can you check?" asks to look.
+            let checks = w.indices.contains { k in w[k] == "check" && (k + 1 < w.count && ["off", "it", "that", "them", "this", "as", "done", "the"].contains(w[k + 1]) || k == 0) }
+            let cue = w.contains { BuiltinModel.doneWords.contains($0) || ["finish", "complete", "tick", "cross"].contains($0) } || checks
                 // "close out the invoice task", "close off the dentist one".
-                || hasAny(["close out", "close off"]) || leadWord == "close" && w.contains { ["task", "one", "item", "todo"].contains($0) }
+                || hasAny(["close out", "close off"]) || leadWord == "close" && w.contains { ["task", "one", "item", "todo"].contains($0) || BuiltinModel.ordinal($0) != nil || Int($0) != nil }
                 || hasAny(["taken care of", "took care", "dealt with", "got it done", "out the door", "all set", "good to go", "wrapped up", "wrap up",
                            "knocked out", "knock out", "handed in", "submitted", "crossed off", "is sorted", "are sorted"])
             let didIt = hasAny(["i did", "we did", "did the", "just did", "got the", "i got", "got it"])
@@ -1170,7 +1186,7 @@ extension BuiltinModel {
         /// "the task that's already done", "the completed one", "the one with the description":
         /// "the", a noun for a task, and a status or a note said before or after it.
         var describedByWords: TaskDescriptor? {
-            let nouns: Set<String> = ["one", "task", "thing", "item", "todo"]
+            let nouns: Set<String> = ["one", "ones", "task", "tasks", "thing", "things", "item", "items", "todo"]
             for k in w.indices where nouns.contains(w[k]) && k > 0 {
                 var before = k - 1
                 var said: String?

@@ -146,7 +146,7 @@ struct DatePhrase: Equatable {
         let w = words[i]
         func word(_ k: Int) -> String? { i + k < words.count ? words[i + k] : nil }
         var p = DatePhrase()
-        if w == "overdue" || w == "late" && word(-1) != "too" { p.overdue = true; return (p, i + 1) }
+        if w == "overdue" || w == "slipping" || w == "slipped" || w == "late" && word(-1) != "too" { p.overdue = true; return (p, i + 1) }
         if w == "past", word(1) == "due" || word(1) == "deadline" { p.overdue = true; return (p, i + 2) }
         if w == "today" || w == "tonight" {
             p.day = today
