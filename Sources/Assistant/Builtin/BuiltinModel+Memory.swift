@@ -234,6 +234,10 @@ extension BuiltinModel {
             }
             return .list(filter)
         case .add(var task):
+            // "add 'renew passport'" … "no wait, I meant 'renew passport and id card'": the new task renamed.
+            if fragment.correction, fragment.due == nil, !fragment.text.isEmpty, case .words = fragment.target {
+                return .act(.update(TaskChange(title: fragment.text)), .pronoun([]))
+            }
             // "add call plumber thursday" … "sorry, friday not thursday": the new task's date corrected.
             if let due = fragment.due, fragment.target == .none || fragment.correction && fragment.text.isEmpty {
                 return .act(.update(TaskChange(due: due)), .pronoun([]))

@@ -175,6 +175,15 @@ extension BuiltinModel {
         func act(_ action: TaskAction, _ target: Target) -> [ModelEvent] {
             let done = records.filter { Memory.mutating.contains($0.name) }
             if !done.isEmpty { return say(summary(done, action: action)) }
+            // "move the dentist appt": no date yet, so ask for one.
+            if case .update(let change) = action, change.title == nil, change.description == nil, change.due == nil {
+                switch resolve(target, action: action) {
+                case .events(let events): return events
+                case .tasks(let tasks):
+                    let title = tasks.first?["title"]?.stringValue ?? "it"
+                    return say("When should “\(title)” be due? Say a day or a date, like “monday” or “in 3 days”. Nothing has changed yet.")
+                }
+            }
             switch resolve(target, action: action) {
             case .events(let events): return events
             case .tasks(let tasks): return tasks.compactMap { call(action, on: $0) }
@@ -237,6 +246,11 @@ extension BuiltinModel {
                     return resolve(.words(fallback), action: action)
                 }
                 if let focus = memory.focus { return .tasks([focus]) }
+                // "show my done stuff" … "reopen it": two or more were shown, so ask which.
+                if let shown = memory.lastShownList, shown.count >= 2, shown.count <= 6 {
+                    let lines = shown.enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
+                    return .events(say("Which one do you mean?\n\(lines)\nSay its number or a word of its title. Nothing has changed yet."))
+                }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
             case .other(let not):
                 // Of the two tasks just shown or offered, the one not named or not just acted on.

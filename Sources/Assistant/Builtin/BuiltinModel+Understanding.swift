@@ -170,6 +170,9 @@ extension BuiltinModel {
             // "cheers mate", "thank you so much, that's perfect": thanks, not a request.
             if let first = w.first, ["thanks", "thank", "cheers", "ta", "appreciated", "appreciate", "awesome", "brilliant", "perfect", "great", "lovely"].contains(first),
                !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }), date.isEmpty { return .thanks }
+            // "Thank you very much for your help with my list today; I shall return tomorrow."
+            if w.first == "thank" || w.first == "thanks", hasAny(["for your help", "for the help", "for helping"]), !u.text.contains("?"),
+               !w.contains(where: { Self.commandVerbs.contains($0) }) { return .thanks }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
             // "bye for now", "goodbye then".
             if let bye = w.first(where: { !Self.leadFiller.contains($0) && !["thanks", "thank", "cheers", "ok"].contains($0) }),
@@ -323,7 +326,8 @@ extension BuiltinModel {
                                                "complete", "unfinished", "incomplete", "items"]
 
         /// Where the user says to look: "search my documents for …", "… in the docs".
-        static let documentNouns: Set<String> = ["docs", "documents", "documentation", "handbook", "wiki", "manual", "knowledge"]
+        static let documentNouns: Set<String> = ["docs", "doc", "documents", "document", "documentation", "handbook", "wiki", "manual", "knowledge",
+                                                  "guide", "pdf", "minutes"]
         /// Past participles of errands: "is the rent paid?", "are the flights booked?" ask about a task.
         static let errandStates: Set<String> = ["paid", "sent", "booked", "renewed", "bought", "submitted", "filed", "scheduled", "sorted", "fixed",
                                                 "cancelled", "canceled", "called", "cleaned", "returned", "picked", "handled", "taken", "mailed", "posted"]
@@ -360,9 +364,12 @@ extension BuiltinModel {
             let asksAboutStoa = technical && (Self.questionStarters.contains(first) || u.text.hasSuffix("?"))
             if asksAboutStoa && !w.prefix(2).contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move"].contains($0) }) { return true }
             // "does the lease say anything about late rent?", "according to the handbook, …": what a document says.
-            if ["does", "do", "did"].contains(first), ["the", "our", "your"].contains(second),
+            let asksWhatItSays = ["does", "do", "did"].contains(first) || first == "what" && ["does", "did", "do"].contains(second)
+            let subject = first == "what" ? lead.dropFirst(2).first ?? "" : second
+            if asksWhatItSays, ["the", "our", "your", "my"].contains(subject) || has("meeting notes"),
                w.contains(where: { ["say", "says", "mention", "mentions", "state", "cover", "covers"].contains($0) }),
-               !w.contains(where: { ["task", "tasks", "todo", "todos", "note", "notes", "description", "list"].contains($0) }) {
+               !w.contains(where: { ["task", "tasks", "todo", "todos", "description", "list"].contains($0) }),
+               !w.contains(where: { ["note", "notes"].contains($0) }) || has("meeting notes") {
                 return true
             }
             if has("according to") { return true }
@@ -492,7 +499,7 @@ extension BuiltinModel {
             if cue == nil, let should = index("should be"), date.isEmpty, !w.contains(where: { ["done", "finished", "deleted", "removed", "open"].contains($0) }) {
                 cue = should
             }
-            if cue == nil, let arrow = w.firstIndex(of: "→"), arrow > 0, arrow + 1 < w.count,
+            if cue == nil, let arrow = w.firstIndex(of: "→"), arrow > 0, arrow + 1 < w.count, !date.indices.contains(arrow + 1),
                !((arrow + 1)..<w.count).allSatisfy({ date.indices.contains($0) || ["the", "on", "to", "due", "by", "please", "pls", "now"].contains(w[$0])
                    || BuiltinModel.filler.contains(w[$0]) }) { cue = arrow }
             if cue == nil, let change = firstIndex(["change", "update", "edit", "fix"]), let to = w[change...].firstIndex(where: { ["to", "into"].contains($0) }),
@@ -609,7 +616,7 @@ extension BuiltinModel {
             if hasAny(["open my list", "open my task list", "open my tasks", "open the list", "open my todo", "open the task list", "open my to do"]) {
                 return .list(filter())
             }
-            let skip: Set<String> = ["can", "you", "could", "please", "pls", "only", "just", "let", "lets", "us", "to"]
+            let skip: Set<String> = ["can", "you", "could", "please", "pls", "only", "just", "let", "lets", "us", "to", "like", "want", "wanna", "love"]
             // "nothing else? ok, show everything": a later clause that starts with a list verb is read alone.
             if u.clauseCount > 1 {
                 for clause in 1..<u.clauseCount {
@@ -716,7 +723,8 @@ extension BuiltinModel {
             // "i need to cancel netflix, can you add that to my list?": the title ends with its clause.
             if let clauseEnd = u.clause(u.words[start].clause).last, clauseEnd < end,
                ((clauseEnd + 1)...end).contains(where: { ["can", "could", "please", "add", "put", "thanks", "pls"].contains(w[$0]) }),
-               !((clauseEnd + 1)...end).contains(where: { date.indices.contains($0) }) {
+               !((clauseEnd + 1)...end).contains(where: { date.indices.contains($0) })
+                || ["add", "put", "can", "could", "please"].contains(w[clauseEnd + 1]) && start <= clauseEnd && u.words[start].clause == 0 && cueIndex < clauseEnd {
                 end = clauseEnd
             }
             // "with a note saying AA and AAA": the note is what it says.
@@ -876,7 +884,7 @@ extension BuiltinModel {
                                  "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off", "tick it off", "check it off", "cross it off",
                                                                      "mark it off", "tick that off", "cross that off", "tick them off", "cross them off"])
             guard cue else { return nil }
-            if hasAny(["due date", "deadline"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
+            if hasAny(["due date", "deadline", "date off", "the date"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
             // "the tax forms note can go": the note, not the task.
             if w.contains(where: { ["note", "notes", "description", "desc", "comment"].contains($0) }) {
                 return .act(.update(TaskChange(description: .some(nil))), target(excluding: []))
@@ -913,6 +921,11 @@ extension BuiltinModel {
             let clears = hasAny(["no due", "without a due", "remove the due", "no deadline", "without a deadline", "remove the deadline",
                                  "clear the due", "clear the deadline", "no longer has a due", "does not need a due", "does not need a deadline",
                                  "not have a deadline", "not have a due date", "no longer has a deadline", "not have a due"])
+            // "move the dentist appt pls": which day is asked next.
+            if cue, date.isEmpty, !clears, w.contains(where: { ["move", "reschedule", "postpone", "push", "delay"].contains($0) }), !isQuestionForm, !isPlainQuestion,
+               case let target = target(excluding: []), target != .none {
+                return .act(.update(TaskChange()), target)
+            }
             guard cue, !date.isEmpty || clears, !isQuestionForm, !isPlainQuestion else { return nil }
             // "move the one due this week to next wk": the first date names the task, the one after "to" is the new date.
             if let descriptor, descriptor.dueBefore != nil, let to = w.lastIndex(where: { ["to", "till", "until"].contains($0) }),
@@ -994,6 +1007,8 @@ extension BuiltinModel {
                                                                     "wed", "shed", "proceed", "succeed"].contains(word)
             }
             guard cue || pastTense else { return nil }
+            // "… i never actually booked them": a denial, not a completion.
+            if w.contains("never"), !hasAny(["mark", "tick", "check off", "cross off", "check it off"]) { return nil }
             var idiom: Set<Int> = []
             for phrase in ["out the door", "all set", "good to go", "taken care of", "dealt with", "knocked out", "handed in"] {
                 if let at = index(phrase) { idiom.formUnion(at..<(at + phrase.split(separator: " ").count)) }
@@ -1020,11 +1035,14 @@ extension BuiltinModel {
             guard target != .none || change != nil || status != nil || !content.isEmpty else { return nil }
             var start = 0
             while start < w.count, BuiltinModel.filler.contains(w[start]) || ["i", "meant", "mean", "what", "about"].contains(w[start]) { start += 1 }
+            // "actually make that 'buy printer ink'": a correction of what was just asked.
+            let makeThat = start + 1 < w.count && w[start] == "make" && ["that", "it"].contains(w[start + 1])
+            if makeThat { start += 2 }
             var last = w.count - 1
             while last >= start, date.indices.contains(last) || [",", "on", "by", "due", "for", "at", "too", "as", "well", "please", "pls"].contains(w[last]) { last -= 1 }
             let text = start <= last ? u.span(start, last) : ""
             return .fragment(Fragment(target: target, due: change, text: BuiltinModel.cleanTitle(text), status: status,
-                                      correction: hasAny(["i meant", "i mean", "meant"])))
+                                      correction: hasAny(["i meant", "i mean", "meant"]) || makeThat))
         }
 
         // MARK: - Slots
@@ -1195,6 +1213,12 @@ extension BuiltinModel {
                 if said == nil {
                     let after = w[(k + 1)...].drop { ["that", "thats", "which", "is", "was", "already", "i", "have", "just", "been", "marked", "as", "you"].contains($0) }
                     if let next = after.first, BuiltinModel.doneWords.contains(next) || ["did", "ticked", "crossed"].contains(next) { said = "done" }
+                    // "the one that has no date", "the task without a deadline".
+                    else if let next = after.first, ["without", "with", "has", "no"].contains(next),
+                            after.prefix(4).contains(where: { ["date", "deadline", "due"].contains($0) }),
+                            next == "without" || after.prefix(3).contains("no") {
+                        return TaskDescriptor(undated: true, label: "have no due date")
+                    }
                     else if let next = after.first, ["with", "has"].contains(next),
                             let noun = after.dropFirst().drop(while: { ["a", "an", "the", "some"].contains($0) }).first,
                             ["note", "notes", "description", "desc", "details", "comment"].contains(noun) {
@@ -1251,7 +1275,11 @@ extension BuiltinModel {
                     }
                     numbers.append(n); continue
                 }
-                if let n = Int(word.hasPrefix("#") ? String(word.dropFirst()) : word), (1...999).contains(n) { numbers.append(n); continue }
+                // "finally got 3 quotes": a count of something, not task 3.
+                if let n = Int(word.hasPrefix("#") ? String(word.dropFirst()) : word), (1...999).contains(n),
+                   !(k + 1 < w.count && Self.isContent(w[k + 1]) && k > 0 && !["number", "task", "#", "and", "mark", "delete", "remove", "complete", "move", "reopen", "rename"].contains(w[k - 1])) {
+                    numbers.append(n); continue
+                }
                 if let n = DatePhrase.numberWords[word], n > 1 || word == "one" && k > 0 && ["number", "task", "#"].contains(w[k - 1]),
                    k > 0, ["number", "task", "#", "and", "to"].contains(w[k - 1]) || w.count <= 3 {
                     numbers.append(n); continue

@@ -228,6 +228,20 @@ struct DatePhrase: Equatable {
             p.day = day(max(0, 4 - weekday), today)
             return (p, i + 4)
         }
+        // "end of next week": that week's Friday, as "end of the week" is this week's.
+        if w == "end", word(1) == "of", word(2) == "next", word(3) == "week" {
+            let weekday = (calendar.component(.weekday, from: today) + 5) % 7
+            p.day = day(7 - weekday + 4, today)
+            return (p, i + 4)
+        }
+        // "a week from friday": that weekday, then seven days on.
+        if w == "a" || w == "one", word(1) == "week", word(2) == "from", let target = weekday(word(3)) {
+            let todayIndex = calendar.component(.weekday, from: today) - 1
+            var ahead = (target - todayIndex + 7) % 7
+            if ahead == 0 { ahead = 7 }
+            p.day = day(ahead + 7, today)
+            return (p, i + 4)
+        }
         // weekdays, "next tuesday"
         let isNext = w == "next"
         if let target = weekday(isNext || w == "this" || w == "coming" ? word(1) : w) {
