@@ -226,6 +226,13 @@ extension BuiltinModel {
         switch previous {
         case .list(var filter):
             if let status = fragment.status { filter.status = status; filter.statusSaid = true }
+            // "just the ones with notes": the same list, narrowed.
+            if case .described(let described) = fragment.target {
+                if described.hasNote { filter.hasNote = true }
+                if let status = described.status { filter.status = status; filter.statusSaid = true }
+                if described.undated { filter.undated = true }
+                return .list(filter)
+            }
             if case .words(let words) = fragment.target {
                 filter.query = words.map(TaskMatcher.stem).joined(separator: " ")
                 if fragment.status == nil { filter.status = "all"; filter.statusSaid = false }

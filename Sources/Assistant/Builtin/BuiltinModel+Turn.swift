@@ -241,6 +241,12 @@ extension BuiltinModel {
                             return full.count == 1 ? full[0] : nil
                         }
                         if let first = named.first, named.allSatisfy({ $0["id"] == first["id"] }) { return .tasks([first]) }
+                        // "need the milk by tmrw for the pancakes, set that": the one word that names one task.
+                        let single = fallback.filter { $0 != "&" }.compactMap { word -> JSONValue? in
+                            let full = TaskMatcher.rank([word], in: all).full
+                            return full.count == 1 ? full[0] : nil
+                        }
+                        if let first = single.first, single.allSatisfy({ $0["id"] == first["id"] }) { return .tasks([first]) }
                     }
                     if let focus = memory.focus { return .tasks([focus]) }
                     return resolve(.words(fallback), action: action)

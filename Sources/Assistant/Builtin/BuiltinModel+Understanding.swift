@@ -89,6 +89,8 @@ extension BuiltinModel {
             .first(where: { $0.0 > 1 && (u.words[$0.0].clause != u.words[$0.0 - 1].clause || strongCorrectionMarkers.contains(Array(w[$0.0..<($0.0 + $0.1)]))) }) else { return nil }
         var b = marker + length
         while b < w.count, ["sorry", "no", "wait", ",", "i", "mean", "meant", "-", "um", "uh"].contains(w[b]) { b += 1 }
+        // "no wait, call it 'schedule oil change'", "no wait make it friday".
+        if b + 2 < w.count, ["call", "make", "name"].contains(w[b]), w[b + 1] == "it" { b += 2 }
         var end = w.count - 1
         while end >= b, BuiltinModel.filler.contains(w[end]) || ["!", ".", ","].contains(w[end]) { end -= 1 }
         let count = end - b + 1
@@ -173,7 +175,7 @@ extension BuiltinModel {
             // "Thank you very much for your help with my list today; I shall return tomorrow."
             if w.first == "thank" || w.first == "thanks", hasAny(["for your help", "for the help", "for helping"]), !u.text.contains("?"),
                !w.contains(where: { Self.commandVerbs.contains($0) }) { return .thanks }
-            if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work"]) { return .help }
+            if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work", "who are you", "what are you"]) { return .help }
             // "bye for now", "goodbye then".
             if let bye = w.first(where: { !Self.leadFiller.contains($0) && !["thanks", "thank", "cheers", "ok"].contains($0) }),
                ["bye", "goodbye", "cya", "byebye", "goodnight", "night", "gn"].contains(bye), date.isEmpty,
@@ -188,6 +190,9 @@ extension BuiltinModel {
             }
             if ["good morning", "good evening", "good afternoon"].contains(core.joined(separator: " ")) || core == ["morning"] { return .greeting }
             // "hi there", "hello again", "hey stoa".
+            // "hola", "bonjour!", "guten tag", "ciao 👋".
+            if w.count <= 2, ["hola", "bonjour", "ciao", "salut", "hallo", "hej", "ola", "namaste", "konnichiwa", "servus", "moin", "aloha", "shalom", "salaam"].contains(w[0])
+                || core == ["guten", "tag"] || core == ["buenos", "dias"] || core == ["buongiorno"] { return .greeting }
             if let first = w.first, ["hi", "hello", "hey", "hiya", "howdy", "yo"].contains(first), w.count <= 3,
                w.dropFirst().allSatisfy({ ["there", "again", "everyone", "all", "friend", "buddy", "mate", "stoa", "assistant", "you"].contains($0) }) {
                 return .greeting
@@ -291,7 +296,7 @@ extension BuiltinModel {
         /// Greetings and glue that may open a message ("morning! what's due?").
         static let leadFiller: Set<String> = ["hey", "hi", "hello", "hiya", "yo", "so", "and", "ok", "okay", "oh", "btw", "thanks", "thx", "um",
                                               "well", "then", "morning", "evening", "afternoon", "good", "also", "but", "quick", "question",
-                                              "sorry", "please", "pls", "hmm", "alright", "right"]
+                                              "sorry", "please", "pls", "hmm", "alright", "right", "wait"]
 
         /// "what's due friday?", "anything overdue?", "do I have …": a question about the list.
         var isQuestionForm: Bool {
@@ -355,6 +360,7 @@ extension BuiltinModel {
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("i had to") || has("i was supposed") || has("coming up") || !date.isEmpty
+                || hasAny(["still on there", "still on my list", "still on the list", "on my list", "on the list"])
                 || w.indices.contains { $0 > 0 && w[$0 - 1] == "the" && BuiltinModel.ordinal(w[$0]) != nil }
                 || hasAny(["am i meant to", "am i supposed to", "was i supposed to", "was i meant to", "supposed to do", "should i be doing", "i must do", "must i do", "happening with", "going on with",
                            "the status of", "status on", "the status with"])
@@ -366,7 +372,8 @@ extension BuiltinModel {
             // "does the lease say anything about late rent?", "according to the handbook, …": what a document says.
             let asksWhatItSays = ["does", "do", "did"].contains(first) || first == "what" && ["does", "did", "do"].contains(second)
             let subject = first == "what" ? lead.dropFirst(2).first ?? "" : second
-            if asksWhatItSays, ["the", "our", "your", "my"].contains(subject) || has("meeting notes"),
+            let documentWords: Set<String> = ["lease", "contract", "policy", "handbook", "guide", "doc", "document", "manual", "agreement", "terms"]
+            if asksWhatItSays, ["the", "our", "your", "my"].contains(subject) || has("meeting notes") || subject == "it" && w.contains(where: documentWords.contains),
                w.contains(where: { ["say", "says", "mention", "mentions", "state", "cover", "covers"].contains($0) }),
                !w.contains(where: { ["task", "tasks", "todo", "todos", "description", "list"].contains($0) }),
                !w.contains(where: { ["note", "notes"].contains($0) }) || has("meeting notes") {
@@ -657,7 +664,7 @@ extension BuiltinModel {
         func add() -> Intent? {
             let cues = ["add", "create", "new task", "new todo", "new reminder", "remind me to", "remind me", "note down", "jot down", "write down",
                         "do not let me forget to", "do not let me forget", "do not forget to", "do not forget", "i need to", "i have to", "i must", "i should",
-                        "i gotta", "i want to", "need to", "remember to", "note to self", "todo :", "new :", "new one :", "new item :", "task :", "reminder :", "set a reminder", "put", "stick",
+                        "i gotta", "i want to", "i has to", "need to", "remember to", "note to self", "todo :", "new :", "new one :", "new item :", "task :", "reminder :", "set a reminder", "put", "stick",
                         "schedule a", "schedule an"]
             guard let (cueIndex, cueLength) = cues.lazy.compactMap({ cue in Utterance.find(self.w, cue).map { ($0, cue.split(separator: " ").count) } })
                 .min(by: { $0.0 < $1.0 }) else { return nil }
@@ -673,7 +680,9 @@ extension BuiltinModel {
             if ["i", "need"].contains(cue), isQuestionForm || ["what", "whats", "which", "anything", "when"].contains(w.first ?? "") { return nil }
             // "I'd like to add …", "we want to add …", "could you please add …" ask to add.
             let asking: Set<String> = ["to", "please", "like", "want", "wanna", "we", "would", "could", "can", "you", "i", "if", "maybe"]
-            if cue == "add", cueIndex > 2, !(cueIndex > 0 && w[cueIndex - 1] == ":") && w[..<cueIndex].contains(where: { !BuiltinModel.filler.contains($0) && !asking.contains($0) }) {
+            // Only the cue's own clause counts ("so my sister is visiting …, can you add a task 'X'").
+            let cueClauseStart = u.clause(u.words[cueIndex].clause).first ?? 0
+            if cue == "add", cueIndex > 2, !(cueIndex > 0 && w[cueIndex - 1] == ":") && w[cueClauseStart..<cueIndex].contains(where: { !BuiltinModel.filler.contains($0) && !asking.contains($0) }) {
                 return nil
             }
             var start = cueIndex + cueLength
@@ -901,8 +910,12 @@ extension BuiltinModel {
                            "bring forward", "bring it forward", "pull forward", "change it to", "move it", "is now", "now on", "is on", "instead",
                            "should be on", "moved to", "forward", "extend", "change", "schedule", "plan"])
                 || w.contains { ["moved", "pushed", "postponed", "rescheduled", "delayed", "shifted"].contains($0) }
+                // "update call to sunday".
+                || w.contains("update") && w.contains("to") && date.day != nil
+                // "gym membership by end of the month pls": a title, "by", a date.
+                || titleByDate
                 // "the acme invoice needs to go out by tmrw", "call dad has to happen by the end of the month".
-                || hasAny(["needs to", "has to", "must", "have to"]) && w.indices.contains { w[$0] == "by" && (date.indices.contains($0) || date.indices.contains($0 + 1)) }
+                || hasAny(["needs to", "has to", "must", "have to", "needs doing", "need doing", "needs done", "has to be done"]) && w.indices.contains { w[$0] == "by" && (date.indices.contains($0) || date.indices.contains($0 + 1)) }
                 || (date.day != nil || date.hour != nil || date.shiftDays != nil || date.shiftMinutes != nil)
                     && w.contains { ["put", "is", "now", "at", "are", "be", "make", "give", "more", "bring", "due", ":", "→", "wait", "later", "earlier", "sooner"].contains($0) }
                 || (w.first == "set" || has("set") && !date.isEmpty)
@@ -934,6 +947,13 @@ extension BuiltinModel {
                 if !after.date.isEmpty { return .act(.update(TaskChange(due: after.dueChange())), .described(descriptor)) }
             }
             return .act(.update(TaskChange(due: dueChange())), target(excluding: []))
+        }
+
+        /// "gym membership by end of the month pls": a few title words, then "by" and only a date.
+        var titleByDate: Bool {
+            guard let by = w.firstIndex(of: "by"), by >= 1, by <= 5, date.day != nil, date.indices.contains(by + 1) || date.indices.contains(by) else { return false }
+            return w[..<by].allSatisfy({ Self.isContent($0) || ["the", "my"].contains($0) }) && w[..<by].contains(where: Self.isContent)
+                && ((by + 1)..<w.count).allSatisfy { date.indices.contains($0) || BuiltinModel.filler.contains(w[$0]) || w[$0] == "the" }
         }
 
         /// "2026-12-05 for the tax forms", "friday for the dentist": a date, then "for" and a task.
@@ -1214,6 +1234,9 @@ extension BuiltinModel {
                     let after = w[(k + 1)...].drop { ["that", "thats", "which", "is", "was", "already", "i", "have", "just", "been", "marked", "as", "you"].contains($0) }
                     if let next = after.first, BuiltinModel.doneWords.contains(next) || ["did", "ticked", "crossed"].contains(next) { said = "done" }
                     // "the one that has no date", "the task without a deadline".
+                    else if let next = after.first, next == "does", after.prefix(3).contains("not"), after.prefix(6).contains(where: { ["date", "deadline", "due"].contains($0) }) {
+                        return TaskDescriptor(undated: true, label: "have no due date")
+                    }
                     else if let next = after.first, ["without", "with", "has", "no"].contains(next),
                             after.prefix(4).contains(where: { ["date", "deadline", "due"].contains($0) }),
                             next == "without" || after.prefix(3).contains("no") {

@@ -41,7 +41,10 @@ enum TaskMatcher {
         }
         if w.count > 4, w.hasSuffix("ies") { return String(w.dropLast(3)) + "y" }
         if w.count > 4, w.hasSuffix("xes") || w.hasSuffix("ches") || w.hasSuffix("shes") || w.hasSuffix("sses") { return String(w.dropLast(2)) }
-        if w.count > 3, w.hasSuffix("s"), !w.hasSuffix("ss"), !w.hasSuffix("us"), !w.hasSuffix("is") { return String(w.dropLast()) }
+        if w.count > 3, w.hasSuffix("s"), !w.hasSuffix("ss"), !w.hasSuffix("us"), !w.hasSuffix("is") {
+            let single = String(w.dropLast())
+            return irregular[single] ?? single   // "mums call" → mom
+        }
         return w
     }
 

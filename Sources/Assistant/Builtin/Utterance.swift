@@ -273,7 +273,7 @@ struct Utterance {
 
     static let shorthand: [String: [String]] = [
         "isnt": ["is", "not"], "arent": ["are", "not"], "dont": ["do", "not"], "doesnt": ["does", "not"], "didnt": ["did", "not"],
-        "wasnt": ["was", "not"], "havent": ["have", "not"], "hasnt": ["has", "not"], "cant": ["can", "not"], "wont": ["will", "not"],
+        "wasnt": ["was", "not"], "shouldnt": ["should", "not"], "couldnt": ["could", "not"], "wouldnt": ["would", "not"], "mustnt": ["must", "not"], "havent": ["have", "not"], "hasnt": ["has", "not"], "cant": ["can", "not"], "wont": ["will", "not"],
         "whats": ["what", "is"], "thats": ["that", "is"], "ive": ["i", "have"], "im": ["i", "am"], "ill": ["i", "will"],
         "gimme": ["give", "me"], "pls": ["please"], "plz": ["please"], "plese": ["please"], "pleas": ["please"], "pleae": ["please"], "thx": ["thanks"], "ty": ["thanks"], "u": ["you"], "ur": ["your"],
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "un-done": ["undone"], "un-do": ["undo"], "re-open": ["reopen"], "un-check": ["uncheck"],
