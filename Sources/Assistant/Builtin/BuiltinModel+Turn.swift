@@ -122,7 +122,11 @@ extension BuiltinModel {
                 }
             case .undo:
                 guard let change = memory.lastChange, let task = change.result["task"] ?? change.result["deleted"],
-                      let id = task["id"]?.stringValue else { return say("There's nothing I can undo in this conversation.") }
+                      let id = task["id"]?.stringValue else {
+                    // "did i book the lisbon flights" … "hmm undo that": the done task just shown, reopened.
+                    if let focus = memory.focus, focus["completed"] == .bool(true) { return act(.reopen, .tasks([focus])) }
+                    return say("There's nothing I can undo in this conversation.")
+                }
                 switch change.name {
                 case AssistantTool.completeTask.name: return act(.reopen, .tasks([task]))
                 case AssistantTool.addTask.name: return act(.delete, .tasks([task]))
@@ -325,6 +329,11 @@ extension BuiltinModel {
                         }
                     }
                     if fitting.count == 1 { found = fitting }
+                }
+                // "what's due this week" … "move the call to monday": the one call that list showed.
+                if found.count > 1, let shown = memory.lastShownList {
+                    let inShown = found.filter { task in shown.contains { $0["id"] == task["id"] } }
+                    if inShown.count == 1 { found = inShown }
                 }
                 if found.count == 1 { return .tasks(found) }
                 if found.count > 1 {

@@ -64,7 +64,8 @@ extension BuiltinModel {
         }
         // "move the dentist to monday? they rang to reschedule": the request without its reasons,
         // when that reads as a request on its own.
-        if !u.lower.contains(where: { ["note", "notes", "description", "saying", "says"].contains($0) }),
+        let clearsNote = Utterance.contains(u.lower, "clear the") || Utterance.contains(u.lower, "remove the") || Utterance.contains(u.lower, "delete the")
+        if !u.lower.contains(where: { ["note", "notes", "description", "saying", "says"].contains($0) }) || clearsNote,
            let main = u.withoutContext(requestVerbs: Reader.commandVerbs), let reduced = Utterance(main) {
             let intent = Reader(u: reduced, now: context.now, calendar: calendar).intent()
             if ![.unknown, .help, .dismiss, .greeting, .thanks, .smallTalk].contains(intent) { return intent }
@@ -213,7 +214,7 @@ extension BuiltinModel {
 
         // MARK: - Small talk
 
-        static let laughter: Set<String> = ["lol", "lool", "lmao", "lmfao", "haha", "hahaha", "hahah", "hehe", "rofl", "xd", "jk"]
+        static let laughter: Set<String> = ["lol", "lool", "lmao", "lmfao", "haha", "hahaha", "hahah", "hehe", "rofl", "xd", "jk", "smh"]
         static let moodWords: Set<String> = ["ugh", "meh", "yay", "woohoo", "omg", "phew", "sigh", "argh", "aww", "oof", "yikes", "blah", "ugh,"]
         static let farewells = ["talk later", "talk soon", "talk to you later", "ttyl", "see you", "see ya", "catch you later", "gotta go",
                                 "got to go", "speak soon", "later then", "have a good one", "have a nice day", "good night", "goodnight",
@@ -239,6 +240,10 @@ extension BuiltinModel {
             if early { return false }
             if let first = w.first, Self.moodWords.contains(first) { return true }
             // "you're pretty fast", "I hate dentist appointments so much", "I need a break", "I'm so tired".
+            if let last = w.last, Self.moodWords.contains(last) { return true }
+            // "taxes are so confusing", "my dentist is honestly the nicest guy": a remark, asking nothing.
+            if w.contains(where: { ["is", "are", "was", "were"].contains($0) }), w.contains(where: { ["so", "honestly", "really", "super", "too", "nicest", "worst", "best"].contains($0) }),
+               date.isEmpty { return true }
             return hasAny(["you are", "i hate", "i love", "i am so", "i am tired", "i am bored", "i am exhausted", "i feel", "i need a break",
                            "i need coffee", "i need sleep", "keeps", "kept"])
         }
@@ -360,7 +365,9 @@ extension BuiltinModel {
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("i had to") || has("i was supposed") || has("coming up") || !date.isEmpty
-                || hasAny(["still on there", "still on my list", "still on the list", "on my list", "on the list"])
+                || hasAny(["still on there", "still on my list", "still on the list", "on my list", "on the list", "i promised", "i said i would"])
+                // "whats the acme thing again", "hows the tax thing looking": a task by a word of it.
+                || w.indices.contains { $0 >= 2 && ["thing", "one"].contains(w[$0]) && w[$0 - 2] == "the" && Self.isContent(w[$0 - 1]) && !Self.technicalWords.contains(w[$0 - 1]) }
                 || w.indices.contains { $0 > 0 && w[$0 - 1] == "the" && BuiltinModel.ordinal(w[$0]) != nil }
                 || hasAny(["am i meant to", "am i supposed to", "was i supposed to", "was i meant to", "supposed to do", "should i be doing", "i must do", "must i do", "happening with", "going on with",
                            "the status of", "status on", "the status with"])
@@ -562,6 +569,11 @@ extension BuiltinModel {
                    text[text.index(after: comma)...].split(separator: " ").allSatisfy({ ["pls", "please", "rename", "it", "thanks", "thx", "ty"].contains($0.lowercased()) }) {
                     text = String(text[..<comma])
                 }
+                // "… to Cancel gym membership, im quitting": a reason after a comma is not part of the name.
+                if let comma = text.lastIndex(of: ","), let first = text[text.index(after: comma)...].split(separator: " ").first,
+                   ["im", "i'm", "because", "since", "cuz", "they", "theyre", "she", "he", "its", "it's", "as"].contains(first.lowercased()) {
+                    text = String(text[..<comma])
+                }
                 return text.lowercased().hasSuffix(" instead") ? String(text.dropLast(" instead".count)) : text
             }
             guard let title = said.map(BuiltinModel.cleanTitle), !title.isEmpty else { return nil }
@@ -671,7 +683,7 @@ extension BuiltinModel {
             let cue = w[cueIndex]
             // "what did I write down for the car insurance one?": a question, not a new task.
             if let first = leadWord, ["what", "whats", "which", "where", "when", "did", "have"].contains(first),
-               u.text.hasSuffix("?") || ["did", "have"].contains(first) { return nil }
+               u.text.hasSuffix("?") || ["did", "have"].contains(first) || hasAny(["did i", "have i", "did we"]) { return nil }
             // "add two tasks: buy eggs, call the bank": several tasks after a count and a colon.
             if let many = severalAdds(after: cueIndex + cueLength) { return many }
             if (cue == "put" || cue == "stick") && !(has("on my list") || has("on the list") || has("on my todo") || has("on my to") || has("to my list") || u.quotes.count == 1) { return nil }
@@ -727,6 +739,10 @@ extension BuiltinModel {
                Utterance(u.span(clauseEnd + 1, end)).map({ Reader(u: $0, now: now, calendar: calendar).saysNoDate }) == true {
                 end = clauseEnd
             }
+            // "put buy a birthday card for jen on my list, her bday is saturday": the place ends the title.
+            if let place = firstIndex(["on my list", "to my list", "on the list", "onto my list", "on my todo", "to my todo"]), place > start, place <= end {
+                end = place - 1
+            }
             // "add laundry lol i have no clean socks": laughter ends the title.
             if let laugh = (start...max(start, end)).first(where: { $0 < w.count && Self.laughter.contains(w[$0]) }), laugh > start { end = min(end, laugh - 1) }
             // "i need to cancel netflix, can you add that to my list?": the title ends with its clause.
@@ -781,6 +797,8 @@ extension BuiltinModel {
                 dateIndices = dateIndices.filter { $0 > last }
             }
             let title = BuiltinModel.cleanTitle(titleSource)
+            // "dentist is friday at 2:15pm, pls add the time to it": a change to a task, not a new one.
+            if ["the time to it", "the time", "the date", "the date to it", "a time", "a date", "that"].contains(title.lowercased()) { return nil }
             guard !title.isEmpty, !["task", "a task", "todo", "it"].contains(title.lowercased()) else { return .addWhat }
             // "add 'Buy batteries' and 'Fix the bike light'": one task per quote, joined by "and" or commas only.
             let quoteWords = (start..<w.count).filter { u.words[$0].quote != nil }
@@ -935,7 +953,8 @@ extension BuiltinModel {
                                  "clear the due", "clear the deadline", "no longer has a due", "does not need a due", "does not need a deadline",
                                  "not have a deadline", "not have a due date", "no longer has a deadline", "not have a due"])
             // "move the dentist appt pls": which day is asked next.
-            if cue, date.isEmpty, !clears, w.contains(where: { ["move", "reschedule", "postpone", "push", "delay"].contains($0) }), !isQuestionForm, !isPlainQuestion,
+            if cue, date.isEmpty, !clears, w.contains(where: { ["move", "reschedule", "postpone", "push", "delay"].contains($0) })
+                || hasAny(["due date", "deadline"]) && w.contains(where: { ["change", "update", "set", "fix"].contains($0) }), cue, date.isEmpty, !clears, !isQuestionForm, !isPlainQuestion,
                case let target = target(excluding: []), target != .none {
                 return .act(.update(TaskChange()), target)
             }
@@ -1051,7 +1070,9 @@ extension BuiltinModel {
             if w.contains(where: { BuiltinModel.doneWords.contains($0) }) { status = "done" }
             if w.contains(where: { BuiltinModel.openWords.contains($0) }) { status = "open" }
             if w.contains(where: { ["all", "everything"].contains($0) }) { status = "all" }
-            let change: DueChange? = date.isEmpty ? nil : dueChange()
+            // "sorry, I meant friday" after "… thursday 6pm": the day changes, the time stays.
+            let change: DueChange? = date.isEmpty ? nil : hasAny(["i meant", "i mean", "meant"]) && date.hour == nil && date.shiftDays == nil
+                ? date.day.map(DueChange.day) ?? dueChange() : dueChange()
             guard target != .none || change != nil || status != nil || !content.isEmpty else { return nil }
             var start = 0
             while start < w.count, BuiltinModel.filler.contains(w[start]) || ["i", "meant", "mean", "what", "about"].contains(w[start]) { start += 1 }
@@ -1131,7 +1152,8 @@ extension BuiltinModel {
                                         "past", "w", "mentioning", "items", "ones", "re", "between", "behind", "em", "stuff", "pile", "heap", "bucket", "column", "section",
                                         "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
-                                        "which", "whats", "day", "week", "weekend", "month", "pull", "many", "how", "much", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status"].contains($0) }
+                                        "which", "whats", "day", "week", "weekend", "month", "pull", "many", "how", "much", "narrow", "filter", "just",
+                                        "worry", "looking", "promised", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
             // "everything with the word call in it": the word named.
@@ -1256,7 +1278,7 @@ extension BuiltinModel {
         }
 
         func target(excluding excluded: Set<Int>) -> Target {
-            if let descriptor, !w.contains(where: { Int($0) != nil }) { return .described(descriptor) }
+            if let descriptor, !w.indices.contains(where: { Int(w[$0]) != nil && !date.indices.contains($0) }) { return .described(descriptor) }
             if hasAny(["the other one", "the other task", "the other call", "other one"]) || has("the other") && !hasAny(["the other day", "the other week"]) {
                 // "not mom, the other one": the words after "not" name the one that is not meant.
                 let not = w.indices.filter { k in k > 0 && w[k - 1] == "not" && Self.isContent(w[k]) }.map { w[$0] }

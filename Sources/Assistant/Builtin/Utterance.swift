@@ -127,7 +127,7 @@ struct Utterance {
     static let contextOpeners: [[String]] = [
         ["because"], ["since"], ["cause"], ["cuz"], ["that", "is", "when"], ["that", "is", "why"], ["they"], ["he"], ["she"],
         ["i", "was"], ["just", "want"], ["just", "wanted"], ["can", "not", "remember"], ["do", "not", "remember"], ["not", "sure"],
-        ["i", "think", "i"], ["lol"], ["not"], ["quick", "check"], ["just", "checking"], ["just", "curious"],
+        ["i", "think", "i"], ["lol"], ["not"], ["already"], ["im"], ["i", "am"], ["quick", "check"], ["just", "checking"], ["just", "curious"],
     ]
 
     /// The message up to its first context clause (not the first clause, and with no request verb
