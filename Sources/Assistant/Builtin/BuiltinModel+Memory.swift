@@ -117,7 +117,16 @@ extension BuiltinModel {
         }
 
         /// The request of the last exchange, if it changed nothing because the task was unclear.
-        var pending: Pending? { exchanges.isEmpty ? nil : pending(at: exchanges.count - 1) }
+        var pending: Pending? {
+            guard let last = exchanges.indices.last else { return nil }
+            if let pending = pending(at: last) { return pending }
+            // "mark the call done" → "which calls do i have?" → "the 2nd one then": the request still waits, over the list shown.
+            if last >= 1, case .list = resolvedIntent(at: last), let earlier = pending(at: last - 1), case .act = earlier.intent,
+               let shown = lastShownList, shown.count >= 2 {
+                return Pending(intent: earlier.intent, candidates: shown)
+            }
+            return nil
+        }
 
         func pending(at index: Int) -> Pending? {
             let exchange = exchanges[index]

@@ -35,7 +35,7 @@ extension BuiltinModel {
         "including", "incl", "every", "each", "other", ":", "bin", "kill", "nuke", "discard", "purge", "deleted", "removed", "moved",
         "pushed", "postponed", "rescheduled", "delayed", "forward", "extend", "schedule", "instead", "edit", "fix", "into", "reword",
         "wording", "got", "went", "gotta", "wrong", "mistake", "prepone", "retitle", "replace", "replaced", "swap", "overwrite", "oops", "whoops", "finish", "unmark", "bring", "scratch", "typo", "nope", "nah",
-        "far", "stick", "way", "maybe", "perhaps", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
+        "far", "stick", "way", "maybe", "perhaps", "said", "told", "going", "comes", "come", "coming", "past", "more", "extra", "re", "regarding", "between", "→", "fell", "through",
         "cancelled", "canceled", "redo", "redoing", "redone", "happen", "happening", "pile", "earlier", "sooner", "later", "hour", "hours", "minute", "minutes", "mark", "marked", "ready", "bump", "shift", "defer", "needs", "cancel", "wipe", "completing", "finishing", "marking", "doing", "uncomplete", "uncompleted", "close", "related", "relating", "concerning", "involving", "attach", "attached", "append", "throw", "away", "take", "only", "ticking", "checking", "completion", "own", "quite", "very", "pretty", "already", "asap", "soon", "later",
     ]
 
@@ -244,6 +244,9 @@ extension BuiltinModel {
             // "taxes are so confusing", "my dentist is honestly the nicest guy": a remark, asking nothing.
             if w.contains(where: { ["is", "are", "was", "were"].contains($0) }), w.contains(where: { ["so", "honestly", "really", "super", "too", "nicest", "worst", "best"].contains($0) }),
                date.isEmpty { return true }
+            // "just had the best coffee of my life", "its raining again here", "friday cant come soon enough".
+            if hasAny(["best", "amazing", "awesome", "raining", "sunny", "weather", "all over the place", "soon enough", "cant wait", "can not wait",
+                       "of course it is", "so tired", "long day", "crazy day", "busy day"]), !w.contains(where: { Self.documentNouns.contains($0) }) { return true }
             return hasAny(["you are", "i hate", "i love", "i am so", "i am tired", "i am bored", "i am exhausted", "i feel", "i need a break",
                            "i need coffee", "i need sleep", "keeps", "kept"])
         }
@@ -365,9 +368,10 @@ extension BuiltinModel {
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("i had to") || has("i was supposed") || has("coming up") || !date.isEmpty
-                || hasAny(["still on there", "still on my list", "still on the list", "on my list", "on the list", "i promised", "i said i would"])
+                || hasAny(["still on", "on my list", "on the list", "i promised", "i said i would"])
+                || w.indices.contains { $0 + 1 < w.count && w[$0] == "number" && Int(w[$0 + 1]) != nil }
                 // "whats the acme thing again", "hows the tax thing looking": a task by a word of it.
-                || w.indices.contains { $0 >= 2 && ["thing", "one"].contains(w[$0]) && w[$0 - 2] == "the" && Self.isContent(w[$0 - 1]) && !Self.technicalWords.contains(w[$0 - 1]) }
+                || w.indices.contains { $0 >= 2 && ["thing", "one"].contains(w[$0]) && ["the", "that"].contains(w[$0 - 2]) && Self.isContent(w[$0 - 1]) && !Self.technicalWords.contains(w[$0 - 1]) }
                 || w.indices.contains { $0 > 0 && w[$0 - 1] == "the" && BuiltinModel.ordinal(w[$0]) != nil }
                 || hasAny(["am i meant to", "am i supposed to", "was i supposed to", "was i meant to", "supposed to do", "should i be doing", "i must do", "must i do", "happening with", "going on with",
                            "the status of", "status on", "the status with"])
@@ -387,6 +391,8 @@ extension BuiltinModel {
                 return true
             }
             if has("according to") { return true }
+            // "is it possible to set up recurring tasks?", "is there a way to …", "where do I find …": how the product works.
+            if hasAny(["is it possible", "is there a way", "where do i find", "where can i find", "how can i", "how do i"]) { return true }
             // "where are we on the invoice", "gym membership — what's the status": about a task.
             if hasAny(["where are we on", "where are we with", "where do we stand", "what is the status", "whats the status", "status of"]) { return false }
             // "what happens to completed tasks after a while?": how the product behaves.
@@ -397,7 +403,8 @@ extension BuiltinModel {
                 return second != "many" || !w.indices.contains { Self.taskMarkers.contains(w[$0]) } && !hasAny(["do i", "did i", "have i", "i have", "i need"])
             case "why", "where", "who", "explain", "tell", "describe": return true
             case "what":
-                if lead.prefix(4).contains(where: { ["does", "do"].contains($0) }) && !has("do i") && !has("did i") { return true }
+                if lead.prefix(4).contains(where: { ["does", "do"].contains($0) }) && !has("do i") && !has("did i")
+                    && !w.contains(where: { ["note", "notes", "description"].contains($0) }) { return true }
                 return !personal
             case "can", "could", "would", "will":
                 if second == "i" || second == "we" {
@@ -664,7 +671,7 @@ extension BuiltinModel {
             }
             guard verbs.contains(first) || nouns.contains(first) && core.contains(where: { ["tasks", "todos", "todo", "list"].contains($0) }) && u.clauseCount <= 2
                     && !w.contains(where: { Self.commandVerbs.contains($0) && !["list", "show"].contains($0) }) else { return nil }
-            if first == "list", lead.count > 1, !["my", "all", "the", "done", "open", "everything", "tasks", "todos", "finished", "completed", "what",
+            if first == "list", lead.count > 1, !["my", "all", "the", "done", "open", "everything", "tasks", "todos", "finished", "completed", "what", "only", "just",
                                                  "me", "of", "everything", "stuff", "things", "overdue", "due", "today", "tomorrow", "this", "next", "pending",
                                                  "left", "remaining", "outstanding", "upcoming"].contains(lead.dropFirst().first ?? "") {
                 return nil
@@ -906,12 +913,12 @@ extension BuiltinModel {
         func delete() -> Intent? {
             var cue = w.contains { ["delete", "remove", "drop", "trash", "erase", "scrap", "ditch", "bin", "discard", "purge", "deleted", "removed",
                                     "kill", "nuke", "dropped", "binned", "trashed", "wipe", "cancel", "scratch", "scrapped", "scratched"].contains($0) }
-            cue = cue || hasAny(["get rid of", "forget about", "due date off", "deadline off", "date off", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
+            cue = cue || hasAny(["get rid of", "forget about", "due date off", "clear it", "deadline off", "date off", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
                                  "no longer need", "throw away", "throw out", "cross out", "take off", "no need for", "off my list", "off the list",
                                  "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off", "tick it off", "check it off", "cross it off",
                                                                      "mark it off", "tick that off", "cross that off", "tick them off", "cross them off"])
             guard cue else { return nil }
-            if hasAny(["due date", "deadline", "date off", "the date"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
+            if hasAny(["due date", "deadline", "date off", "the date", "no date"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
             // "the tax forms note can go": the note, not the task.
             if w.contains(where: { ["note", "notes", "description", "desc", "comment"].contains($0) }) {
                 return .act(.update(TaskChange(description: .some(nil))), target(excluding: []))
@@ -1046,6 +1053,8 @@ extension BuiltinModel {
                                                                     "wed", "shed", "proceed", "succeed"].contains(word)
             }
             guard cue || pastTense else { return nil }
+            // "the finished ones", "the completed ones": naming tasks by being done is not completing them.
+            if case .described(let described) = target(excluding: []), described.status == "done" { return nil }
             // "… i never actually booked them": a denial, not a completion.
             if w.contains("never"), !hasAny(["mark", "tick", "check off", "cross off", "check it off"]) { return nil }
             var idiom: Set<Int> = []
@@ -1171,9 +1180,11 @@ extension BuiltinModel {
                                           "called", "named", "titled", "search", "find", "look for", "lookup"]) && w.count > 3
             }
             if f.query != nil && !f.statusSaid && f.dueLabel == nil { f.status = "all" }
+            // "the full list, including the ones i ticked off": everything.
+            if hasAny(["including the", "full list", "whole list", "entire list"]), f.dueLabel == nil { f.status = "all"; f.statusSaid = true }
             // "did I renew the car insurance?", "have I done the taxes yet": show it whatever its state.
             let yesNo = leadWord.map { ["did", "have", "has", "is", "are"].contains($0) } ?? false
-            if f.query != nil, f.dueLabel == nil, !f.statusSaid || yesNo && done && !open, hasAny(["did i", "have i", "is the", "are the", "has the"]) {
+            if f.query != nil, f.dueLabel == nil, !f.statusSaid || yesNo && done && !open, hasAny(["did i", "have i", "is the", "are the", "has the", "did the", "was the"]) {
                 f.status = "all"
             }
             // "the invoice - is it still pending?": a yes/no question about one task shows it whatever its state.
