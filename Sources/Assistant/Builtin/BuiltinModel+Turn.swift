@@ -273,6 +273,15 @@ extension BuiltinModel {
                    let other = offered.first(where: { $0["id"] != focus["id"] }) {
                     return .tasks([other])
                 }
+                // "mark call mom done" … "and the other call too": the one other task that shares the first word of its title.
+                if offered == nil, let focus = memory.focus, let first = TaskMatcher.titleWords(focus["title"]?.stringValue ?? "").first {
+                    guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name && $0.arguments["q"] == nil }),
+                          case .array(let all)? = lookup.result["tasks"] else {
+                        return .events([model.call(AssistantTool.listTasks.name, [("status", .string("all"))])])
+                    }
+                    let siblings = all.filter { $0["id"] != focus["id"] && TaskMatcher.titleWords($0["title"]?.stringValue ?? "").first == first }
+                    if siblings.count == 1 { return .tasks(siblings) }
+                }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
             case .described(let descriptor):
                 guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name && $0.arguments["q"] == nil }),

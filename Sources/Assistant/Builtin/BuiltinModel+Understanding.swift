@@ -105,7 +105,7 @@ extension BuiltinModel {
         // The same last word: "dog food" → "cat food".
         if let j = a.lastIndex(of: w[end]), j - (count - 1) >= 0 { return rebuilt(j - (count - 1), j) }
         // The same first word: "call the vet, no wait, call the groomer" → "call the groomer".
-        if count >= 2, Reader.isContent(w[b]), let j = a.lastIndex(of: w[b]), j > 0 { return rebuilt(j, marker - 1) }
+        if count >= 2, Reader.isContent(w[b]), let j = a.lastIndex(of: w[b]), j > 0 { return rebuilt(j, min(j + count - 1, marker - 1)) }
         // A date: "saturday" → "sunday".
         let before = DatePhrase.find(in: a, now: now, calendar: calendar)
         let after = DatePhrase.find(in: Array(w[b...end]), now: now, calendar: calendar)
@@ -370,6 +370,7 @@ extension BuiltinModel {
                 || has("i need") || has("i have") || has("i had to") || has("i was supposed") || has("coming up") || !date.isEmpty
                 || hasAny(["still on", "on my list", "on the list", "i promised", "i said i would"])
                 || w.indices.contains { $0 + 1 < w.count && w[$0] == "number" && Int(w[$0 + 1]) != nil }
+                || w.count <= 4 && w.contains(where: { Int($0).map { (1...99).contains($0) } ?? false }) && !w.contains(where: Self.technicalWords.contains)
                 // "whats the acme thing again", "hows the tax thing looking": a task by a word of it.
                 || w.indices.contains { $0 >= 2 && ["thing", "one"].contains(w[$0]) && ["the", "that"].contains(w[$0 - 2]) && Self.isContent(w[$0 - 1]) && !Self.technicalWords.contains(w[$0 - 1]) }
                 || w.indices.contains { $0 > 0 && w[$0 - 1] == "the" && BuiltinModel.ordinal(w[$0]) != nil }
@@ -449,6 +450,11 @@ extension BuiltinModel {
         /// …", "gym membership description should be '…'", "remove the description from …".
         func note() -> Intent? {
             // "dentist — fyi bring the insurance card", "the 3rd — fyi bring x-rays": the note after "fyi".
+            // "dentist — add that i need to bring the insurance card": the same, with "add that".
+            if let add = index("add that"), add >= 1, add + 2 < w.count, isDashBefore(add) || w[add - 1] == ":",
+               w[..<add].contains(where: Self.isContent) {
+                return .act(.update(TaskChange(description: .some(u.rest(after: add + 1)))), target(excluding: Set(add..<w.count)))
+            }
             if let fyi = w.firstIndex(of: "fyi"), fyi >= 1, fyi + 1 < w.count, isDashBefore(fyi) || w[fyi - 1] == ":" || u.words[fyi].clause != u.words[fyi - 1].clause,
                w[..<fyi].contains(where: { Self.isContent($0) || BuiltinModel.ordinal($0) != nil || Int($0) != nil }) {
                 return .act(.update(TaskChange(description: .some(u.rest(after: fyi)))), target(excluding: Set(fyi..<w.count)))
@@ -655,6 +661,8 @@ extension BuiltinModel {
             }
             let lead = w.drop { BuiltinModel.filler.contains($0) || skip.contains($0) }
             guard let first = lead.first, date.shiftDays == nil, date.shiftMinutes == nil else { return nil }
+            // "pull the dentist forward a day": a date change, not "pull up my list".
+            if first == "pull", w.contains(where: { ["forward", "back", "earlier", "in"].contains($0) }) { return nil }
             // "full list pls, done ones too", "whole list": the list itself.
             if ["full", "whole", "entire", "complete"].contains(first), lead.dropFirst().first == "list",
                !w.contains(where: { Self.commandVerbs.contains($0) && !["list", "show"].contains($0) }) { return .list(filter()) }
@@ -956,16 +964,17 @@ extension BuiltinModel {
             if w.contains(where: { BuiltinModel.doneWords.contains($0) }), !doneByDate, !w.contains(where: { verbs.contains($0) || ["due", "deadline"].contains($0) }) {
                 return nil
             }
+            let dueCue = cue || doneByDate
             let clears = hasAny(["no due", "without a due", "remove the due", "no deadline", "without a deadline", "remove the deadline",
                                  "clear the due", "clear the deadline", "no longer has a due", "does not need a due", "does not need a deadline",
                                  "not have a deadline", "not have a due date", "no longer has a deadline", "not have a due"])
             // "move the dentist appt pls": which day is asked next.
-            if cue, date.isEmpty, !clears, w.contains(where: { ["move", "reschedule", "postpone", "push", "delay"].contains($0) })
-                || hasAny(["due date", "deadline"]) && w.contains(where: { ["change", "update", "set", "fix"].contains($0) }), cue, date.isEmpty, !clears, !isQuestionForm, !isPlainQuestion,
+            if dueCue, date.isEmpty, !clears, w.contains(where: { ["move", "reschedule", "postpone", "push", "delay"].contains($0) })
+                || hasAny(["due date", "deadline"]) && w.contains(where: { ["change", "update", "set", "fix"].contains($0) }), dueCue, date.isEmpty, !clears, !isQuestionForm, !isPlainQuestion,
                case let target = target(excluding: []), target != .none {
                 return .act(.update(TaskChange()), target)
             }
-            guard cue, !date.isEmpty || clears, !isQuestionForm, !isPlainQuestion else { return nil }
+            guard dueCue, !date.isEmpty || clears, !isQuestionForm, !isPlainQuestion else { return nil }
             // "move the one due this week to next wk": the first date names the task, the one after "to" is the new date.
             if let descriptor, descriptor.dueBefore != nil, let to = w.lastIndex(where: { ["to", "till", "until"].contains($0) }),
                let first = date.indices.min(), to > first, to + 1 < w.count, let rest = Utterance(u.span(to + 1, w.count - 1)) {
@@ -1162,7 +1171,7 @@ extension BuiltinModel {
                                         "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
                                         "which", "whats", "day", "week", "weekend", "month", "pull", "many", "how", "much", "narrow", "filter", "just",
-                                        "worry", "looking", "promised", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status"].contains($0) }
+                                        "worry", "looking", "promised", "quick", "thing", "realy", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
             // "everything with the word call in it": the word named.
@@ -1188,7 +1197,8 @@ extension BuiltinModel {
                 f.status = "all"
             }
             // "the invoice - is it still pending?": a yes/no question about one task shows it whatever its state.
-            if f.query != nil, f.dueLabel == nil, f.status != "all", hasAny(["is it", "is that", "are they", "is the", "are the"]), u.text.hasSuffix("?") {
+            if f.query != nil, f.dueLabel == nil, f.status != "all", hasAny(["is it", "is that", "are they", "is the", "are the"]),
+               u.text.hasSuffix("?") || ["is", "are"].contains(leadWord ?? "") {
                 f.status = "all"
             }
             return f
@@ -1323,6 +1333,11 @@ extension BuiltinModel {
                 if word == "last", k + 1 < w.count, ["night", "week", "weekend", "month", "year", "time", "evening", "morning", "monday", "tuesday",
                                                       "wednesday", "thursday", "friday", "saturday", "sunday"].contains(w[k + 1]) {
                     k += 1; continue
+                }
+                // "went with the second quote": an ordinal of something else, not of a task.
+                if BuiltinModel.ordinal(word) != nil, k + 1 < w.count, Self.isContent(w[k + 1]), Int(w[k + 1]) == nil, DatePhrase.numberWords[w[k + 1]] == nil,
+                   u.words[k + 1].clause == u.words[k].clause, !isDashBefore(k + 1), !["fyi", "is", "was"].contains(w[k + 1]), !(k > 0 && w[k - 1] == "number") {
+                    continue
                 }
                 if let n = BuiltinModel.ordinal(word) {
                     // "the first two" → 1, 2

@@ -62,8 +62,10 @@ public struct BuiltinModel: ChatModel {
 
     /// The text after the last " to " ("change it to compare 4 quotes" → "compare 4 quotes").
     static func textAfterLastTo(_ text: String) -> String? {
-        guard let range = text.range(of: " to ", options: [.backwards, .caseInsensitive]) else { return nil }
-        return text[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ .!").union(.whitespaces))
+        let spaced = text.range(of: " to ", options: [.backwards, .caseInsensitive])
+        let colon = text.range(of: " to:", options: [.backwards, .caseInsensitive])
+        guard let range = [spaced, colon].compactMap({ $0 }).max(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
+        return text[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ .!:").union(.whitespaces))
     }
 
     func say(_ text: String) -> [ModelEvent] {

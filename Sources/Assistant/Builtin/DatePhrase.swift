@@ -228,6 +228,8 @@ struct DatePhrase: Equatable {
             p.day = day(max(0, 4 - weekday), today)
             return (p, i + 4)
         }
+        // "same day next week": a week later.
+        if w == "same", word(1) == "day", word(2) == "next", word(3) == "week" { p.shiftDays = 7; return (p, i + 4) }
         // "end of next week": that week's Friday, as "end of the week" is this week's.
         if w == "end", word(1) == "of", word(2) == "next", word(3) == "week" {
             let weekday = (calendar.component(.weekday, from: today) + 5) % 7
