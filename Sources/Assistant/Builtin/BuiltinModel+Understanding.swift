@@ -108,7 +108,12 @@ extension BuiltinModel {
         if count >= 2, Reader.isContent(w[b]), let j = a.lastIndex(of: w[b]), j > 0 { return rebuilt(j, min(j + count - 1, marker - 1)) }
         // A date: "saturday" → "sunday".
         let before = DatePhrase.find(in: a, now: now, calendar: calendar)
-        let after = DatePhrase.find(in: Array(w[b...end]), now: now, calendar: calendar)
+        // ("… for the 25th no wait the 26th": a bare "the 26th" reads as a date after "on".)
+        var after = DatePhrase.find(in: Array(w[b...end]), now: now, calendar: calendar)
+        if after.isEmpty, w[b] == "the" {
+            let on = DatePhrase.find(in: ["on"] + Array(w[b...end]), now: now, calendar: calendar)
+            if !on.isEmpty { after = on }
+        }
         // ("due thurs, no wait i meant saturday": "due" stays).
         if !after.isEmpty, let to = before.indices.max(),
            let from = before.indices.sorted().first(where: { !DatePhrase.prefixes.contains(a[$0]) }), from <= to { return rebuilt(from, to) }
@@ -439,7 +444,8 @@ extension BuiltinModel {
             if case .described(let descriptor) = target, descriptor.status == "done" { return .act(.reopen, target) }
             // "I accidentally marked rent as done, can you undo that?"
             if case .pronoun(let named) = target, !named.isEmpty,
-               w.contains(where: { ["marked", "done", "completed", "finished", "ticked", "checked", "check", "tick", "mark", "complete", "cross"].contains($0) }) {
+               w.contains(where: { ["marked", "done", "completed", "finished", "ticked", "checked", "check", "tick", "mark", "complete", "cross"].contains($0) })
+                || hasAny(["did not", "not actually", "have not", "not yet"]) {
                 return .act(.reopen, target)
             }
             if hasAny(["undo completing", "undo finishing", "undo marking"]) { return .act(.reopen, target) }
@@ -498,6 +504,12 @@ extension BuiltinModel {
                 // "add a note to the acme invoice saying 1200 EUR": "saying" starts the note, "to" names the task.
                 text = u.rest(after: k)
                 excluded.formUnion(k..<w.count)
+            }
+            // "on buy milk pls write 2 liters as the note": the words between the verb and "as the note".
+            if text == nil, let asAt = firstIndex(["as the note", "as a note", "as note", "as its note", "as the description"]),
+               let verb = w[..<asAt].lastIndex(where: { ["write", "put", "add", "set", "make"].contains($0) }), verb + 1 < asAt {
+                text = u.span(verb + 1, asAt - 1)
+                excluded.formUnion(verb..<w.count)
             }
             // "call mom, add a note ask about christmas plans": the task is named in an earlier clause
             // and the note's words follow the cue in its own.
@@ -616,6 +628,9 @@ extension BuiltinModel {
             // "please open the first one again".
             if !cue, w.contains("open"), w.last(where: { !BuiltinModel.filler.contains($0) || $0 == "again" }) == "again" { cue = true }
             guard cue else { return nil }
+            // "the open ones, what's not done yet": a question about open tasks, not a reopen.
+            if hasAny(["what is not", "whats not", "which are not", "which is not"]) { return nil }
+            if case .described(let described) = target(excluding: []), described.status == "open" { return nil }
             return .act(.reopen, target(excluding: []))
         }
 
@@ -884,6 +899,10 @@ extension BuiltinModel {
                 while end > lead + 1, Self.leadFiller.contains(w[end - 1]) || BuiltinModel.filler.contains(w[end - 1])
                         || ["can", "could", "would", "you", "u", "please", ","].contains(w[end - 1]) { end -= 1 }
                 targetRange = (lead + 1)..<end
+                textStart = cueEnd
+            } else if cueEnd < w.count, u.words[cueEnd].quote != nil, let on = w[(cueEnd + 1)...].firstIndex(where: { ["on", "for", "to"].contains($0) }) {
+                // "jot down 'ask about her trip' on the call mom task"
+                targetRange = (on + 1)..<w.count
                 textStart = cueEnd
             } else if cueEnd < w.count, ["on", "for"].contains(w[cueEnd]), let colon = w[cueEnd...].firstIndex(of: ":") {
                 // "jot down on the dentist one: …"

@@ -141,8 +141,10 @@ struct Utterance {
         for k in words.indices.dropFirst() where words[k].clause != words[k - 1].clause {
             let clauseEnd = words[k...].firstIndex { $0.clause != words[k].clause } ?? words.count
             let clause = Array(lower[k..<clauseEnd])
+            // ("…, not renewing it" is a reason; "the other one, not mom" is not.)
             guard Self.contextOpeners.contains(where: { opener in
                 k + opener.count <= lower.count && Array(lower[k..<(k + opener.count)]) == opener
+                    && (opener != ["not"] || clause.count >= 3 || clause.count == 2 && clause[1].hasSuffix("ing"))
             }) || clause.count <= 5 && Self.contextPhrases.contains(where: { phrase in
                 clause.indices.contains { i in i + phrase.count <= clause.count && Array(clause[i..<(i + phrase.count)]) == phrase }
             }) else { continue }
