@@ -220,7 +220,7 @@ extension BuiltinModel {
         // MARK: - Small talk
 
         static let laughter: Set<String> = ["lol", "lool", "lmao", "lmfao", "haha", "hahaha", "hahah", "hehe", "rofl", "xd", "jk", "smh"]
-        static let moodWords: Set<String> = ["ugh", "meh", "yay", "woohoo", "omg", "phew", "sigh", "argh", "aww", "oof", "yikes", "blah", "ugh,"]
+        static let moodWords: Set<String> = ["ugh", "meh", "yay", "woohoo", "omg", "phew", "sigh", "argh", "aww", "oof", "yikes", "blah"]
         static let farewells = ["talk later", "talk soon", "talk to you later", "ttyl", "see you", "see ya", "catch you later", "gotta go",
                                 "got to go", "speak soon", "later then", "have a good one", "have a nice day", "good night", "goodnight",
                                 "talk tomorrow", "night night", "sleep well", "brb", "be right back", "gtg", "afk"]
@@ -989,7 +989,7 @@ extension BuiltinModel {
                                  "not have a deadline", "not have a due date", "no longer has a deadline", "not have a due"])
             // "move the dentist appt pls": which day is asked next.
             if dueCue, date.isEmpty, !clears, w.contains(where: { ["move", "reschedule", "postpone", "push", "delay"].contains($0) })
-                || hasAny(["due date", "deadline"]) && w.contains(where: { ["change", "update", "set", "fix"].contains($0) }), dueCue, date.isEmpty, !clears, !isQuestionForm, !isPlainQuestion,
+                || hasAny(["due date", "deadline"]) && w.contains(where: { ["change", "update", "set", "fix"].contains($0) }), !isQuestionForm, !isPlainQuestion,
                case let target = target(excluding: []), target != .none {
                 return .act(.update(TaskChange()), target)
             }
