@@ -65,6 +65,28 @@ import Testing
         #expect(BuiltinModel.parse("add " + String(repeating: "a", count: 300), context: Self.context) != .unknown)
     }
 
+    /// Every word users typed in the evaluation sets, alone, first, last and between others: a
+    /// word the reader looks around ("late" once looked at the word before the first one and
+    /// trapped) must be safe wherever it stands.
+    @Test("every word of the evaluation sets, alone and at either end of a message, reads without trapping")
+    func everyKnownWordAnywhere() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("StoaServerTests/Fixtures")
+        var words = Set<String>()
+        for file in try FileManager.default.contentsOfDirectory(atPath: fixtures.path) where file.hasPrefix("builtin-eval") && file.hasSuffix(".json") {
+            let text = try String(contentsOf: fixtures.appendingPathComponent(file), encoding: .utf8)
+            // The "user" strings' words (the whole file's words would do too; these are what users type).
+            for line in text.components(separatedBy: "\"user\": \"").dropFirst() {
+                let message = line.prefix { $0 != "\"" }
+                for word in message.split(whereSeparator: { $0.isWhitespace }) { words.insert(String(word)) }
+            }
+        }
+        #expect(words.count > 1_000)
+        for word in words.sorted() {
+            for message in [word, "\(word) tasks?", "show \(word)", "\(word) \(word)"] { _ = BuiltinModel.parse(message, context: Self.context) }
+        }
+    }
+
     @Test("title matching is bounded: 50 long titles against a long reference") func matcherBounded() {
         let title = String(repeating: "appointmnt dentist insurance ", count: 300)
         let tasks = (0..<50).map { JSONValue.object([("id", .string("\($0)")), ("title", .string(title + "\($0)"))]) }

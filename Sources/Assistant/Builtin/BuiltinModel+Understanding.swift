@@ -206,6 +206,8 @@ extension BuiltinModel {
             if isChitChat(early: true) { return .smallTalk }
             if isDocumentQuestion(core) { return .unknown }
             if let many = severalRequests() { return many }
+            // "who do i still need to call": the list (a document question was answered above).
+            if leadWord == "who" { return .list(filter()) }
             // Cues from the most telling to the most general.
             let readers: [(Reader) -> () -> Intent?] = [
                 Reader.undo, Reader.jotDown, Reader.listByVerb, Reader.note, Reader.rename, Reader.reopen, Reader.addOrNote, Reader.delete, Reader.due,
@@ -240,6 +242,13 @@ extension BuiltinModel {
             if hasAny(Self.farewells) && !asks { return true }
             if laughs && aboutYou { return true }
             if hasAny(["you are a", "your a", "you rock", "you are the best", "lifesaver", "you are awesome", "you are great", "good bot"]) { return true }
+            // "ngl ur lowkey useful", "you're actually so helpful": praise for the assistant ("ur" reads as "your").
+            let praise: Set<String> = ["useful", "helpful", "smart", "fast", "quick", "great", "amazing", "cool", "funny", "clever", "handy", "nice",
+                                       "awesome", "brilliant", "legit", "goated", "good", "fire", "underrated"]
+            if w.count <= 8, let k = w.firstIndex(where: { ["you", "your"].contains($0) }),
+               w[(k + 1)...].drop(while: { ["are", "so", "really", "pretty", "actually", "kinda", "very", "quite", "super", "a", "lot", "is"].contains($0) }).first.map(praise.contains) == true {
+                return true
+            }
             if asks { return false }
             if laughs { return early ? !w.contains(where: { BuiltinModel.doneWords.contains($0) }) : true }
             if early { return false }
@@ -378,6 +387,9 @@ extension BuiltinModel {
                 || w.count <= 4 && w.contains(where: { Int($0).map { (1...99).contains($0) } ?? false }) && !w.contains(where: Self.technicalWords.contains)
                 // "whats the acme thing again", "hows the tax thing looking": a task by a word of it.
                 || w.indices.contains { $0 >= 2 && ["thing", "one"].contains(w[$0]) && ["the", "that"].contains(w[$0 - 2]) && Self.isContent(w[$0 - 1]) && !Self.technicalWords.contains(w[$0 - 1]) }
+                // "tax stuff - whats on there", "any car stuff left?".
+                || w.indices.contains { $0 >= 1 && w[$0] == "stuff" && Self.isContent(w[$0 - 1]) && !Self.technicalWords.contains(w[$0 - 1]) }
+                || hasAny(["on there", "let me know if there", "let me know if i have"])
                 || w.indices.contains { $0 > 0 && w[$0 - 1] == "the" && BuiltinModel.ordinal(w[$0]) != nil }
                 || hasAny(["am i meant to", "am i supposed to", "was i supposed to", "was i meant to", "supposed to do", "should i be doing", "i must do", "must i do", "happening with", "going on with",
                            "the status of", "status on", "the status with"])
@@ -406,8 +418,12 @@ extension BuiltinModel {
             switch first {
             case "how":
                 // "how many tasks do I have" is about the list; "how many days are in december" is not.
-                return second != "many" || !w.indices.contains { Self.taskMarkers.contains(w[$0]) } && !hasAny(["do i", "did i", "have i", "i have", "i need"])
-            case "why", "where", "who", "explain", "tell", "describe": return true
+                if second == "many" { return !w.indices.contains { Self.taskMarkers.contains(w[$0]) } && !hasAny(["do i", "did i", "have i", "i have", "i need"]) }
+                // "hows the tax thing looking", "how are my calls going": about the list.
+                return !(personal && ["is", "are"].contains(second) && !technical)
+            // "who do i still need to call", "who have i not called yet": about the list.
+            case "who": return !(hasAny(["do i still", "i still need", "do i need to", "do i have to", "have i not", "i have not", "i still have to"]))
+            case "why", "where", "explain", "tell", "describe": return true
             case "what":
                 if lead.prefix(4).contains(where: { ["does", "do"].contains($0) }) && !has("do i") && !has("did i")
                     && !w.contains(where: { ["note", "notes", "description"].contains($0) }) { return true }
@@ -657,6 +673,9 @@ extension BuiltinModel {
             if core.first == "my", core.count <= 4, !core.contains(where: { Self.commandVerbs.contains($0) }), date.isEmpty || core.count <= 3 {
                 return .list(filter())
             }
+            // "narrow it to dentist stuff", "filter by tax": a list of what is named.
+            if let first = leadWord, ["narrow", "filter"].contains(first), w.count <= 8,
+               !w.contains(where: { Self.commandVerbs.contains($0) && !["list", "show", "filter"].contains($0) }) { return .list(filter()) }
             // "which tasks have notes?", "show the ones with a description".
             if let f = noteFilter { return .list(f) }
             // "open my task list", "open the list".
@@ -697,6 +716,10 @@ extension BuiltinModel {
             if first == "list", lead.count > 1, !["my", "all", "the", "done", "open", "everything", "tasks", "todos", "finished", "completed", "what", "only", "just",
                                                  "me", "of", "everything", "stuff", "things", "overdue", "due", "today", "tomorrow", "this", "next", "pending",
                                                  "left", "remaining", "outstanding", "upcoming"].contains(lead.dropFirst().first ?? "") {
+                // "list calls", "list invoices pls": a plural noun is what to list.
+                let second = lead.dropFirst().first ?? ""
+                if lead.count <= 3, second.count > 3, second.hasSuffix("s"), !second.hasSuffix("ss"), !w.contains(":"),
+                   lead.dropFirst(2).allSatisfy({ BuiltinModel.filler.contains($0) || ["too", "only", "now"].contains($0) }) { return .list(filter()) }
                 return nil
             }
             return .list(filter())
@@ -1044,6 +1067,7 @@ extension BuiltinModel {
             let asks = (["what", "which", "anything", "any", "when", "is", "are", "have", "how", "whats", "am"].contains(first)
                         || ["do", "did"].contains(first) && ["i", "we", "you"].contains(lead.dropFirst().first ?? "")
                         || hasAny(["got anything", "got any", "have anything", "anything about", "anything for", "any overdue", "where are we on",
+                                   "let me know if there", "let me know if i have", "whats on there", "what is on there",
                                    "where are we with", "where do we stand", "what is the status", "whats the status"]) || date.overdue)
                 && (!hasAny(["do not", "is not", "are not", "have not"]) || ["what", "which", "whats"].contains(first))
                 || u.text.hasSuffix("?")
@@ -1189,8 +1213,9 @@ extension BuiltinModel {
                                         "past", "w", "mentioning", "items", "ones", "re", "between", "behind", "em", "stuff", "pile", "heap", "bucket", "column", "section",
                                         "bin", "category",
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
-                                        "which", "whats", "day", "week", "weekend", "month", "pull", "many", "how", "much", "narrow", "filter", "just",
-                                        "worry", "looking", "promised", "quick", "thing", "realy", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status"].contains($0) }
+                                        "which", "whats", "day", "week", "weekend", "month", "pull", "many", "how", "much", "narrow", "filter", "just", "down", "by",
+                                        "worry", "looking", "promised", "quick", "thing", "realy", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status",
+                                        "who", "know"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
             // "everything with the word call in it": the word named.

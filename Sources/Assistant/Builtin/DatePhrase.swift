@@ -144,9 +144,10 @@ struct DatePhrase: Equatable {
                           day: (Int, Date) -> Date?) -> (DatePhrase, Int)? {
         guard i < words.count else { return nil }
         let w = words[i]
-        func word(_ k: Int) -> String? { i + k < words.count ? words[i + k] : nil }
+        func word(_ k: Int) -> String? { i + k >= 0 && i + k < words.count ? words[i + k] : nil }
         var p = DatePhrase()
-        if w == "overdue" || w == "slipping" || w == "slipped" || w == "late" && word(-1) != "too" { p.overdue = true; return (p, i + 1) }
+        // ("the late shipment": not a date.)
+        if w == "overdue" || w == "slipping" || w == "slipped" || w == "late" && word(-1) != "too" && !["the", "a", "my", "our", "that", "this"].contains(word(-1) ?? "") { p.overdue = true; return (p, i + 1) }
         if w == "past", word(1) == "due" || word(1) == "deadline" { p.overdue = true; return (p, i + 2) }
         if w == "today" || w == "tonight" {
             p.day = today
@@ -285,7 +286,10 @@ struct DatePhrase: Equatable {
                 return p.day == nil ? nil : (p, end)
             }
             if i > 0, prefixes.contains(words[i - 1]) || words[i - 1] == "in" {
-                p.day = monthDay(month, 1, year: nil, today: today, calendar: calendar); p.spanDays = 31
+                // "in nov" during November: this month, from its first day.
+                let thisMonth = calendar.component(.month, from: today) == month
+                p.day = thisMonth ? calendar.dateInterval(of: .month, for: today)?.start : monthDay(month, 1, year: nil, today: today, calendar: calendar)
+                p.spanDays = p.day.flatMap { calendar.range(of: .day, in: .month, for: $0)?.count } ?? 31
                 return p.day == nil ? nil : (p, i + 1)
             }
             return nil
@@ -294,7 +298,7 @@ struct DatePhrase: Equatable {
             if let m = word(1).flatMap(month) { p.day = monthDay(m, d, year: nil, today: today, calendar: calendar); return p.day == nil ? nil : (p, i + 2) }
             if word(1) == "of", let m = word(2).flatMap(month) { p.day = monthDay(m, d, year: nil, today: today, calendar: calendar); return p.day == nil ? nil : (p, i + 3) }
             // ("the note on the 4th one": a task's number, not a date.)
-            if i > 1, words[i - 1] == "the", ["on", "by", "due", "for", "until", "till", "before", "from", "to", "after", "→", ":", "not"].contains(words[i - 2]),
+            if i > 1, words[i - 1] == "the", ["on", "by", "due", "for", "until", "till", "before", "from", "to", "after", "→", ":", "not", "is"].contains(words[i - 2]),
                w.last?.isLetter == true, !["one", "ones", "task", "item", "thing"].contains(word(1) ?? "") {   // "on the 1st": its next occurrence
                 var parts = calendar.dateComponents([.year, .month, .day], from: today)
                 if (parts.day ?? 1) > d { parts.month = (parts.month ?? 1) + 1 }

@@ -21,7 +21,8 @@ enum TaskMatcher {
         "wrote": "write", "brought": "bring", "told": "tell", "met": "meet", "ran": "run", "fed": "feed", "read": "read", "saw": "see",
         "spoke": "call", "spoken": "call", "talked": "call", "talk": "call", "phoned": "call", "phone": "call", "rang": "call", "ring": "call",
         "mum": "mom", "mother": "mom", "mommy": "mom", "father": "dad", "daddy": "dad", "taxes": "tax", "sorted": "sort", "gone": "go",
-        "renewal": "renew", "booking": "book", "appt": "appointment", "flight": "flight",
+        "renewal": "renew", "booking": "book", "appt": "appointment", "flight": "flight", "phoning": "call", "ringing": "call",
+        "teeth": "dentist", "tooth": "dentist", "dental": "dentist",
     ]
 
     /// The comparable form of a word.

@@ -42,7 +42,7 @@ struct Utterance {
         var currentStart = 0
         func flush(_ end: Int) {
             guard !current.isEmpty else { return }
-            for part in Self.spellOut(current.lowercased()).map(Self.corrected) {
+            for part in Self.spellOut(Self.unstretched(current.lowercased())).map(Self.corrected) {
                 words.append(Word(text: part, start: currentStart, end: end, clause: clause))
             }
             current = ""
@@ -136,6 +136,21 @@ struct Utterance {
     static let contextPhrases: [[String]] = [["got", "cancelled"], ["got", "canceled"], ["was", "cancelled"], ["was", "canceled"],
                                              ["is", "cancelled"], ["fell", "through"], ["no", "longer"], ["got", "called", "off"]]
 
+    /// Whether a later clause states a fact rather than asks anything: a subject, then a verb of
+    /// being or happening ("the old policy runs out early", "my accountant is away till then",
+    /// "3 isnt enough"), with no date in it (a date there may be the request's own).
+    static func isStatement(_ clause: [String]) -> Bool {
+        guard clause.count >= 3, clause.count <= 12, let first = clause.first else { return false }
+        let subjects: Set<String> = ["the", "my", "her", "his", "our", "their", "its", "this", "that", "we", "it", "you"]
+        guard subjects.contains(first) || first.allSatisfy(\.isNumber) else { return false }
+        let verbs: Set<String> = ["is", "are", "was", "were", "runs", "ran", "has", "had", "got", "gets", "expires", "expired", "ends", "ended",
+                                  "starts", "started", "closes", "closed", "moved", "changed", "said", "says", "told", "went", "broke"]
+        guard let v = clause.firstIndex(where: verbs.contains), v >= 1, v <= 4 else { return false }
+        let dateWords: Set<String> = ["today", "tonight", "tomorrow", "week", "weekend", "month", "monday", "tuesday", "wednesday", "thursday", "friday",
+                                      "saturday", "sunday", "due", "by", "done", "finished", "open", "deadline"]
+        return !clause.dropFirst().contains { dateWords.contains($0) || $0.contains(where: \.isNumber) }
+    }
+
     func withoutContext(requestVerbs: Set<String>) -> String? {
         let lower = self.lower
         for k in words.indices.dropFirst() where words[k].clause != words[k - 1].clause {
@@ -147,7 +162,7 @@ struct Utterance {
                     && (opener != ["not"] || clause.count >= 3 || clause.count == 2 && clause[1].hasSuffix("ing"))
             }) || clause.count <= 5 && Self.contextPhrases.contains(where: { phrase in
                 clause.indices.contains { i in i + phrase.count <= clause.count && Array(clause[i..<(i + phrase.count)]) == phrase }
-            }) else { continue }
+            }) || Self.isStatement(clause) else { continue }
             // A request after the context clause ("…, because it's paid, so delete it") keeps it all.
             guard !lower[clauseEnd...].contains(where: { requestVerbs.contains($0) }) else { return nil }
             return span(0, k - 1)
@@ -212,6 +227,38 @@ struct Utterance {
     }
 
     /// Contractions and chat shorthand as plain words.
+    /// A word typed with a letter held down, back to its plain spelling: "hiii" → "hi", "pleeease"
+    /// → "please", "sooo" → "so", "cooool" → "cool". A run of three or more letters becomes one
+    /// letter when that spells a word the reader knows, else two.
+    static func unstretched(_ word: String) -> String {
+        let letters = Array(word)
+        var hasRun = false
+        var k = 0
+        while k + 2 < letters.count {
+            if letters[k] == letters[k + 1], letters[k] == letters[k + 2], letters[k].isLetter { hasRun = true; break }
+            k += 1
+        }
+        guard hasRun else { return word }
+        func squeezed(to keep: Int) -> String {
+            var out: [Character] = []
+            var i = 0
+            while i < letters.count {
+                var j = i
+                while j < letters.count, letters[j] == letters[i] { j += 1 }
+                out.append(contentsOf: repeatElement(letters[i], count: j - i >= 3 ? keep : j - i))
+                i = j
+            }
+            return String(out)
+        }
+        let one = squeezed(to: 1)
+        if shorthand[one] != nil || commandVocabularySet.contains(one) || BuiltinModel.filler.contains(one) || stretchable.contains(one) { return one }
+        return squeezed(to: 2)
+    }
+
+    /// Everyday words people stretch ("yesss", "nooo", "byeee") that are not command words.
+    static let stretchable: Set<String> = ["hi", "hey", "yes", "yeah", "yay", "no", "nope", "so", "bye", "ugh", "lol", "omg", "wow", "hmm", "oh",
+                                           "ok", "okay", "please", "thanks", "yo", "sup", "hiya", "love", "much", "great", "nice", "done", "finally", "ah", "aw"]
+
     static func spellOut(_ word: String) -> [String] {
         let word = word.hasSuffix("'s") && !["let's"].contains(word) ? String(word.dropLast(2)) + (["what", "that", "it", "there", "who", "here", "one", "how"].contains(String(word.dropLast(2))) ? " is" : "") : word
         if word.contains(" ") { return word.split(separator: " ").map(String.init) }
@@ -281,7 +328,7 @@ struct Utterance {
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "un-done": ["undone"], "un-complete": ["uncomplete"], "un-do": ["undo"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "ls": ["list"], "gm": ["good", "morning"], "k": ["ok"], "realy": ["really"], "kk": ["ok"], "hes": ["he", "is"], "shes": ["she", "is"], "theyre": ["they", "are"], "wk": ["week"], "wks": ["weeks"], "chek": ["check"], "chck": ["check"], "descr": ["description"], "goodnite": ["goodnight"], "nite": ["night"], "r": ["are"], "fr": [], "tbh": [], "ngl": [], "heyy": ["hey"], "heyyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "ls": ["list"], "gm": ["good", "morning"], "k": ["ok"], "realy": ["really"], "kk": ["ok"], "hes": ["he", "is"], "shes": ["she", "is"], "theyre": ["they", "are"], "wk": ["week"], "wks": ["weeks"], "chek": ["check"], "chck": ["check"], "descr": ["description"], "goodnite": ["goodnight"], "nite": ["night"], "r": ["are"], "fr": [], "tbh": [], "ngl": [], "lowkey": [], "highkey": [], "lmk": ["let", "me", "know"], "heyy": ["hey"], "heyyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
     ]
 
     /// The indices of the words of one clause.
