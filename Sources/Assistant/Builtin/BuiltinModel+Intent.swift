@@ -18,6 +18,10 @@ extension BuiltinModel {
         case fragment(Fragment)
         /// "buy milk: remember to get oat milk": a note for the task those words name, or else a new task.
         case noteOrAdd(words: [String], note: String, task: NewTask)
+        /// "dentist: dr patel, 5th street office", "acme invoice wednesday": a change said after
+        /// words that name a task, with no verb. It applies when the words name exactly one of
+        /// the user's tasks; otherwise the message is a question for the documents (`text`).
+        case labelled(words: [String], change: TaskChange)
         /// Several requests in one message ("dentist's done, and push mom to next wed").
         case many([Intent])
         /// "add a task" with no title: ask for it; the next message is the title.

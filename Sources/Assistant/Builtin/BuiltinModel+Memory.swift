@@ -231,7 +231,7 @@ extension BuiltinModel {
                 break
             }
         }
-        guard let previous else { return .unknown }
+        guard let previous else { return labelled(fragment) }
         switch previous {
         case .list(var filter):
             if let status = fragment.status { filter.status = status; filter.statusSaid = true }
@@ -282,7 +282,14 @@ extension BuiltinModel {
             if let due = fragment.due { return .act(.update(TaskChange(due: due)), fragment.target == .none ? target : fragment.target) }
             return fragment.target == .none ? .unknown : .details(fragment.target)
         default:
-            return .unknown
+            return labelled(fragment)
         }
+    }
+
+    /// "acme invoice wednesday" with nothing before it to follow: a new date for the task those
+    /// words name (or, when they name none, a question for the documents).
+    static func labelled(_ fragment: Fragment) -> Intent {
+        guard case .words(let words) = fragment.target, let due = fragment.due, (1...4).contains(words.count), !words.contains("&") else { return .unknown }
+        return .labelled(words: words, change: TaskChange(due: due))
     }
 }

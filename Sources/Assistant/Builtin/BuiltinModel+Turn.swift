@@ -160,7 +160,7 @@ extension BuiltinModel {
                 return say("Hello! I can keep your task list: try \"add a task to buy milk\", \"what's on my list\" or \"mark 1 done\".")
             case .addWhat:
                 return say("What should the task say? For example: “pick up the prescription on Friday”.")
-            case .fragment, .help, .unknown:
+            case .fragment, .help, .unknown, .labelled:   // (`plan` resolves `.labelled` before a turn steps)
                 return say("""
                     I'm the built-in assistant and I only understand task commands, for example: "add a task to buy milk tomorrow", \
                     "what's on my list", "show done tasks", "mark 2 done", "reopen 2", "rename 1 to Buy oat milk", "move 1 to Friday", \

@@ -68,7 +68,8 @@ extension BuiltinModel {
         if !u.lower.contains(where: { ["note", "notes", "description", "saying", "says"].contains($0) }) || clearsNote,
            let main = u.withoutContext(requestVerbs: Reader.commandVerbs), let reduced = Utterance(main) {
             let intent = Reader(u: reduced, now: context.now, calendar: calendar).intent()
-            if ![.unknown, .help, .dismiss, .greeting, .thanks, .smallTalk].contains(intent) { return intent }
+            // ("milk - oat milk, not the regular stuff": a note keeps all its clauses.)
+            if case .labelled = intent {} else if ![.unknown, .help, .dismiss, .greeting, .thanks, .smallTalk].contains(intent) { return intent }
         }
         return Reader(u: u, now: context.now, calendar: calendar).intent()
     }
@@ -208,10 +209,12 @@ extension BuiltinModel {
             if let many = severalRequests() { return many }
             // "who do i still need to call": the list (a document question was answered above).
             if leadWord == "who" { return .list(filter()) }
+            // "how many things r still open": a count is a list.
+            if leadWord == "how", let k = w.firstIndex(of: "how"), k + 1 < w.count, w[k + 1] == "many" { return .list(filter()) }
             // Cues from the most telling to the most general.
             let readers: [(Reader) -> () -> Intent?] = [
                 Reader.undo, Reader.jotDown, Reader.listByVerb, Reader.note, Reader.rename, Reader.reopen, Reader.addOrNote, Reader.delete, Reader.due,
-                Reader.question, Reader.complete, Reader.details, Reader.fragment,
+                Reader.question, Reader.complete, Reader.details, Reader.labelled, Reader.fragment,
             ]
             for read in readers {
                 if let intent = read(self)() { return intent }
@@ -1083,6 +1086,37 @@ extension BuiltinModel {
                 }
             }
             return .list(filter())
+        }
+
+        /// "dentist: dr patel, 5th street office", "milk - oat milk, not the regular stuff", "for the
+        /// acme invoice, PO number is 4471-B", "renew car insurance - make it the 28th": a few words
+        /// naming a task, a colon or a dash (a comma after "for"/"on"), then its new note or date.
+        func labelled() -> Intent? {
+            guard w.count >= 3, !isChitChat(early: false), !w.contains(where: { Self.commandVerbs.contains($0) && $0 != "make" && $0 != "set" }) else { return nil }
+            var split: (head: Int, rest: Int)?
+            if let colon = w.firstIndex(of: ":"), (1...5).contains(colon) {
+                split = (colon, colon + 1)
+            } else if let k = (1..<min(6, w.count)).first(where: { u.words[$0].clause != u.words[$0 - 1].clause }) {
+                let leadsWithFor = ["for", "on", "re", "regarding", "about"].contains(w[0])
+                if isDashBefore(k) || leadsWithFor { split = (k, k) }
+            }
+            guard let (head, restStart) = split, restStart < w.count else { return nil }
+            var named = Array(w[..<head]).filter { Self.isContent($0) && $0 != "-" }
+            while let last = named.last, ["thing", "one", "task", "stuff", "item", "todo"].contains(last) { named.removeLast() }
+            guard (1...4).contains(named.count), !w[..<head].contains(where: { Self.questionStarters.contains($0) && !["is", "do"].contains($0) }),
+                  !date.indices.contains(where: { $0 < head }) else { return nil }
+            // The rest: only a date ("make it the 28th", "wednesday") sets the due date; else it is the note.
+            let glue: Set<String> = ["make", "it", "set", "to", "due", "now", "instead", "should", "be", "is", "please", "pls", ",", "the", "on", "by"]
+            let restIndices = Array(restStart..<w.count)
+            if !date.isEmpty, date.indices.allSatisfy({ $0 >= restStart }),
+               restIndices.allSatisfy({ date.indices.contains($0) || glue.contains(w[$0]) || BuiltinModel.filler.contains(w[$0]) }) {
+                let due = dueChange()
+                return .labelled(words: named, change: TaskChange(due: due))
+            }
+            guard restIndices.contains(where: { Self.isContent(w[$0]) }) else { return nil }
+            let note = u.span(restStart, w.count - 1).trimmingCharacters(in: CharacterSet(charactersIn: " -–—:,"))
+            guard !note.isEmpty else { return nil }
+            return .labelled(words: named, change: TaskChange(description: .some(note)))
         }
 
         /// "I've sent the invoice", "the insurance one is done", "tick off number 3", "bought the milk".

@@ -46,6 +46,17 @@ public struct BuiltinModel: ChatModel {
            let raw = Self.textAfterLastTo(userText) {
             intent = .act(.update(TaskChange(description: .some(raw.isEmpty ? title : raw))), target)
         }
+        // "dentist: dr patel": a change for the one task those words name, else a question for the documents.
+        if case .labelled(let words, let change) = intent {
+            guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) else {
+                return [Turn(model: self, records: records, memory: memory, context: context).listCall(TaskFilter(status: "all"))]
+            }
+            if case .array(let all)? = lookup.result["tasks"], case let full = TaskMatcher.rank(words, in: all).full, full.count == 1 {
+                intent = .act(.update(change), .tasks(full))
+            } else {
+                intent = .unknown
+            }
+        }
         if canSearch, intent == .unknown {
             return answerFromDocuments(userText, records: records)
         }
@@ -55,7 +66,7 @@ public struct BuiltinModel: ChatModel {
     /// Whether an intent asks for a change or a list by itself (not an answer to a question).
     static func isRequest(_ intent: Intent) -> Bool {
         switch intent {
-        case .act, .add, .list, .many, .undo, .details, .noteOrAdd: return true
+        case .act, .add, .list, .many, .undo, .details, .noteOrAdd, .labelled: return true
         default: return false
         }
     }
