@@ -295,6 +295,14 @@ extension BuiltinModel {
                 return .events(say("Several tasks \(descriptor.label):\n\(lines)\nWhich one do you mean? You can say its number or a word of its title. Nothing has changed yet."))
             case .none:
                 if let focus = memory.focus { return .tasks([focus]) }
+                // "clear the note pls", "change the note to: …": one of the tasks that have a note.
+                if case .update(let change)? = action, change.description != nil, change.title == nil, change.due == nil {
+                    return resolve(.described(TaskDescriptor(hasNote: true, label: "have a note")), action: action)
+                }
+                // "mark my completed task as not done": one of the done tasks.
+                if case .reopen? = action {
+                    return resolve(.described(TaskDescriptor(status: "done", label: "are done")), action: action)
+                }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
             case .words(let words):
                 let groups = words.split(separator: "&").map(Array.init).filter { !$0.isEmpty }

@@ -205,7 +205,8 @@ extension BuiltinModel {
                 return .greeting
             }
             if isChitChat(early: true) { return .smallTalk }
-            if isDocumentQuestion(core) { return .unknown }
+            // ("can you jot down on the lisbon task: refund pending": a note, though "refund" is a policy word.)
+            if isDocumentQuestion(core), case .none = jotDown() { return .unknown }
             if let many = severalRequests() { return many }
             // "who do i still need to call": the list (a document question was answered above).
             if leadWord == "who" { return .list(filter()) }
@@ -834,7 +835,7 @@ extension BuiltinModel {
                     || BuiltinModel.filler.contains(w[last]) && last > start {
                     last -= 1
                 }
-                guard last >= start else { return .help }
+                guard last >= start else { return .addWhat }   // ("can you add a task for me")
                 // Words of the date inside the title ("call grandma on sunday"): cut at the first date word after the title starts.
                 var continuation: String?
                 if let firstDate = dateIndices.filter({ $0 > start && $0 <= last }).min() {
@@ -855,7 +856,7 @@ extension BuiltinModel {
             let title = BuiltinModel.cleanTitle(titleSource)
             // "dentist is friday at 2:15pm, pls add the time to it": a change to a task, not a new one.
             if ["the time to it", "the time", "the date", "the date to it", "a time", "a date", "that"].contains(title.lowercased()) { return nil }
-            guard !title.isEmpty, !["task", "a task", "todo", "it"].contains(title.lowercased()) else { return .addWhat }
+            guard !title.isEmpty, !["task", "a task", "todo", "it", "for me", "me", "one", "one for me", "something", "something for me"].contains(title.lowercased()) else { return .addWhat }
             // "add 'Buy batteries' and 'Fix the bike light'": one task per quote, joined by "and" or commas only.
             let quoteWords = (start..<w.count).filter { u.words[$0].quote != nil }
             if quoteWords.count >= 2, quoteWords.count <= 5, description == nil, date.isEmpty,
@@ -906,7 +907,8 @@ extension BuiltinModel {
         /// "for the gym one could you write down that the contract ends in march": a note for the
         /// task named with "on"/"for" before or right after the writing verb.
         func jotDown() -> Intent? {
-            let phrases = ["jot down", "write down", "note down", "scribble down", "write in the notes", "write in the note", "jot"]
+            let phrases = ["jot down", "write down", "note down", "scribble down", "write in the notes", "write in the note", "jot",
+                           "jot this down", "write this down", "note this down", "jot that down", "write that down"]
             var found: (at: Int, length: Int)?
             for phrase in phrases {
                 guard let at = index(phrase) else { continue }
@@ -1076,6 +1078,8 @@ extension BuiltinModel {
                 || u.text.hasSuffix("?")
             guard asks else { return nil }
             let target = self.target(excluding: [])
+            // "and the other one?": the same request for the other task, not a question.
+            if case .other = target, w.count <= 5 { return nil }
             // "what's #5 about?", "what's the note on the car one?"
             let aboutDetails = w.contains { ["note", "notes", "description", "details", "desc"].contains($0) } || w.last == "about" && w.count > 2
             if aboutDetails || first == "when" && date.isEmpty {
@@ -1508,7 +1512,9 @@ extension BuiltinModel {
         var changed = true
         while changed {
             changed = false
-            for filler in [" please", " pls", " for me", " thanks", " thank you", " thx", " too", " as well"] where out.lowercased().hasSuffix(filler) {
+            // ("return library books, theyre due saturday": the subject of the cut-off date clause goes too.)
+            for filler in [" please", " pls", " for me", " thanks", " thank you", " thx", " too", " as well",
+                           ", theyre", ", they're", ", they are", ", its", ", it's", ", it is", ", which is", ", that is"] where out.lowercased().hasSuffix(filler) {
                 out.removeLast(filler.count); changed = true
             }
             let trimmed = out.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ .,!?;:").union(.whitespaces))

@@ -46,13 +46,20 @@ public struct BuiltinModel: ChatModel {
            let raw = Self.textAfterLastTo(userText) {
             intent = .act(.update(TaskChange(description: .some(raw.isEmpty ? title : raw))), target)
         }
+        // "what does my tax forms note say" … "clear it, its outdated": the note, not the task.
+        if case .act(.delete, let target) = intent, case .details = previous ?? .unknown, let asked = memory.exchanges.last?.user.lowercased(),
+           ["note", "notes", "description"].contains(where: { asked.contains($0) }),
+           ["clear", "wipe", "empty", "erase"].contains(where: { userText.lowercased().contains($0) }) {
+            intent = .act(.update(TaskChange(description: .some(nil))), target)
+        }
         // "dentist: dr patel": a change for the one task those words name, else a question for the documents.
         if case .labelled(let words, let change) = intent {
             guard let lookup = records.last(where: { $0.name == AssistantTool.listTasks.name }) else {
                 return [Turn(model: self, records: records, memory: memory, context: context).listCall(TaskFilter(status: "all"))]
             }
-            if case .array(let all)? = lookup.result["tasks"], case let full = TaskMatcher.rank(words, in: all).full, full.count == 1 {
-                intent = .act(.update(change), .tasks(full))
+            if case .array(let all)? = lookup.result["tasks"], case let full = TaskMatcher.rank(words, in: all).full, !full.isEmpty {
+                // ("the call should happen on the 25th": two calls, so a question naming both.)
+                intent = .act(.update(change), full.count == 1 ? .tasks(full) : .words(words))
             } else {
                 intent = .unknown
             }

@@ -128,6 +128,7 @@ struct Utterance {
         ["because"], ["since"], ["cause"], ["cuz"], ["that", "is", "when"], ["that", "is", "why"], ["they"], ["he"], ["she"],
         ["i", "was"], ["just", "want"], ["just", "wanted"], ["can", "not", "remember"], ["do", "not", "remember"], ["not", "sure"],
         ["i", "think", "i"], ["lol"], ["not"], ["already"], ["im"], ["i", "am"], ["quick", "check"], ["just", "checking"], ["just", "curious"],
+        ["i", "do", "not", "need"], ["i", "wanna"], ["i", "want", "to"],
     ]
 
     /// The message up to its first context clause (not the first clause, and with no request verb
@@ -146,10 +147,15 @@ struct Utterance {
         let verbs: Set<String> = ["is", "are", "was", "were", "runs", "ran", "has", "had", "got", "gets", "expires", "expired", "ends", "ended",
                                   "starts", "started", "closes", "closed", "moved", "changed", "said", "says", "told", "went", "broke"]
         guard let v = clause.firstIndex(where: verbs.contains), v >= 1, v <= 4 else { return false }
-        let dateWords: Set<String> = ["today", "tonight", "tomorrow", "week", "weekend", "month", "monday", "tuesday", "wednesday", "thursday", "friday",
-                                      "saturday", "sunday", "due", "by", "done", "finished", "open", "deadline"]
-        return !clause.dropFirst().contains { dateWords.contains($0) || $0.contains(where: \.isNumber) }
+        return !clause.dropFirst().contains { dateWords.contains($0) || ["by", "done", "finished", "open"].contains($0) || $0.contains(where: \.isNumber) }
     }
+
+    /// Words that give a request's date in a clause of their own (", theyre due saturday").
+    static let givesDate: Set<String> = ["due", "tomorrow", "tonight", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+    /// Words that put a date in a clause.
+    static let dateWords: Set<String> = ["today", "tonight", "tomorrow", "week", "weekend", "month", "monday", "tuesday", "wednesday", "thursday", "friday",
+                                         "saturday", "sunday", "due", "deadline"]
 
     func withoutContext(requestVerbs: Set<String>) -> String? {
         let lower = self.lower
@@ -163,6 +169,8 @@ struct Utterance {
             }) || clause.count <= 5 && Self.contextPhrases.contains(where: { phrase in
                 clause.indices.contains { i in i + phrase.count <= clause.count && Array(clause[i..<(i + phrase.count)]) == phrase }
             }) || Self.isStatement(clause) else { continue }
+            // (", theyre due saturday": a clause that gives the date is part of the request.)
+            guard !clause.contains(where: Self.givesDate.contains) else { continue }
             // A request after the context clause ("…, because it's paid, so delete it") keeps it all.
             guard !lower[clauseEnd...].contains(where: { requestVerbs.contains($0) }) else { return nil }
             return span(0, k - 1)
@@ -328,7 +336,7 @@ struct Utterance {
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "un-done": ["undone"], "un-complete": ["uncomplete"], "un-do": ["undo"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "ls": ["list"], "gm": ["good", "morning"], "k": ["ok"], "realy": ["really"], "kk": ["ok"], "hes": ["he", "is"], "shes": ["she", "is"], "theyre": ["they", "are"], "wk": ["week"], "wks": ["weeks"], "chek": ["check"], "chck": ["check"], "descr": ["description"], "goodnite": ["goodnight"], "nite": ["night"], "r": ["are"], "fr": [], "tbh": [], "ngl": [], "lowkey": [], "highkey": [], "lmk": ["let", "me", "know"], "heyy": ["hey"], "heyyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "ls": ["list"], "gm": ["good", "morning"], "k": ["ok"], "realy": ["really"], "kk": ["ok"], "hes": ["he", "is"], "shes": ["she", "is"], "theyre": ["they", "are"], "wk": ["week"], "wks": ["weeks"], "chek": ["check"], "chck": ["check"], "descr": ["description"], "goodnite": ["goodnight"], "nite": ["night"], "r": ["are"], "fr": [], "tbh": [], "ngl": [], "lowkey": [], "highkey": [], "lmk": ["let", "me", "know"], "actualy": ["actually"], "heyy": ["hey"], "heyyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
     ]
 
     /// The indices of the words of one clause.
