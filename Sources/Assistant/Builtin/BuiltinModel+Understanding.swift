@@ -205,6 +205,16 @@ extension BuiltinModel {
                 return .greeting
             }
             if isChitChat(early: true) { return .smallTalk }
+            // "milk is like 5 bucks now, insane", "insurance companies are such a scam": a remark that asks nothing.
+            if !u.text.contains("?"), let first = leadWord, !Self.questionStarters.contains(first), !["tell", "explain", "describe"].contains(first),
+               date.isEmpty, !w.contains(where: { BuiltinModel.cueWords.contains($0) || BuiltinModel.doneWords.contains($0) || BuiltinModel.openWords.contains($0) }),
+               !w.contains(where: { Int($0) != nil || BuiltinModel.ordinal($0) != nil }) && !hasAny(["sorted", "taken care", "dealt with"]),
+               isChitChat(early: false), case .none = labelled(), case .none = complete() { return .smallTalk }
+            // "in line at the bank, whats on my todo list": a scene, then the question.
+            if u.clauseCount == 2, !u.clause(0).contains(where: { Self.commandVerbs.contains(w[$0]) || Self.taskMarkers.contains(w[$0]) || Self.questionStarters.contains(w[$0]) }),
+               u.clause(1).contains(where: { ["list", "tasks", "todo", "todos"].contains(w[$0]) }),
+               let from = u.clause(1).first, let to = u.clause(1).last, let last = Utterance(u.span(from, to)),
+               case .list(let f) = Reader(u: last, now: now, calendar: calendar).intent() { return .list(f) }
             // ("can you jot down on the lisbon task: refund pending": a note, though "refund" is a policy word.)
             if isDocumentQuestion(core), case .none = jotDown() { return .unknown }
             if let many = severalRequests() { return many }
@@ -254,13 +264,13 @@ extension BuiltinModel {
                 return true
             }
             if asks { return false }
-            if laughs { return early ? !w.contains(where: { BuiltinModel.doneWords.contains($0) }) : true }
+            if laughs { return early ? !w.contains(where: { BuiltinModel.doneWords.contains($0) }) && !date.overdue : true }
             if early { return false }
             if let first = w.first, Self.moodWords.contains(first) { return true }
             // "you're pretty fast", "I hate dentist appointments so much", "I need a break", "I'm so tired".
             if let last = w.last, Self.moodWords.contains(last) { return true }
             // "taxes are so confusing", "my dentist is honestly the nicest guy": a remark, asking nothing.
-            if w.contains(where: { ["is", "are", "was", "were"].contains($0) }), w.contains(where: { ["so", "honestly", "really", "super", "too", "nicest", "worst", "best"].contains($0) }),
+            if w.contains(where: { ["is", "are", "was", "were", "would"].contains($0) }), w.contains(where: { ["so", "honestly", "really", "super", "too", "nicest", "worst", "best", "such", "insane", "crazy", "ridiculous"].contains($0) }),
                date.isEmpty { return true }
             // "just had the best coffee of my life", "its raining again here", "friday cant come soon enough".
             if hasAny(["best", "amazing", "awesome", "raining", "sunny", "weather", "all over the place", "soon enough", "cant wait", "can not wait",
@@ -310,6 +320,7 @@ extension BuiltinModel {
                                                     "will", "would", "whats"]
         static let technicalWords: Set<String> = [
             "api", "mcp", "token", "tokens", "jwt", "jwks", "oauth", "webhook", "webhooks", "csv", "export", "import", "endpoint", "endpoints",
+            "shortcut", "shortcuts", "keyboard", "hotkey", "hotkeys",
             "server", "docker", "postgres", "postgresql", "sqlite", "neon", "smtp", "config", "configure", "configuration", "setting", "settings",
             "env", "install", "deploy", "stoa", "assistant", "openai", "gemini", "model", "models", "scope", "scopes", "script", "sync",
             "integration", "plugin", "widget", "browser", "account", "port", "https", "ssl", "tls", "nginx", "key", "keys", "signing", "cli",
@@ -619,6 +630,11 @@ extension BuiltinModel {
                    ["im", "i'm", "because", "since", "cuz", "they", "theyre", "she", "he", "its", "it's", "as"].contains(first.lowercased()) {
                     text = String(text[..<comma])
                 }
+                // "tax forms -> file 2025 taxes (rename pls)": an aside in brackets at the end.
+                if let paren = text.lastIndex(of: "("), paren > text.startIndex,
+                   text[paren...].lowercased().split(separator: " ").contains(where: { ["rename", "rename)", "pls", "pls)", "please", "please)", "thanks", "thanks)"].contains(String($0)) }) {
+                    text = String(text[..<paren])
+                }
                 return text.lowercased().hasSuffix(" instead") ? String(text.dropLast(" instead".count)) : text
             }
             guard let title = said.map(BuiltinModel.cleanTitle), !title.isEmpty else { return nil }
@@ -697,7 +713,10 @@ extension BuiltinModel {
                     if !firstClauseHasVerb { return Reader(u: part, now: now, calendar: calendar).listByVerb() }
                 }
             }
-            let lead = w.drop { BuiltinModel.filler.contains($0) || skip.contains($0) }
+            var lead = w.drop { BuiltinModel.filler.contains($0) || skip.contains($0) }
+            // "just the completed ones pls": "the" before a status word.
+            if lead.first == "the", let next = lead.dropFirst().first, ["completed", "finished", "done", "open", "unfinished", "pending", "remaining"].contains(next),
+               lead.dropFirst(2).first.map({ ["ones", "tasks", "items", "things", "stuff"].contains($0) }) == true { lead = lead.dropFirst() }
             guard let first = lead.first, date.shiftDays == nil, date.shiftMinutes == nil else { return nil }
             // "pull the dentist forward a day": a date change, not "pull up my list".
             if first == "pull", w.contains(where: { ["forward", "back", "earlier", "in"].contains($0) }) { return nil }
@@ -747,6 +766,8 @@ extension BuiltinModel {
             if cue == "i" || cue == "need", cueIndex > 1 { return nil }
             // "anything I have to do this weekend?": a question about the list, not a new task.
             if ["i", "need"].contains(cue), isQuestionForm || ["what", "whats", "which", "anything", "when"].contains(w.first ?? "") { return nil }
+            // "calls i need to make?": a question about the list.
+            if ["i", "need"].contains(cue), cueIndex > 0, u.text.hasSuffix("?") { return nil }
             // "I'd like to add …", "we want to add …", "could you please add …" ask to add.
             let asking: Set<String> = ["to", "please", "like", "want", "wanna", "we", "would", "could", "can", "you", "i", "if", "maybe"]
             // Only the cue's own clause counts ("so my sister is visiting …, can you add a task 'X'").
@@ -763,7 +784,7 @@ extension BuiltinModel {
             }
             if start + 1 < w.count, ["remember", "remind"].contains(w[start]), ["to", "me"].contains(w[start + 1]) { start += 2 }
             if let colon = w[start..<min(w.count, start + 5)].firstIndex(of: ":"),
-               w[start..<colon].allSatisfy({ ["a", "an", "new", "task", "todo", "to", "my", "list", "the", "reminder", "item", "please"].contains($0) }) {
+               w[start..<colon].allSatisfy({ ["a", "an", "new", "task", "todo", "to", "my", "list", "the", "reminder", "item", "please", "something", "this", "one"].contains($0) }) {
                 start = colon + 1
             }
             while start < w.count, date.indices.contains(start) || ["to", "about", ":", "-"].contains(w[start]) { start += 1 }
@@ -908,7 +929,7 @@ extension BuiltinModel {
         /// task named with "on"/"for" before or right after the writing verb.
         func jotDown() -> Intent? {
             let phrases = ["jot down", "write down", "note down", "scribble down", "write in the notes", "write in the note", "jot",
-                           "jot this down", "write this down", "note this down", "jot that down", "write that down"]
+                           "jot this down", "write this down", "note this down", "jot that down", "write that down", "write", "put", "stick"]
             var found: (at: Int, length: Int)?
             for phrase in phrases {
                 guard let at = index(phrase) else { continue }
@@ -918,6 +939,8 @@ extension BuiltinModel {
             }
             guard let (cue, length) = found else { return nil }
             let cueEnd = cue + length
+            // "put"/"stick" only as "put 'X' on the gym one" (a quote right after the verb).
+            if ["put", "stick"].contains(w[cue]), !(cueEnd < w.count && u.words[cueEnd].quote != nil) { return nil }
             var targetRange: Range<Int>
             var textStart: Int
             if let lead = w.indices.first(where: { !Self.leadFiller.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) }), lead < cue,
@@ -939,7 +962,9 @@ extension BuiltinModel {
             } else {
                 return nil
             }
-            guard !targetRange.isEmpty, w[targetRange].contains(where: Self.isContent) else { return nil }
+            // ("put 'pay rent' on my list" adds a task: the list is not a task to note on.)
+            guard !targetRange.isEmpty, w[targetRange].contains(where: Self.isContent),
+                  !w[targetRange].contains(where: { ["list", "todo", "todos", "to-do", "tasks", "calendar", "there", "it"].contains($0) }) else { return nil }
             var text: String
             if let quote = u.words.indices.first(where: { $0 >= textStart && u.words[$0].quote != nil }) {
                 text = u.quotes[u.words[quote].quote ?? 0]
@@ -947,6 +972,9 @@ extension BuiltinModel {
                 while textStart < w.count, ["that", ":", "-"].contains(w[textStart]) { textStart += 1 }
                 guard textStart < w.count else { return nil }
                 text = u.span(textStart, w.count - 1)
+            }
+            for suffix in [" as the note", " as a note", " as note", " as the description", " in the note", " in the notes"] where text.lowercased().hasSuffix(suffix) {
+                text.removeLast(suffix.count)
             }
             text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ ").union(.whitespaces))
             guard !text.isEmpty else { return nil }
@@ -1143,6 +1171,8 @@ extension BuiltinModel {
                                                                     "wed", "shed", "proceed", "succeed"].contains(word)
             }
             guard cue || pastTense else { return nil }
+            // "tax forms need to be done sooner, make it …": when, not done.
+            if hasAny(["need to be done", "needs to be done", "has to be done", "have to be done", "must be done", "to be done by"]) { return nil }
             // "the finished ones", "the completed ones": naming tasks by being done is not completing them.
             if case .described(let described) = target(excluding: []), described.status == "done" { return nil }
             // "… i never actually booked them": a denial, not a completion.
@@ -1200,7 +1230,8 @@ extension BuiltinModel {
                 && !hasAny(["done and not done", "done or not", "done and undone", "finished and unfinished", "finished or not", "not done and done"])
             if notDone { open = true }
             let done = saidDone && !notDone
-            let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every"])
+            let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every",
+                              "and which are not", "and which not"])
             // "everything I've ticked off so far": everything of that kind, the done ones.
             let doneByMe = hasAny(["i have ticked", "i ticked", "i have done", "i have finished", "i have completed", "i finished", "i completed",
                                    "i have checked off", "i have crossed off"])

@@ -147,6 +147,8 @@ struct DatePhrase: Equatable {
         func word(_ k: Int) -> String? { i + k >= 0 && i + k < words.count ? words[i + k] : nil }
         var p = DatePhrase()
         // ("the late shipment": not a date.)
+        // "am i behind on anything", "what am i falling behind on": overdue.
+        if w == "behind", ["i", "am", "we", "falling", "fallen", "running", "fall"].contains(word(-1) ?? "") { p.overdue = true; return (p, i + 1) }
         if w == "overdue" || w == "slipping" || w == "slipped" || w == "late" && word(-1) != "too" && !["the", "a", "my", "our", "that", "this"].contains(word(-1) ?? "") { p.overdue = true; return (p, i + 1) }
         if w == "past", word(1) == "due" || word(1) == "deadline" { p.overdue = true; return (p, i + 2) }
         if w == "today" || w == "tonight" {
