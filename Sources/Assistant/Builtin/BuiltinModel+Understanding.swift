@@ -17,7 +17,7 @@ extension BuiltinModel {
     static let openWords: Set<String> = ["open", "left", "remaining", "pending", "outstanding", "unfinished", "incomplete", "undone", "todo"]
     /// Words that never name a task: cues, status words, question words and glue.
     static let functionWords: Set<String> = [
-        "the", "a", "an", "my", "mine", "to", "of", "for", "on", "in", "at", "with", "is", "are", "was", "were", "be", "been", "being", "am",
+        "the", "a", "an", "my", "mine", "to", "of", "for", "on", "in", "at", "with", "is", "are", "was", "were", "be", "been", "being", "am", "latest",
         "has", "have", "had", "do", "does", "did", "not", "no", "task", "tasks", "one", "ones", "item", "items", "todo", "todos", "thing",
         "things", "stuff", "list", "lists", "from", "about", "should", "say", "says", "called", "instead", "meant", "mean", "there", "what",
         "which", "when", "where", "how", "it", "that", "this", "those", "these", "them", "both", "its", "they", "mark", "set", "make",
@@ -1232,12 +1232,14 @@ extension BuiltinModel {
             let done = saidDone && !notDone
             let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every",
                               "and which are not", "and which not"])
+            // "is paying rent still on there or did i do that already": either status.
+            let either = hasAny(["or did i", "or have i", "or is it done", "or is that done", "or already done", "or not"])
             // "everything I've ticked off so far": everything of that kind, the done ones.
             let doneByMe = hasAny(["i have ticked", "i ticked", "i have done", "i have finished", "i have completed", "i finished", "i completed",
                                    "i have checked off", "i have crossed off"])
             if doneByMe && !open && !has("not done") {
                 f.status = "done"; f.statusSaid = true
-            } else if done && (all || open || has("not done")) || all && !done && !open {
+            } else if done && (all || open || has("not done")) || all && !done && !open || either {
                 f.status = "all"; f.statusSaid = true
             } else if done {
                 f.status = "done"; f.statusSaid = true

@@ -126,6 +126,30 @@ struct DatePhrase: Equatable {
                 break
             }
         }
+        // "thursday the 26th": the weekday names the date that follows it.
+        for k in words.indices where phrase.indices.contains(k) && (weekdays.contains(words[k]) || weekdayShort[words[k]] != nil) {
+            guard k + 2 < words.count, words[k + 1] == "the", words[k + 2].last?.isLetter == true, let d = dayNumber(words[k + 2]) else { continue }
+            var parts = calendar.dateComponents([.year, .month, .day], from: today)
+            if (parts.day ?? 1) > d { parts.month = (parts.month ?? 1) + 1 }
+            parts.day = d
+            if let date = calendar.date(from: parts), calendar.component(.day, from: date) == d {
+                phrase.day = date
+                phrase.indices.formUnion([k + 1, k + 2])
+            }
+            break
+        }
+        // "3rd is at 10 on friday", "friday at 3": a bare hour with a day is a clock time
+        // (7–11 in the morning, 12 noon, 1–6 in the afternoon; 13–23 as said).
+        if phrase.day != nil, phrase.hour == nil {
+            for k in words.indices.dropLast() where words[k] == "at" && !phrase.indices.contains(k + 1) {
+                guard let n = Int(words[k + 1]), (1...23).contains(n), words[k + 1].count <= 2 else { continue }
+                if k + 2 < words.count, ["one", "ones", "task", "tasks", "item", "items", "of", "%", "percent"].contains(words[k + 2]) { continue }
+                phrase.hour = n >= 7 && n <= 12 || n >= 13 ? n : n + 12
+                phrase.minute = 0
+                phrase.indices.formUnion([k, k + 1])
+                break
+            }
+        }
         // "tonight at 9", "at 8 this evening": a bare hour next to a part of the day takes its half.
         if phrase.vagueHour, let vague = phrase.hour {
             for k in words.indices.dropLast() where words[k] == "at" && !phrase.indices.contains(k + 1) {
