@@ -533,7 +533,9 @@ extension BuiltinModel {
             } else if let k = w[(noteIndex + 1)...].firstIndex(where: { ["saying", "says", "reading"].contains($0) })
                         ?? w[(noteIndex + 1)...].firstIndex(where: { ["to", "be", "saying", "says", "say", "that", "reading"].contains($0) }) {
                 // "add a note to the acme invoice saying 1200 EUR": "saying" starts the note, "to" names the task.
-                text = u.rest(after: k)
+                // ("… saying that her birthday is on the 30th": "that" introduces it.)
+                let start = ["saying", "says", "reading"].contains(w[k]) && k + 2 < w.count && w[k + 1] == "that" && u.words[k + 1].quote == nil ? k + 1 : k
+                text = u.rest(after: start)
                 excluded.formUnion(k..<w.count)
             }
             // "on buy milk pls write 2 liters as the note": the words between the verb and "as the note".
@@ -1108,6 +1110,11 @@ extension BuiltinModel {
             let target = self.target(excluding: [])
             // "and the other one?": the same request for the other task, not a question.
             if case .other = target, w.count <= 5 { return nil }
+            // "what's number 5", "what's 6?": that row of the last list.
+            if case .numbers(let n) = target, n.count == 1, ["what", "whats"].contains(first),
+               w.allSatisfy({ ["what", "whats", "is", "number", "no", "#", "item", "task", "the", "again"].contains($0) || Int($0) != nil || BuiltinModel.ordinal($0) != nil || $0.hasPrefix("#") }) {
+                return .details(target)
+            }
             // "what's #5 about?", "what's the note on the car one?"
             let aboutDetails = w.contains { ["note", "notes", "description", "details", "desc"].contains($0) } || w.last == "about" && w.count > 2
             if aboutDetails || first == "when" && date.isEmpty {
@@ -1192,6 +1199,15 @@ extension BuiltinModel {
 
         /// A message with no verb of its own, read against the previous request.
         func fragment() -> Intent? {
+            // "same for the 1st", "do the same with dad": the last request again, for what is named.
+            if let k = firstIndex(["same for", "same with", "same to", "same goes for", "same thing for"]), k <= 3, k + 2 < w.count,
+               let rest = Utterance(u.span(k + 2, w.count - 1)) {
+                let tail = rest.lower
+                let number = tail.count <= 3 ? tail.compactMap({ Int($0) ?? BuiltinModel.ordinal($0) }).first : nil
+                let named = Reader(u: rest, now: now, calendar: calendar).target(excluding: [])
+                let target: Target = number.map { .numbers([$0]) } ?? named
+                if target != .none { return .fragment(Fragment(target: target, due: nil, text: rest.text, status: nil, correction: false)) }
+            }
             let content = w.filter { !BuiltinModel.functionWords.contains($0) && !date.indices.contains(w.firstIndex(of: $0) ?? -1) }
             guard w.count <= 12, !isChitChat(early: false) else { return nil }
             let target = self.target(excluding: [])

@@ -35,8 +35,16 @@ public struct BuiltinModel: ChatModel {
             intent = Self.combine(fragment, previous: previous, pending: memory.pending)
         }
         let previous = memory.exchanges.isEmpty ? nil : memory.resolvedIntent(at: memory.exchanges.count - 1)
+        // "which call?" … "my dad": a short answer that names one of the tasks offered.
+        if let pending = memory.pending, !pending.candidates.isEmpty, case .act(let action, _) = pending.intent,
+           userText.split(separator: " ").count <= 4, Self.isAnswer(intent),
+           let u = Utterance(userText) {
+            let words = u.lower.filter { Reader.isContent($0) }
+            if !words.isEmpty, case let full = TaskMatcher.rank(words, in: pending.candidates).full, full.count == 1 { intent = .act(action, .tasks(full)) }
+        }
         // "add a task" … "pick up my prescription on friday": the answer to "what should it say?" is the title.
-        if previous == .addWhat, ![.addWhat, .greeting, .thanks, .dismiss, .smallTalk].contains(intent), !Self.isRequest(intent) {
+        let leadsWithVerb = Utterance(userText)?.lower.first(where: { !BuiltinModel.filler.contains($0) }).map { Reader.commandVerbs.contains($0) } ?? false
+        if previous == .addWhat, ![.addWhat, .greeting, .thanks, .dismiss, .smallTalk].contains(intent), !Self.isRequest(intent) || !leadsWithVerb {
             intent = Self.parseOnce("add " + userText, context: context)
         }
         // "what's the note on the insurance task?" … "change it to compare 4 quotes": the note, not the title.
@@ -68,6 +76,14 @@ public struct BuiltinModel: ChatModel {
             return answerFromDocuments(userText, records: records)
         }
         return Turn(model: self, records: records, memory: memory, context: context).step(intent)
+    }
+
+    /// Whether an intent could be a short answer to a question ("my dad" reads as a list of dad's tasks).
+    static func isAnswer(_ intent: Intent) -> Bool {
+        switch intent {
+        case .list, .fragment, .unknown: return true
+        default: return false
+        }
     }
 
     /// Whether an intent asks for a change or a list by itself (not an answer to a question).
