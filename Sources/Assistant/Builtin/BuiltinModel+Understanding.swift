@@ -397,7 +397,8 @@ extension BuiltinModel {
                 || hasAny(["anything about", "anything on", "anything for", "anything with", "anything regarding"])
                 || ["is", "are", "has", "have"].contains(first) && w.contains { Self.errandStates.contains($0) }
                 || has("i need") || has("i have") || has("i had to") || has("i was supposed") || has("coming up") || !date.isEmpty
-                || hasAny(["still on", "on my list", "on the list", "i promised", "i said i would"])
+                || hasAny(["still on", "on my list", "on the list", "i promised", "i said i would", "still to do", "i must do", "must i do", "left to do",
+                           "still need to do", "i have to do", "do i have to do"])
                 || w.indices.contains { $0 + 1 < w.count && w[$0] == "number" && Int(w[$0 + 1]) != nil }
                 || w.count <= 4 && w.contains(where: { Int($0).map { (1...99).contains($0) } ?? false }) && !w.contains(where: Self.technicalWords.contains)
                 // "whats the acme thing again", "hows the tax thing looking": a task by a word of it.
@@ -786,7 +787,7 @@ extension BuiltinModel {
             }
             if start + 1 < w.count, ["remember", "remind"].contains(w[start]), ["to", "me"].contains(w[start + 1]) { start += 2 }
             if let colon = w[start..<min(w.count, start + 5)].firstIndex(of: ":"),
-               w[start..<colon].allSatisfy({ ["a", "an", "new", "task", "todo", "to", "my", "list", "the", "reminder", "item", "please", "something", "this", "one"].contains($0) }) {
+               w[start..<colon].allSatisfy({ ["a", "an", "new", "task", "todo", "to", "my", "list", "the", "reminder", "item", "please", "something", "this", "one", "tasks", "todos"].contains($0) }) {
                 start = colon + 1
             }
             while start < w.count, date.indices.contains(start) || ["to", "about", ":", "-"].contains(w[start]) { start += 1 }

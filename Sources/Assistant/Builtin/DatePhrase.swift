@@ -327,7 +327,7 @@ struct DatePhrase: Equatable {
             if i > 1, words[i - 1] == "the", ["on", "by", "due", "for", "until", "till", "before", "from", "to", "after", "→", ":", "not", "is", "it"].contains(words[i - 2]),
                // ("the deadline is the 25th" is a date; "what is the 7th about" asks about a row.)
                words[i - 2] != "is" || i > 2 && !["what", "when", "which", "who", "how", "where"].contains(words[i - 3]),
-               w.last?.isLetter == true, !["one", "ones", "task", "item", "thing"].contains(word(1) ?? "") {   // "on the 1st": its next occurrence
+               w.last?.isLetter == true, !["one", "ones", "task", "item", "thing", ":"].contains(word(1) ?? "") {   // "on the 1st": its next occurrence ("a note to the 6th: …" is a row)
                 var parts = calendar.dateComponents([.year, .month, .day], from: today)
                 if (parts.day ?? 1) > d { parts.month = (parts.month ?? 1) + 1 }
                 parts.day = d
