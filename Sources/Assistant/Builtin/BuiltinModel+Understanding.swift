@@ -17,7 +17,7 @@ extension BuiltinModel {
     static let openWords: Set<String> = ["open", "left", "remaining", "pending", "outstanding", "unfinished", "incomplete", "undone", "todo"]
     /// Words that never name a task: cues, status words, question words and glue.
     static let functionWords: Set<String> = [
-        "the", "a", "an", "my", "mine", "to", "of", "for", "on", "in", "at", "with", "is", "are", "was", "were", "be", "been", "being", "am", "latest",
+        "the", "a", "an", "my", "mine", "to", "of", "for", "on", "in", "at", "with", "is", "are", "was", "were", "be", "been", "being", "am", "latest", "shall", "checkmark", "checkbox", "tickmark",
         "has", "have", "had", "do", "does", "did", "not", "no", "task", "tasks", "one", "ones", "item", "items", "todo", "todos", "thing",
         "things", "stuff", "list", "lists", "from", "about", "should", "say", "says", "called", "instead", "meant", "mean", "there", "what",
         "which", "when", "where", "how", "it", "that", "this", "those", "these", "them", "both", "its", "they", "mark", "set", "make",
@@ -184,7 +184,7 @@ extension BuiltinModel {
                !w.contains(where: { Self.commandVerbs.contains($0) }) { return .thanks }
             if core == ["help"] || hasAny(["what can you do", "what do you do", "how does this work", "who are you", "what are you"]) { return .help }
             // "bye for now", "goodbye then".
-            if let bye = w.first(where: { !Self.leadFiller.contains($0) && !["thanks", "thank", "cheers", "ok"].contains($0) }),
+            if let bye = w.first(where: { !Self.leadFiller.contains($0) && !["thanks", "thank", "cheers", "ok", "cool", "great", "alright", "okay", "perfect", "nice"].contains($0) }),
                ["bye", "goodbye", "cya", "byebye", "goodnight", "night", "gn"].contains(bye), date.isEmpty,
                !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }) {
                 return .thanks
@@ -1001,7 +1001,7 @@ extension BuiltinModel {
                                     "kill", "nuke", "dropped", "binned", "trashed", "wipe", "cancel", "scratch", "scrapped", "scratched"].contains($0) }
             cue = cue || hasAny(["get rid of", "forget about", "due date off", "clear it", "deadline off", "date off", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
                                  "no longer need", "throw away", "throw out", "cross out", "take off", "no need for", "off my list", "off the list",
-                                 "not needed", "not necessary"]) && !hasAny(["tick off", "check off", "cross off", "mark off", "tick it off", "check it off", "cross it off",
+                                 "not needed", "not necessary", "want it gone", "want that gone", "gone from the list", "gone from my list", "off the list"]) && !hasAny(["tick off", "check off", "cross off", "mark off", "tick it off", "check it off", "cross it off",
                                                                      "mark it off", "tick that off", "cross that off", "tick them off", "cross them off"])
             guard cue else { return nil }
             if hasAny(["due date", "deadline", "date off", "the date", "no date"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
@@ -1404,6 +1404,10 @@ extension BuiltinModel {
                 var before = k - 1
                 var said: String?
                 if BuiltinModel.doneWords.contains(w[before]) || ["open", "unfinished", "pending"].contains(w[before]) { said = w[before]; before -= 1 }
+                // "the overdue one, make it due monday": the open tasks due before today.
+                if said == nil, ["overdue", "late"].contains(w[before]), before >= 1, w[before - 1] == "the", ["one", "task", "thing", "item"].contains(w[k]) {
+                    return TaskDescriptor(status: "open", dueBefore: calendar.startOfDay(for: now), label: "are overdue")
+                }
                 guard before >= 0, w[before] == "the" else { continue }
                 if said == nil {
                     let after = w[(k + 1)...].drop { ["that", "thats", "which", "is", "was", "already", "i", "have", "just", "been", "marked", "as", "you"].contains($0) }

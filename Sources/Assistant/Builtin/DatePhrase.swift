@@ -138,6 +138,20 @@ struct DatePhrase: Equatable {
             }
             break
         }
+        // "tomorrow 8 o'clock in the morning", "at 6 o'clock": a clock time.
+        if phrase.hour == nil || phrase.vagueHour {
+            for k in words.indices.dropLast() where ["o'clock", "oclock"].contains(words[k + 1]) {
+                guard let n = Int(words[k]), (1...23).contains(n) else { continue }
+                let after = words[(k + 2)...].prefix(4)
+                let part = after.first(where: { partOfDay[$0] != nil }).flatMap { partOfDay[$0] }
+                let half = part ?? (phrase.vagueHour ? phrase.hour : nil)
+                phrase.hour = half.map { $0 >= 12 && n < 12 ? n + 12 : n } ?? (n >= 7 && n <= 12 || n >= 13 ? n : n + 12)
+                phrase.minute = 0; phrase.vagueHour = false
+                phrase.indices.formUnion([k, k + 1])
+                if let part = after.firstIndex(where: { partOfDay[$0] != nil }) { phrase.indices.formUnion((k + 2)...part) }
+                break
+            }
+        }
         // "3rd is at 10 on friday", "friday at 3": a bare hour with a day is a clock time
         // (7–11 in the morning, 12 noon, 1–6 in the afternoon; 13–23 as said).
         if phrase.day != nil, phrase.hour == nil {

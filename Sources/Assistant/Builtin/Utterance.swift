@@ -128,7 +128,7 @@ struct Utterance {
         ["because"], ["since"], ["cause"], ["cuz"], ["that", "is", "when"], ["that", "is", "why"], ["they"], ["he"], ["she"],
         ["i", "was"], ["just", "want"], ["just", "wanted"], ["can", "not", "remember"], ["do", "not", "remember"], ["not", "sure"],
         ["i", "think", "i"], ["lol"], ["not"], ["already"], ["im"], ["i", "am"], ["quick", "check"], ["just", "checking"], ["just", "curious"],
-        ["i", "do", "not", "need"], ["i", "wanna"], ["i", "want", "to"], ["got", "the"], ["got", "a"], ["got", "an"],
+        ["i", "do", "not", "need"], ["i", "wanna"], ["i", "want", "to"], ["got", "the"], ["got", "a"], ["got", "an"], ["its"], ["it", "is"],
     ]
 
     /// The message up to its first context clause (not the first clause, and with no request verb
