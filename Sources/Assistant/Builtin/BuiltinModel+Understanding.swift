@@ -630,7 +630,7 @@ extension BuiltinModel {
                 }
                 // "… to Cancel gym membership, im quitting": a reason after a comma is not part of the name.
                 if let comma = text.lastIndex(of: ","), let first = text[text.index(after: comma)...].split(separator: " ").first,
-                   ["im", "i'm", "because", "since", "cuz", "they", "theyre", "she", "he", "its", "it's", "as"].contains(first.lowercased()) {
+                   ["im", "i'm", "because", "since", "cuz", "they", "theyre", "she", "he", "its", "it's", "as", "typo", "wrong", "oops", "sorry", "mistake", "switching", "changed", "lol"].contains(first.lowercased()) {
                     text = String(text[..<comma])
                 }
                 // "tax forms -> file 2025 taxes (rename pls)": an aside in brackets at the end.
@@ -667,6 +667,8 @@ extension BuiltinModel {
             // "please open the first one again".
             if !cue, w.contains("open"), w.last(where: { !BuiltinModel.filler.contains($0) || $0 == "again" }) == "again" { cue = true }
             guard cue else { return nil }
+            // "acme still hasnt gotten the invoice... make it due tmrw at noon": a new date, not a reopen.
+            if !w.contains(where: { verbs.contains($0) }), !date.isEmpty, w.contains("due") || hasAny(["make it", "move it", "push it", "set it"]) { return nil }
             // "the open ones, what's not done yet": a question about open tasks, not a reopen.
             if hasAny(["what is not", "whats not", "which are not", "which is not"]) { return nil }
             if case .described(let described) = target(excluding: []), described.status == "open" { return nil }
@@ -753,7 +755,7 @@ extension BuiltinModel {
 
         /// "add …", "remind me to …", "note down …", "put 'X' on my list", "don't let me forget …".
         func add() -> Intent? {
-            let cues = ["add", "create", "new task", "new todo", "new reminder", "remind me to", "remind me", "note down", "jot down", "write down",
+            let cues = ["add", "adding", "create", "new task", "new todo", "new reminder", "remind me to", "remind me", "note down", "jot down", "write down",
                         "do not let me forget to", "do not let me forget", "do not forget to", "do not forget", "i need to", "i have to", "i must", "i should",
                         "i gotta", "i want to", "i has to", "need to", "remember to", "note to self", "todo :", "new :", "new one :", "new item :", "task :", "reminder :", "set a reminder", "put", "stick",
                         "schedule a", "schedule an"]
@@ -839,7 +841,7 @@ extension BuiltinModel {
             }
             // `with a note "after porting"`: the note without its quotes.
             description = description.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’").union(.whitespaces)) }
-            let titleSource: String
+            var titleSource: String
             var dateIndices = date.indices
             if let quote = (start...max(start, end)).first(where: { $0 < w.count && u.words[$0].quote != nil }) {
                 titleSource = u.quotes[u.words[quote].quote ?? 0]
@@ -876,6 +878,10 @@ extension BuiltinModel {
                 }
                 titleSource = u.span(start, last) + (continuation.map { " " + $0 } ?? "")
                 dateIndices = dateIndices.filter { $0 > last }
+            }
+            // "add a task called Buy gift for Anna and make it due on the 27th": the title stops before "and make it".
+            for tail in [" and make it", " and set it", " and have it", " and put it", " and mark it"] {
+                if let r = titleSource.range(of: tail, options: .caseInsensitive) { titleSource = String(titleSource[..<r.lowerBound]) }
             }
             let title = BuiltinModel.cleanTitle(titleSource)
             // "dentist is friday at 2:15pm, pls add the time to it": a change to a task, not a new one.
@@ -1104,6 +1110,7 @@ extension BuiltinModel {
                         || ["do", "did"].contains(first) && ["i", "we", "you"].contains(lead.dropFirst().first ?? "")
                         || hasAny(["got anything", "got any", "have anything", "anything about", "anything for", "any overdue", "where are we on",
                                    "let me know if there", "let me know if i have", "whats on there", "what is on there",
+                                   "is that on my list", "is it on my list", "is that on the list", "is it on the list", "on my list or", "is that still on",
                                    "where are we with", "where do we stand", "what is the status", "whats the status"]) || date.overdue)
                 && (!hasAny(["do not", "is not", "are not", "have not"]) || ["what", "which", "whats"].contains(first))
                 || u.text.hasSuffix("?")
@@ -1146,10 +1153,14 @@ extension BuiltinModel {
             guard (1...4).contains(named.count), !w[..<head].contains(where: { Self.questionStarters.contains($0) && !["is", "do"].contains($0) }),
                   !date.indices.contains(where: { $0 < head }) else { return nil }
             // The rest: only a date ("make it the 28th", "wednesday") sets the due date; else it is the note.
-            let glue: Set<String> = ["make", "it", "set", "to", "due", "now", "instead", "should", "be", "is", "please", "pls", ",", "the", "on", "by"]
+            let glue: Set<String> = ["make", "it", "set", "to", "due", "now", "instead", "should", "be", "is", "please", "pls", ",", "the", "on", "by",
+                                     "can", "we", "say", "could", "let", "us", "lets", "move", "push"]
             let restIndices = Array(restStart..<w.count)
-            if !date.isEmpty, date.indices.allSatisfy({ $0 >= restStart }),
-               restIndices.allSatisfy({ date.indices.contains($0) || glue.contains(w[$0]) || BuiltinModel.filler.contains(w[$0]) }) {
+            // ("tax forms - can we say end of next week? accountant wants them early": the date's own clause decides.)
+            let restClause = u.words[restStart].clause
+            let dateClause = restIndices.filter { u.words[$0].clause == restClause || restStart + 1 < w.count && u.words[$0].clause == u.words[restStart + 1].clause }
+            if !date.isEmpty, date.indices.allSatisfy({ $0 >= restStart }), date.indices.allSatisfy({ dateClause.contains($0) }),
+               dateClause.allSatisfy({ date.indices.contains($0) || glue.contains(w[$0]) || BuiltinModel.filler.contains(w[$0]) }) {
                 let due = dueChange()
                 return .labelled(words: named, change: TaskChange(due: due))
             }
@@ -1250,7 +1261,8 @@ extension BuiltinModel {
             let all = hasAny(["all", "everything", "full list", "whole list", "entire list", "done or not", "including", "incl", "too", "as well", "every",
                               "and which are not", "and which not"])
             // "is paying rent still on there or did i do that already": either status.
-            let either = hasAny(["or did i", "or have i", "or is it done", "or is that done", "or already done", "or not"])
+            let either = hasAny(["or did i", "or have i", "or is it done", "or is that done", "or already done", "or not", "both the done", "done ones and",
+                                 "done and the", "and the ones that are not"])
             // "everything I've ticked off so far": everything of that kind, the done ones.
             let doneByMe = hasAny(["i have ticked", "i ticked", "i have done", "i have finished", "i have completed", "i finished", "i completed",
                                    "i have checked off", "i have crossed off"])
@@ -1303,7 +1315,7 @@ extension BuiltinModel {
                                         "up", "coming", "upcoming", "next", "before", "soon", "is", "are", "here", "need", "to", "tell", "ones",
                                         "which", "whats", "day", "week", "weekend", "month", "pull", "many", "how", "much", "narrow", "filter", "just", "down", "by",
                                         "worry", "looking", "promised", "quick", "thing", "realy", "remind", "doing", "needs", "attention", "happening", "handling", "only", "status",
-                                        "who", "know"].contains($0) }
+                                        "who", "know", "wonder", "wondering", "wondered", "single", "picture", "plan"].contains($0) }
             let quoted = u.quotes.first
             // One word goes to the search (it matches a substring of a title or note): the longest, the most telling.
             // "everything with the word call in it": the word named.
@@ -1408,10 +1420,10 @@ extension BuiltinModel {
                 if said == nil, ["overdue", "late"].contains(w[before]), before >= 1, w[before - 1] == "the", ["one", "task", "thing", "item"].contains(w[k]) {
                     return TaskDescriptor(status: "open", dueBefore: calendar.startOfDay(for: now), label: "are overdue")
                 }
-                guard before >= 0, w[before] == "the" else { continue }
+                guard before >= 0, w[before] == "the" || w[before] == "that" && before == 0 && ["task", "todo", "item"].contains(w[k]) else { continue }
                 if said == nil {
                     let after = w[(k + 1)...].drop { ["that", "thats", "which", "is", "was", "already", "i", "have", "just", "been", "marked", "as", "you"].contains($0) }
-                    if let next = after.first, BuiltinModel.doneWords.contains(next) || ["did", "ticked", "crossed"].contains(next) { said = "done" }
+                    if let next = after.first, BuiltinModel.doneWords.contains(next) || ["did", "ticked", "crossed", "checked", "completed", "finished"].contains(next) { said = "done" }
                     // "the one that has no date", "the task without a deadline".
                     else if let next = after.first, next == "does", after.prefix(3).contains("not"), after.prefix(6).contains(where: { ["date", "deadline", "due"].contains($0) }) {
                         return TaskDescriptor(undated: true, label: "have no due date")
