@@ -313,7 +313,11 @@ extension BuiltinModel {
                 // The first word that is not an errand's verb ("tax forms" → "tax", "dentist appointment" →
                 // "dentist": the modifier tells tasks apart, the head noun is shared), else the longest.
                 let stems = flat.map(TaskMatcher.stem).filter { $0.count >= 3 }
-                let keyword = groups.count == 1 ? (stems.count > 1 ? stems.first { !TaskMatcher.errandVerbs.contains($0) } : nil) ?? stems.max(by: { $0.count < $1.count }) : nil
+                var keyword = groups.count == 1 ? (stems.count > 1 ? stems.first { !TaskMatcher.errandVerbs.contains($0) } : nil) ?? stems.max(by: { $0.count < $1.count }) : nil
+                // "the car insurance": two words as a title has them are searched together (when they are not, all tasks are looked up next).
+                if groups.count == 1, flat.count == 2, flat.allSatisfy({ $0.count >= 3 && $0.allSatisfy(\.isLetter) && !TaskMatcher.errandVerbs.contains(TaskMatcher.stem($0)) }) {
+                    keyword = flat.joined(separator: " ")
+                }
                 guard let lookup = lookups.last else {
                     var args: [(String, JSONValue)] = [("status", .string("all"))]
                     if let keyword { args.append(("q", .string(keyword))) }

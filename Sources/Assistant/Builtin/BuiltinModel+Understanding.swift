@@ -757,7 +757,8 @@ extension BuiltinModel {
         func add() -> Intent? {
             let cues = ["add", "adding", "create", "new task", "new todo", "new reminder", "remind me to", "remind me", "note down", "jot down", "write down",
                         "do not let me forget to", "do not let me forget", "do not forget to", "do not forget", "i need to", "i have to", "i must", "i should",
-                        "i gotta", "i want to", "i has to", "need to", "remember to", "note to self", "todo :", "new :", "new one :", "new item :", "task :", "reminder :", "set a reminder", "put", "stick",
+                        "i gotta", "i want to", "i has to", "need to", "remember to", "note to self", "todo :", "new :", "new one :", "new item :", "task :", "reminder :",
+                        "another one :", "and another one :", "another :", "one more :", "and another :", "set a reminder", "put", "stick",
                         "schedule a", "schedule an"]
             guard let (cueIndex, cueLength) = cues.lazy.compactMap({ cue in Utterance.find(self.w, cue).map { ($0, cue.split(separator: " ").count) } })
                 .min(by: { $0.0 < $1.0 }) else { return nil }
@@ -849,7 +850,10 @@ extension BuiltinModel {
                 // The title is the words from the cue to the end, less the date and the trailing "to my list".
                 var last = end
                 // "put book a haircut on my list for saturday": the date after the place goes first.
-                while last > start, dateIndices.contains(last) || [",", "for", "on", "by", "due"].contains(w[last]) || BuiltinModel.filler.contains(w[last]) { last -= 1 }
+                // ("get the winter tires on, due dec 5": "on" that ends its clause belongs to the title.)
+                func endsClause(_ k: Int) -> Bool { k + 1 < w.count && u.words[k + 1].clause != u.words[k].clause }
+                while last > start, dateIndices.contains(last) || [",", "for", "on", "by", "due"].contains(w[last]) && !(w[last] == "on" && endsClause(last))
+                        || BuiltinModel.filler.contains(w[last]) { last -= 1 }
                 // "… to my list", "… on the to-do list", "… onto my todos": the list named as the place, not part of the title.
                 var place = last
                 while place > start, ["list", "todo", "todos", "to-do", "to-dos", "tasks", "task", "do", "my", "the", "-"].contains(w[place])
@@ -857,7 +861,7 @@ extension BuiltinModel {
                 if place < last, place > start, ["to", "on", "onto", "in", "into"].contains(w[place]), ["list", "todo", "todos", "to-dos", "tasks"].contains(w[last]) {
                     last = place - 1
                 }
-                while last >= start, dateIndices.contains(last) || [",", "on", "to", "the", "for", "please", "due", "by"].contains(w[last])
+                while last >= start, dateIndices.contains(last) || [",", "on", "to", "the", "for", "please", "due", "by"].contains(w[last]) && !(w[last] == "on" && endsClause(last))
                     || BuiltinModel.filler.contains(w[last]) && last > start {
                     last -= 1
                 }
@@ -1580,7 +1584,9 @@ extension BuiltinModel {
             changed = false
             // ("return library books, theyre due saturday": the subject of the cut-off date clause goes too.)
             for filler in [" please", " pls", " for me", " thanks", " thank you", " thx", " too", " as well",
-                           ", theyre", ", they're", ", they are", ", its", ", it's", ", it is", ", which is", ", that is"] where out.lowercased().hasSuffix(filler) {
+                           ", theyre", ", they're", ", they are", ", its", ", it's", ", it is", ", which is", ", that is",
+                           " that'd be great", " that'd be", " that would be great", " that would be", " thatd be great", " thatd be", " if you can", " if you could",
+                           " if possible"] where out.lowercased().hasSuffix(filler) {
                 out.removeLast(filler.count); changed = true
             }
             let trimmed = out.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ .,!?;:").union(.whitespaces))

@@ -228,7 +228,8 @@ struct DatePhrase: Equatable {
             return (p, end)
         }
         // "christmas", "xmas" (and "christmas eve")
-        if w == "christmas" || w == "xmas" {
+        // ("send xmas cards", "christmas party": a thing, not a date.)
+        if w == "christmas" || w == "xmas", word(1) == nil || ["eve", "day"].contains(word(1) ?? "") || prefixes.contains(word(-1) ?? "") || word(-1) == "before" || word(1) == "," {
             let eve = word(1) == "eve"
             p.day = monthDay(12, eve ? 24 : 25, year: nil, today: today, calendar: calendar)
             return p.day == nil ? nil : (p, i + (eve ? 2 : 1))
