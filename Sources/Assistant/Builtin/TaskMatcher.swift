@@ -25,6 +25,9 @@ enum TaskMatcher {
         "teeth": "dentist", "tooth": "dentist", "dental": "dentist",
     ]
 
+    /// Words that name any of several title words ("parents" → mom or dad), stemmed.
+    static let groupWords: [String: Set<String>] = ["parent": ["mom", "dad"], "folk": ["mom", "dad"], "grandparent": ["grandma", "grandpa"]]
+
     /// The comparable form of a word.
     static func stem(_ raw: String) -> String {
         var w = raw.lowercased()
@@ -71,6 +74,8 @@ enum TaskMatcher {
     /// Whether a word the user said names a word of a title.
     static func matches(_ query: String, _ title: String) -> Bool {
         if query == title { return true }
+        // "the one for my parents": either parent.
+        if let members = groupWords[query], members.contains(title) { return true }
         let shorter = min(query.count, title.count)
         if shorter >= 4, query.hasPrefix(title) || title.hasPrefix(query) { return true }
         guard shorter >= 4, abs(query.count - title.count) <= 2 else { return false }
