@@ -62,6 +62,21 @@ extension BuiltinModel {
                     lists.removeFirst()
                 }
                 guard let last = lists.last else { return [listCall(filter)] }
+                // "is the car insurance due soon?": nothing in the window, so the task itself, with its date.
+                if let query = filter.query, filter.dueFrom != nil || filter.dueBefore != nil, case .array(let first)? = lists[0].result["tasks"], first.isEmpty {
+                    var keywordOnly = TaskFilter(status: "all", query: query)
+                    keywordOnly.statusSaid = true
+                    if lists.count == 1 { return [listCall(keywordOnly)] }
+                    if case .array(let found)? = lists[1].result["tasks"], !found.isEmpty {
+                        let window = filter.dueLabel.map { " " + $0 } ?? " in that window"
+                        return say("Nothing about “\(query)” is\(window). " + describeList(lists[1].result, filter: keywordOnly))
+                    }
+                    // The word names no task either ("anything overdue? I've lost track"): the window without it.
+                    var windowOnly = filter
+                    windowOnly.query = nil
+                    if lists.count == 2 { return [listCall(windowOnly)] }
+                    return say((filter.queryGuessed ? "" : "Nothing matches “\(query)”. ") + describeList(lists[2].result, filter: windowOnly))
+                }
                 // A word guessed as the keyword ("give me a rundown of …") that matches nothing: the list without it.
                 var broader = filter
                 broader.query = nil
