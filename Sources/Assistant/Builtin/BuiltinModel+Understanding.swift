@@ -228,9 +228,23 @@ extension BuiltinModel {
                 Reader.question, Reader.complete, Reader.details, Reader.labelled, Reader.fragment,
             ]
             for read in readers {
-                if let intent = read(self)() { return intent }
+                guard let intent = read(self)() else { continue }
+                // "stuff i havent finished yet", "due this week? quick check", "list every task, finished or not":
+                // a status or a date word with no task named is a question about the list.
+                if case .act(let action, .none) = intent, action == .complete || action == .reopen || action == .delete || {
+                    if case .update(let change) = action { return change.title == nil && change.description == nil } else { return false }
+                }(), asksAboutTheList { return .list(filter()) }
+                return intent
             }
             return isChitChat(early: false) ? .smallTalk : .unknown
+        }
+
+        /// Whether the message is shaped like a question about the list: a list verb or a question
+        /// word first, a "?", or a noun for tasks in general ("stuff", "things", "everything").
+        var asksAboutTheList: Bool {
+            guard let first = leadWord else { return false }
+            return ["list", "show", "what", "whats", "which", "stuff", "things", "anything", "everything", "any"].contains(first)
+                || u.text.contains("?") && !w.contains(where: { ["mark", "set", "make", "move", "push", "delete", "remove", "complete", "finish"].contains($0) })
         }
 
         // MARK: - Small talk
@@ -1257,7 +1271,8 @@ extension BuiltinModel {
                 && !hasAny(["to be done", "need to be done", "needs to be done", "to do"])
             var open = w.contains { BuiltinModel.openWords.contains($0) || $0 == "still" } || hasAny(["need to", "have to", "to do", "got to", "should do"])
             // "not finished yet", "what do I still need to get done": open ones.
-            let notDone = hasAny(["not done", "not finished", "not finish", "not complete", "not completed", "not yet done", "need to get done",
+            let notDone = hasAny(["not done", "not finished", "not finish", "not complete", "not completed", "not yet done", "need to get done", "not i done",
+                                  "not i finished", "i have not done", "i have not finished", "have i not done", "have i not finished",
                                   "needs to get done", "have to get done", "still to get done", "yet to be done", "not ticked", "not checked"])
                 && !hasAny(["done and not done", "done or not", "done and undone", "finished and unfinished", "finished or not", "not done and done"])
             if notDone { open = true }
