@@ -177,7 +177,9 @@ extension BuiltinModel {
                 return .dismiss
             }
             // "cheers mate", "thank you so much, that's perfect": thanks, not a request.
+            // ("thx. also i bought the milk": thanks, then something else.)
             if let first = w.first, ["thanks", "thank", "cheers", "ta", "appreciated", "appreciate", "awesome", "brilliant", "perfect", "great", "lovely"].contains(first),
+               !hasAny(["also", "btw", "by the way", "oh and"]),
                !w.contains(where: { Self.commandVerbs.contains($0) || Self.taskMarkers.contains($0) }), date.isEmpty { return .thanks }
             // "Thank you very much for your help with my list today; I shall return tomorrow."
             if w.first == "thank" || w.first == "thanks", hasAny(["for your help", "for the help", "for helping"]), !u.text.contains("?"),
@@ -465,7 +467,8 @@ extension BuiltinModel {
                     return date.isEmpty && !["see", "show", "list", "view", "check"].contains(verb)
                         && !w.contains(where: { ["add", "remind", "delete", "remove", "mark", "rename", "move"].contains($0) })
                 }
-                if w.contains(where: { Self.commandVerbs.contains($0) || ["moved", "done", "finished", "deleted", "removed", "pushed", "wait"].contains($0) }) { return false }
+                if w.contains(where: { Self.commandVerbs.contains($0) || ["moved", "done", "finished", "deleted", "removed", "pushed", "wait", "uncomplete", "unfinish",
+                                                            "uncheck", "untick", "unmark", "reopen", "undo", "jot", "note"].contains($0) }) { return false }
                 return !personal
             case "do":
                 return ["you", "stoa", "we"].contains(second) && !personal
@@ -956,7 +959,7 @@ extension BuiltinModel {
         /// task named with "on"/"for" before or right after the writing verb.
         func jotDown() -> Intent? {
             let phrases = ["jot down", "write down", "note down", "scribble down", "write in the notes", "write in the note", "jot",
-                           "jot this down", "write this down", "note this down", "jot that down", "write that down", "write", "put", "stick"]
+                           "jot this down", "write this down", "note this down", "jot that down", "write that down", "write", "put", "stick", "note"]
             var found: (at: Int, length: Int)?
             for phrase in phrases {
                 guard let at = index(phrase) else { continue }
@@ -968,6 +971,8 @@ extension BuiltinModel {
             let cueEnd = cue + length
             // "put"/"stick" only as "put 'X' on the gym one" (a quote right after the verb).
             if ["put", "stick"].contains(w[cue]), !(cueEnd < w.count && u.words[cueEnd].quote != nil) { return nil }
+            // "note" only as "note on the lisbon one: refund pending".
+            if w[cue] == "note", !(cueEnd < w.count && ["on", "for"].contains(w[cueEnd]) && w[cueEnd...].contains(":")) { return nil }
             var targetRange: Range<Int>
             var textStart: Int
             if let lead = w.indices.first(where: { !Self.leadFiller.contains(w[$0]) && !BuiltinModel.filler.contains(w[$0]) }), lead < cue,
@@ -1026,7 +1031,7 @@ extension BuiltinModel {
             cue = cue || hasAny(["get rid of", "forget about", "due date off", "clear it", "deadline off", "date off", "can go", "clear out", "clear those", "clear them", "clear it", "do not need",
                                  "no longer need", "throw away", "throw out", "cross out", "take off", "no need for", "off my list", "off the list",
                                  "not needed", "not necessary", "want it gone", "want that gone", "gone from the list", "gone from my list", "off the list"]) && !hasAny(["tick off", "check off", "cross off", "mark off", "tick it off", "check it off", "cross it off",
-                                                                     "mark it off", "tick that off", "cross that off", "tick them off", "cross them off"])
+                                                                     "mark it off", "tick that off", "cross that off", "tick them off", "cross them off", "check them off", "check that off", "mark them off", "check off"])
             guard cue else { return nil }
             if hasAny(["due date", "deadline", "date off", "the date", "no date"]) { return .act(.update(TaskChange(due: .clear)), target(excluding: [])) }
             // "the tax forms note can go": the note, not the task.

@@ -339,7 +339,7 @@ struct DatePhrase: Equatable {
             if let m = word(1).flatMap(month) { p.day = monthDay(m, d, year: nil, today: today, calendar: calendar); return p.day == nil ? nil : (p, i + 2) }
             if word(1) == "of", let m = word(2).flatMap(month) { p.day = monthDay(m, d, year: nil, today: today, calendar: calendar); return p.day == nil ? nil : (p, i + 3) }
             // ("the note on the 4th one": a task's number, not a date.)
-            if i > 1, words[i - 1] == "the", ["on", "by", "due", "for", "until", "till", "before", "from", "to", "after", "→", ":", "not", "is", "it"].contains(words[i - 2]),
+            if i > 1, words[i - 1] == "the", ["on", "by", "due", "for", "until", "till", "before", "from", "to", "after", "→", ":", "not", "is", "it", "be"].contains(words[i - 2]),
                // ("the deadline is the 25th" is a date; "what is the 7th about" asks about a row.)
                words[i - 2] != "is" || i > 2 && !["what", "when", "which", "who", "how", "where"].contains(words[i - 3]),
                w.last?.isLetter == true, !["one", "ones", "task", "item", "thing", ":"].contains(word(1) ?? "") {   // "on the 1st": its next occurrence ("a note to the 6th: …" is a row)
