@@ -28,7 +28,7 @@ import Testing
     static let heldOutFloor = 0.94
 
     /// The extra development sets (`builtin-eval-<name>.json`, split `<name>`).
-    static let extraSets = ["extra", "extra2", "extra3", "extra4", "extra5", "extra6", "extra7", "extra8", "extra9", "extra10", "extra11", "extra12", "extra13", "extra14", "extra15", "extra16", "extra17", "extra18", "extra19", "extra20", "extra21", "extra22", "extra23", "extra24", "extra25", "extra26", "extra27", "extra28", "extra29", "extra30", "extra31", "extra32", "extra33", "extra34", "extra35", "extra36", "extra37", "extra38", "extra39", "extra40", "extra41", "extra42", "extra43", "extra44", "extra45", "extra46", "extra47", "extra48", "extra49", "extra50", "extra51", "extra52", "extra53", "extra54", "extra55", "extra56", "extra57", "extra58", "extra59", "extra60", "extra61", "extra62"]
+    static let extraSets = ["extra", "extra2", "extra3", "extra4", "extra5", "extra6", "extra7", "extra8", "extra9", "extra10", "extra11", "extra12", "extra13", "extra14", "extra15", "extra16", "extra17", "extra18", "extra19", "extra20", "extra21", "extra22", "extra23", "extra24", "extra25", "extra26", "extra27", "extra28", "extra29", "extra30", "extra31", "extra32", "extra33", "extra34", "extra35", "extra36", "extra37", "extra38", "extra39", "extra40", "extra41", "extra42", "extra43", "extra44", "extra45", "extra46", "extra47", "extra48", "extra49", "extra50", "extra51", "extra52", "extra53", "extra54", "extra55", "extra56", "extra57", "extra58", "extra59", "extra60", "extra61", "extra62", "extra63", "extra64"]
 
     /// `STOA_EVAL_VERBOSE=1` prints every dev case's turns, passed or not (never a test case's).
     static let verbose = ProcessInfo.processInfo.environment["STOA_EVAL_VERBOSE"] == "1"

@@ -584,6 +584,8 @@ extension BuiltinModel {
         /// "rename X to Y", "change the title of X to 'Y'", "X should say 'Y'", "9 should be
         /// called Y", "call the insurance task 'Y' instead".
         func rename() -> Intent? {
+            // ("gym membership note -> check the student discount": a note, see `labelled`.)
+            if let arrow = w.firstIndex(of: "→"), arrow > 0, ["note", "notes", "description", "desc"].contains(w[arrow - 1]) { return nil }
             var cue = firstIndex(["rename", "retitle", "title of", "the title", "should say", "should read", "should be called", "be called",
                                   "should be named", "be renamed", "be named", "name of", "the name", "change the wording", "reword", "new name", "new title"])
             if cue == nil, let should = index("should be"), date.isEmpty, !w.contains(where: { ["done", "finished", "deleted", "removed", "open"].contains($0) }) {
@@ -613,6 +615,11 @@ extension BuiltinModel {
             var newTitle: String?
             var excluded: Set<Int> = []
             let quoteIndices = u.words.indices.filter { u.words[$0].quote != nil }
+            if quoteIndices.count == 2, w[quoteIndices[0]..<quoteIndices[1]].contains(where: { ["to", "into", "as", "→"].contains($0) }),
+               let new = u.words[quoteIndices[1]].quote, let old = u.words[quoteIndices[0]].quote, cue != nil {
+                // "change the name of 'gym membership' to 'cancel gym membership'"
+                return .act(.update(TaskChange(title: BuiltinModel.cleanTitle(u.quotes[new]))), .words(TaskMatcher.words(u.quotes[old])))
+            }
             if let quote = quoteIndices.last, cue.map({ quote > $0 }) ?? true || quoteIndices.count == 1 {
                 newTitle = u.quotes[u.words[quote].quote ?? 0]
                 excluded.insert(quote)
@@ -642,7 +649,8 @@ extension BuiltinModel {
             let said = newTitle.map { raw -> String in
                 var text = raw
                 if let comma = text.lastIndex(of: ","),
-                   text[text.index(after: comma)...].split(separator: " ").allSatisfy({ ["pls", "please", "rename", "it", "thanks", "thx", "ty"].contains($0.lowercased()) }) {
+                   text[text.index(after: comma)...].split(separator: " ").allSatisfy({ ["pls", "please", "rename", "it", "thanks", "thx", "ty", "fix", "the", "title",
+                                                                                          "name", "change", "update"].contains($0.lowercased()) }) {
                     text = String(text[..<comma])
                 }
                 // "… to Cancel gym membership, im quitting": a reason after a comma is not part of the name.
@@ -1166,12 +1174,15 @@ extension BuiltinModel {
             var split: (head: Int, rest: Int)?
             if let colon = w.firstIndex(of: ":"), (1...5).contains(colon) {
                 split = (colon, colon + 1)
+            } else if let arrow = w.firstIndex(of: "→"), (2...6).contains(arrow), ["note", "notes", "description", "desc"].contains(w[arrow - 1]) {
+                // "gym membership note -> check the student discount"
+                split = (arrow, arrow + 1)
             } else if let k = (1..<min(6, w.count)).first(where: { u.words[$0].clause != u.words[$0 - 1].clause }) {
                 let leadsWithFor = ["for", "on", "re", "regarding", "about"].contains(w[0])
                 if isDashBefore(k) || leadsWithFor { split = (k, k) }
             }
             guard let (head, restStart) = split, restStart < w.count else { return nil }
-            var named = Array(w[..<head]).filter { Self.isContent($0) && $0 != "-" }
+            var named = Array(w[..<head]).filter { Self.isContent($0) && $0 != "-" && !["note", "notes", "description", "desc"].contains($0) }
             while let last = named.last, ["thing", "one", "task", "stuff", "item", "todo"].contains(last) { named.removeLast() }
             guard (1...4).contains(named.count), !w[..<head].contains(where: { Self.questionStarters.contains($0) && !["is", "do"].contains($0) }),
                   !date.indices.contains(where: { $0 < head }) else { return nil }
