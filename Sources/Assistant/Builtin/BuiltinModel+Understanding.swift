@@ -689,6 +689,8 @@ extension BuiltinModel {
             if !cue, !deleting { cue = hasAny(["be undone", "be reopened", "redo", "redoing", "redone", "fell through", "got cancelled", "was cancelled", "did not happen", "not happening",
                                     "open again", "back on", "back to open", "bring back", "as open", "it open", "mark open", "as undone", "as incomplete", "as not", "did not", "have not", "has not", "not yet", "not actually"]) }
             if !cue, w.contains(where: { ["mark", "set", "make", "put"].contains($0) }), w.contains(where: { ["open", "incomplete", "undone", "unfinished", "pending", "todo"].contains($0) }) { cue = true }
+            // "i marked rent done by accident", "ticked the dentist off by mistake".
+            if !cue, hasAny(["by accident", "by mistake", "accidentally"]), w.contains(where: { BuiltinModel.doneWords.contains($0) || ["marked", "ticked", "checked", "crossed", "completed"].contains($0) }) { cue = true }
             // "please open the first one again".
             if !cue, w.contains("open"), w.last(where: { !BuiltinModel.filler.contains($0) || $0 == "again" }) == "again" { cue = true }
             guard cue else { return nil }
@@ -991,7 +993,8 @@ extension BuiltinModel {
                         || ["can", "could", "would", "you", "u", "please", ","].contains(w[end - 1]) { end -= 1 }
                 targetRange = (lead + 1)..<end
                 textStart = cueEnd
-            } else if cueEnd < w.count, u.words[cueEnd].quote != nil, let on = w[(cueEnd + 1)...].firstIndex(where: { ["on", "for", "to"].contains($0) }) {
+            } else if cueEnd < w.count, u.words[cueEnd].quote != nil, let on = w[(cueEnd + 1)...].firstIndex(where: { ["on", "for", "to"].contains($0)
+                        || $0 == "in" && w[(cueEnd + 1)...].contains(where: { ["note", "notes", "description"].contains($0) }) }) {
                 // "jot down 'ask about her trip' on the call mom task"
                 targetRange = (on + 1)..<w.count
                 textStart = cueEnd
@@ -1170,7 +1173,7 @@ extension BuiltinModel {
         /// acme invoice, PO number is 4471-B", "renew car insurance - make it the 28th": a few words
         /// naming a task, a colon or a dash (a comma after "for"/"on"), then its new note or date.
         func labelled() -> Intent? {
-            guard w.count >= 3, !isChitChat(early: false), !w.contains(where: { Self.commandVerbs.contains($0) && $0 != "make" && $0 != "set" }) else { return nil }
+            guard w.count >= 3, !isChitChat(early: false) else { return nil }
             var split: (head: Int, rest: Int)?
             if let colon = w.firstIndex(of: ":"), (1...5).contains(colon) {
                 split = (colon, colon + 1)
@@ -1182,6 +1185,17 @@ extension BuiltinModel {
                 if isDashBefore(k) || leadsWithFor { split = (k, k) }
             }
             guard let (head, restStart) = split, restStart < w.count else { return nil }
+            // No request verb before the separator, nor one starting what follows ("gym - delete it" is a request, read elsewhere;
+            // "gym membership - check if main st has a discount" is a note).
+            let verb = { (k: Int) in Self.commandVerbs.contains(w[k]) && w[k] != "make" && w[k] != "set" }
+            guard !(0..<head).contains(where: verb), !(verb(restStart) && !(w[restStart] == "check" && restStart + 1 < w.count && ["if", "whether", "with"].contains(w[restStart + 1]))),
+                  !(restStart..<w.count).contains(where: { Self.commandVerbs.contains(w[$0]) && ["delete", "remove", "rename", "move", "push", "mark", "complete", "add"].contains(w[$0]) }) else { return nil }
+            // "the second one: bring the photo album": a row of the last list.
+            let rowWords = w[..<head].filter { Self.isContent($0) && !["second", "first", "third", "last"].contains($0) }
+            if rowWords.isEmpty, case .numbers(let n) = target(excluding: Set(restStart..<w.count)), n.count == 1,
+               case let note = u.span(restStart, w.count - 1).trimmingCharacters(in: CharacterSet(charactersIn: " -–—:,")), !note.isEmpty {
+                return .act(.update(TaskChange(description: .some(note))), .numbers(n))
+            }
             var named = Array(w[..<head]).filter { Self.isContent($0) && $0 != "-" && !["note", "notes", "description", "desc"].contains($0) }
             while let last = named.last, ["thing", "one", "task", "stuff", "item", "todo"].contains(last) { named.removeLast() }
             guard (1...4).contains(named.count), !w[..<head].contains(where: { Self.questionStarters.contains($0) && !["is", "do"].contains($0) }),
@@ -1212,7 +1226,8 @@ extension BuiltinModel {
                 // "close out the invoice task", "close off the dentist one".
                 || hasAny(["close out", "close off"]) || leadWord == "close" && w.contains { ["task", "one", "item", "todo"].contains($0) || BuiltinModel.ordinal($0) != nil || Int($0) != nil }
                 || hasAny(["taken care of", "took care", "dealt with", "got it done", "out the door", "all set", "good to go", "wrapped up", "wrap up",
-                           "knocked out", "knock out", "handed in", "submitted", "crossed off", "is sorted", "are sorted"])
+                           "knocked out", "knock out", "handed in", "submitted", "crossed off", "is sorted", "are sorted", "got back from", "came back from",
+                           "just back from"])
             let didIt = hasAny(["i did", "we did", "did the", "just did", "got the", "i got", "got it"])
             let marked = w.contains("mark") && !w.contains { BuiltinModel.openWords.contains($0) }
             let called = w.enumerated().contains { $1 == "called" && ($0 == 0 || !["be", "is", "was", "should", "been"].contains(w[$0 - 1])) }
@@ -1224,6 +1239,8 @@ extension BuiltinModel {
                                                                     "wed", "shed", "proceed", "succeed"].contains(word)
             }
             guard cue || pastTense else { return nil }
+            // "i marked rent done by accident": a reopen.
+            if hasAny(["by accident", "by mistake", "accidentally", "too early", "too soon"]) { return nil }
             // "tax forms need to be done sooner, make it …": when, not done.
             if hasAny(["need to be done", "needs to be done", "has to be done", "have to be done", "must be done", "to be done by"]) { return nil }
             // "the finished ones", "the completed ones": naming tasks by being done is not completing them.

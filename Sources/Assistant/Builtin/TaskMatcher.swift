@@ -8,7 +8,9 @@ import StoaCore
 enum TaskMatcher {
     /// Words that never decide which task is meant.
     static let ignored: Set<String> = ["the", "a", "an", "to", "of", "for", "my", "on", "in", "at", "with", "and", "task", "tasks", "one",
-                                       "ones", "item", "items", "todo", "todos", "thing", "stuff", "entry", "reminder"]
+                                       "ones", "item", "items", "todo", "todos", "thing", "stuff", "entry", "reminder",
+                                       // ("acme wants the invoice by the 1st": what someone wants or said is not a title word.)
+                                       "want", "wants", "need", "needs", "say", "says", "said", "asked", "asks"]
 
     static let maxWords = 8
 
