@@ -20,7 +20,8 @@ extension BuiltinModel {
         case noteOrAdd(words: [String], note: String, task: NewTask)
         /// "dentist: dr patel, 5th street office", "acme invoice wednesday": a change said after
         /// words that name a task, with no verb. It applies when the words name exactly one of
-        /// the user's tasks; otherwise the message is a question for the documents (`text`).
+        /// the user's tasks, asks which when they name several, and otherwise the message is a
+        /// question for the documents.
         case labelled(words: [String], change: TaskChange)
         /// Several requests in one message ("dentist's done, and push mom to next wed").
         case many([Intent])
@@ -103,6 +104,12 @@ extension BuiltinModel {
         case reopen
         case delete
         case update(TaskChange)
+
+        /// Whether it writes a title or a note (text the user gave), not only a status or a date.
+        var writesText: Bool {
+            if case .update(let change) = self { return change.title != nil || change.description != nil }
+            return false
+        }
     }
 
     struct TaskChange: Equatable {

@@ -260,10 +260,9 @@ extension BuiltinModel {
             }
             if fragment.text.isEmpty { return .unknown }
             // "add call the plumber" … "sorry, electrician not plumber": a word of the new title replaced.
-            let parts = fragment.text.lowercased().components(separatedBy: " not ")
-            if parts.count == 2, let new = parts[0].split(separator: " ").last, let old = parts[1].split(separator: " ").first,
-               parts[0].split(separator: " ").count <= 2, parts[1].split(separator: " ").count == 1,
-               let range = task.title.range(of: String(old), options: .caseInsensitive) {
+            let parts = fragment.text.lowercased().components(separatedBy: " not ").map { $0.split(separator: " ") }
+            if parts.count == 2, parts[0].count <= 2, parts[1].count == 1, let new = parts[0].last,
+               let range = task.title.range(of: String(parts[1][0]), options: .caseInsensitive) {
                 return .act(.update(TaskChange(title: task.title.replacingCharacters(in: range, with: String(new)))), .pronoun([]))
             }
             if case .words = fragment.target {

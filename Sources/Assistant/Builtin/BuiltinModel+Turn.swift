@@ -19,6 +19,11 @@ extension BuiltinModel {
 
         func say(_ text: String) -> [ModelEvent] { model.say(text) }
 
+        /// "1. Call mom\n2. Call dad": the titles a question offers, numbered for the answer.
+        func numberedTitles<Tasks: Sequence>(_ tasks: Tasks) -> String where Tasks.Element == JSONValue {
+            tasks.enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
+        }
+
         /// The `add_task` call that creates `task`.
         func addCall(_ task: NewTask) -> ModelEvent {
             var args: [(String, JSONValue)] = [("title", .string(task.title))]
@@ -273,7 +278,7 @@ extension BuiltinModel {
                 if let focus = memory.focus { return .tasks([focus]) }
                 // "show my done stuff" … "reopen it": two or more were shown, so ask which.
                 if let shown = memory.lastShownList, shown.count >= 2, shown.count <= 6 {
-                    let lines = shown.enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
+                    let lines = numberedTitles(shown)
                     return .events(say("Which one do you mean?\n\(lines)\nSay its number or a word of its title. Nothing has changed yet."))
                 }
                 return .events(say("Which task do you mean? Say its title or its number in a list, or ask me to list your tasks."))
@@ -306,7 +311,7 @@ extension BuiltinModel {
                 let found = all.filter(descriptor.matches)
                 if found.count == 1 { return .tasks(found) }
                 if found.isEmpty { return .events(say("None of your tasks \(descriptor.label), so nothing has changed.")) }
-                let lines = found.prefix(6).enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
+                let lines = numberedTitles(found.prefix(6))
                 return .events(say("Several tasks \(descriptor.label):\n\(lines)\nWhich one do you mean? You can say its number or a word of its title. Nothing has changed yet."))
             case .none:
                 if let focus = memory.focus { return .tasks([focus]) }
@@ -373,7 +378,7 @@ extension BuiltinModel {
                 }
                 if found.count == 1 { return .tasks(found) }
                 if found.count > 1 {
-                    let lines = found.prefix(6).enumerated().map { "\($0 + 1). \($1["title"]?.stringValue ?? "")" }.joined(separator: "\n")
+                    let lines = numberedTitles(found.prefix(6))
                     return .events(say("Several tasks match “\(phrase)”:\n\(lines)\nWhich one do you mean? You can say its number or a word of its title. Nothing has changed yet."))
                 }
                 if !ranked.partial.isEmpty {

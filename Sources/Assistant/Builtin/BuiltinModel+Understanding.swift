@@ -233,9 +233,7 @@ extension BuiltinModel {
                 guard let intent = read(self)() else { continue }
                 // "stuff i havent finished yet", "due this week? quick check", "list every task, finished or not":
                 // a status or a date word with no task named is a question about the list.
-                if case .act(let action, .none) = intent, action == .complete || action == .reopen || action == .delete || {
-                    if case .update(let change) = action { return change.title == nil && change.description == nil } else { return false }
-                }(), asksAboutTheList { return .list(filter()) }
+                if case .act(let action, .none) = intent, !action.writesText, asksAboutTheList { return .list(filter()) }
                 return intent
             }
             return isChitChat(early: false) ? .smallTalk : .unknown
@@ -334,6 +332,9 @@ extension BuiltinModel {
 
         static let questionStarters: Set<String> = ["how", "what", "why", "where", "who", "which", "can", "could", "does", "do", "is", "are", "should",
                                                     "will", "would", "whats"]
+        /// The words that name a task's note ("gym membership note -> …").
+        static let noteWords: Set<String> = ["note", "notes", "description", "desc"]
+
         static let technicalWords: Set<String> = [
             "api", "mcp", "token", "tokens", "jwt", "jwks", "oauth", "webhook", "webhooks", "csv", "export", "import", "endpoint", "endpoints",
             "shortcut", "shortcuts", "keyboard", "hotkey", "hotkeys",
@@ -585,7 +586,7 @@ extension BuiltinModel {
         /// called Y", "call the insurance task 'Y' instead".
         func rename() -> Intent? {
             // ("gym membership note -> check the student discount": a note, see `labelled`.)
-            if let arrow = w.firstIndex(of: "→"), arrow > 0, ["note", "notes", "description", "desc"].contains(w[arrow - 1]) { return nil }
+            if let arrow = w.firstIndex(of: "→"), arrow > 0, Self.noteWords.contains(w[arrow - 1]) { return nil }
             var cue = firstIndex(["rename", "retitle", "title of", "the title", "should say", "should read", "should be called", "be called",
                                   "should be named", "be renamed", "be named", "name of", "the name", "change the wording", "reword", "new name", "new title"])
             if cue == nil, let should = index("should be"), date.isEmpty, !w.contains(where: { ["done", "finished", "deleted", "removed", "open"].contains($0) }) {
@@ -1177,7 +1178,7 @@ extension BuiltinModel {
             var split: (head: Int, rest: Int)?
             if let colon = w.firstIndex(of: ":"), (1...5).contains(colon) {
                 split = (colon, colon + 1)
-            } else if let arrow = w.firstIndex(of: "→"), (2...6).contains(arrow), ["note", "notes", "description", "desc"].contains(w[arrow - 1]) {
+            } else if let arrow = w.firstIndex(of: "→"), (2...6).contains(arrow), Self.noteWords.contains(w[arrow - 1]) {
                 // "gym membership note -> check the student discount"
                 split = (arrow, arrow + 1)
             } else if let k = (1..<min(6, w.count)).first(where: { u.words[$0].clause != u.words[$0 - 1].clause }) {
@@ -1196,7 +1197,7 @@ extension BuiltinModel {
                case let note = u.span(restStart, w.count - 1).trimmingCharacters(in: CharacterSet(charactersIn: " -–—:,")), !note.isEmpty {
                 return .act(.update(TaskChange(description: .some(note))), .numbers(n))
             }
-            var named = Array(w[..<head]).filter { Self.isContent($0) && $0 != "-" && !["note", "notes", "description", "desc"].contains($0) }
+            var named = Array(w[..<head]).filter { Self.isContent($0) && $0 != "-" && !Self.noteWords.contains($0) }
             while let last = named.last, ["thing", "one", "task", "stuff", "item", "todo"].contains(last) { named.removeLast() }
             guard (1...4).contains(named.count), !w[..<head].contains(where: { Self.questionStarters.contains($0) && !["is", "do"].contains($0) }),
                   !date.indices.contains(where: { $0 < head }) else { return nil }

@@ -35,15 +35,15 @@ public struct BuiltinModel: ChatModel {
             intent = Self.combine(fragment, previous: previous, pending: memory.pending)
         }
         let previous = memory.exchanges.isEmpty ? nil : memory.resolvedIntent(at: memory.exchanges.count - 1)
+        let said = Utterance(userText)?.lower ?? []
         // "which call?" … "my dad": a short answer that names one of the tasks offered.
         if let pending = memory.pending, !pending.candidates.isEmpty, case .act(let action, _) = pending.intent,
-           userText.split(separator: " ").count <= 4, Self.isAnswer(intent),
-           let u = Utterance(userText) {
-            let words = u.lower.filter { Reader.isContent($0) }
+           userText.split(separator: " ").count <= 4, Self.isAnswer(intent) {
+            let words = said.filter { Reader.isContent($0) }
             if !words.isEmpty, case let full = TaskMatcher.rank(words, in: pending.candidates).full, full.count == 1 { intent = .act(action, .tasks(full)) }
         }
         // "add a task" … "pick up my prescription on friday": the answer to "what should it say?" is the title.
-        let leadsWithVerb = Utterance(userText)?.lower.first(where: { !BuiltinModel.filler.contains($0) }).map { Reader.commandVerbs.contains($0) } ?? false
+        let leadsWithVerb = said.first(where: { !BuiltinModel.filler.contains($0) }).map { Reader.commandVerbs.contains($0) } ?? false
         if previous == .addWhat, ![.addWhat, .greeting, .thanks, .dismiss, .smallTalk].contains(intent), !Self.isRequest(intent) || !leadsWithVerb {
             intent = Self.parseOnce("add " + userText, context: context)
         }

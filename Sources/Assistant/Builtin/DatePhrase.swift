@@ -129,10 +129,7 @@ struct DatePhrase: Equatable {
         // "thursday the 26th": the weekday names the date that follows it.
         for k in words.indices where phrase.indices.contains(k) && (weekdays.contains(words[k]) || weekdayShort[words[k]] != nil) {
             guard k + 2 < words.count, words[k + 1] == "the", words[k + 2].last?.isLetter == true, let d = dayNumber(words[k + 2]) else { continue }
-            var parts = calendar.dateComponents([.year, .month, .day], from: today)
-            if (parts.day ?? 1) > d { parts.month = (parts.month ?? 1) + 1 }
-            parts.day = d
-            if let date = calendar.date(from: parts), calendar.component(.day, from: date) == d {
+            if let date = nextDayOfMonth(d, today: today, calendar: calendar), calendar.component(.day, from: date) == d {
                 phrase.day = date
                 phrase.indices.formUnion([k + 1, k + 2])
             }
@@ -145,7 +142,7 @@ struct DatePhrase: Equatable {
                 let after = words[(k + 2)...].prefix(4)
                 let part = after.first(where: { partOfDay[$0] != nil }).flatMap { partOfDay[$0] }
                 let half = part ?? (phrase.vagueHour ? phrase.hour : nil)
-                phrase.hour = half.map { $0 >= 12 && n < 12 ? n + 12 : n } ?? (n >= 7 && n <= 12 || n >= 13 ? n : n + 12)
+                phrase.hour = half.map { $0 >= 12 && n < 12 ? n + 12 : n } ?? clockHour(n)
                 phrase.minute = 0; phrase.vagueHour = false
                 phrase.indices.formUnion([k, k + 1])
                 if let part = after.firstIndex(where: { partOfDay[$0] != nil }) { phrase.indices.formUnion((k + 2)...part) }
@@ -158,7 +155,7 @@ struct DatePhrase: Equatable {
             for k in words.indices.dropLast() where words[k] == "at" && !phrase.indices.contains(k + 1) {
                 guard let n = Int(words[k + 1]), (1...23).contains(n), words[k + 1].count <= 2 else { continue }
                 if k + 2 < words.count, ["one", "ones", "task", "tasks", "item", "items", "of", "%", "percent"].contains(words[k + 2]) { continue }
-                phrase.hour = n >= 7 && n <= 12 || n >= 13 ? n : n + 12
+                phrase.hour = clockHour(n)
                 phrase.minute = 0
                 phrase.indices.formUnion([k, k + 1])
                 break
@@ -184,9 +181,9 @@ struct DatePhrase: Equatable {
         let w = words[i]
         func word(_ k: Int) -> String? { i + k >= 0 && i + k < words.count ? words[i + k] : nil }
         var p = DatePhrase()
-        // ("the late shipment": not a date.)
         // "am i behind on anything", "what am i falling behind on": overdue.
         if w == "behind", ["i", "am", "we", "falling", "fallen", "running", "fall"].contains(word(-1) ?? "") { p.overdue = true; return (p, i + 1) }
+        // ("the late shipment": not a date.)
         if w == "overdue" || w == "slipping" || w == "slipped" || w == "late" && word(-1) != "too" && !["the", "a", "my", "our", "that", "this"].contains(word(-1) ?? "") { p.overdue = true; return (p, i + 1) }
         if w == "past", word(1) == "due" || word(1) == "deadline" { p.overdue = true; return (p, i + 2) }
         if w == "today" || w == "tonight" {
@@ -343,10 +340,7 @@ struct DatePhrase: Equatable {
                // ("the deadline is the 25th" is a date; "what is the 7th about" asks about a row.)
                words[i - 2] != "is" || i > 2 && !["what", "when", "which", "who", "how", "where"].contains(words[i - 3]),
                w.last?.isLetter == true, !["one", "ones", "task", "item", "thing", ":"].contains(word(1) ?? "") {   // "on the 1st": its next occurrence ("a note to the 6th: …" is a row)
-                var parts = calendar.dateComponents([.year, .month, .day], from: today)
-                if (parts.day ?? 1) > d { parts.month = (parts.month ?? 1) + 1 }
-                parts.day = d
-                p.day = calendar.date(from: parts)
+                p.day = nextDayOfMonth(d, today: today, calendar: calendar)
                 return p.day == nil ? nil : (p, i + 1)
             }
         }
@@ -443,6 +437,18 @@ struct DatePhrase: Equatable {
     }
 
     /// The next `month`/`day` on or after today (or in `year`).
+    /// Day `d` of this month, or of the next when this month's has passed ("on the 1st").
+    static func nextDayOfMonth(_ d: Int, today: Date, calendar: Calendar) -> Date? {
+        var parts = calendar.dateComponents([.year, .month, .day], from: today)
+        if (parts.day ?? 1) > d { parts.month = (parts.month ?? 1) + 1 }
+        parts.day = d
+        return calendar.date(from: parts)
+    }
+
+    /// A bare hour said without am/pm ("at 3", "8 o'clock"): 7–12 in the morning or noon, 1–6 in
+    /// the afternoon, 13–23 as said.
+    static func clockHour(_ n: Int) -> Int { n >= 7 && n <= 12 || n >= 13 ? n : n + 12 }
+
     static func monthDay(_ month: Int, _ day: Int, year: Int?, today: Date, calendar: Calendar) -> Date? {
         var parts = calendar.dateComponents([.year], from: today)
         parts.month = month; parts.day = day

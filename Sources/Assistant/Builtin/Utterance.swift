@@ -154,8 +154,7 @@ struct Utterance {
     static let givesDate: Set<String> = ["due", "tomorrow", "tonight", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
     /// Words that put a date in a clause.
-    static let dateWords: Set<String> = ["today", "tonight", "tomorrow", "week", "weekend", "month", "monday", "tuesday", "wednesday", "thursday", "friday",
-                                         "saturday", "sunday", "due", "deadline"]
+    static let dateWords: Set<String> = givesDate.union(["today", "week", "weekend", "month", "deadline"])
 
     func withoutContext(requestVerbs: Set<String>) -> String? {
         let lower = self.lower
@@ -234,7 +233,6 @@ struct Utterance {
         return nil
     }
 
-    /// Contractions and chat shorthand as plain words.
     /// A word typed with a letter held down, back to its plain spelling: "hiii" → "hi", "pleeease"
     /// → "please", "sooo" → "so", "cooool" → "cool". A run of three or more letters becomes one
     /// letter when that spells a word the reader knows, else two.
@@ -267,6 +265,7 @@ struct Utterance {
     static let stretchable: Set<String> = ["hi", "hey", "yes", "yeah", "yay", "no", "nope", "so", "bye", "ugh", "lol", "omg", "wow", "hmm", "oh",
                                            "ok", "okay", "please", "thanks", "yo", "sup", "hiya", "love", "much", "great", "nice", "done", "finally", "ah", "aw"]
 
+    /// Contractions and chat shorthand as plain words.
     static func spellOut(_ word: String) -> [String] {
         let word = word.hasSuffix("'s") && !["let's"].contains(word) ? String(word.dropLast(2)) + (["what", "that", "it", "there", "who", "here", "one", "how"].contains(String(word.dropLast(2))) ? " is" : "") : word
         if word.contains(" ") { return word.split(separator: " ").map(String.init) }
@@ -336,7 +335,7 @@ struct Utterance {
         "todo": ["todo"], "to-do": ["todo"], "to-dos": ["todos"], "un-finish": ["unfinish"], "un-done": ["undone"], "un-complete": ["uncomplete"], "un-do": ["undo"], "re-open": ["reopen"], "un-check": ["uncheck"],
         "un-tick": ["untick"], "tmrw": ["tomorrow"], "tmr": ["tomorrow"], "tmw": ["tomorrow"], "2moro": ["tomorrow"], "2day": ["today"],
         "incl": ["including"], "wht": ["what"], "rn": [], "atm": [], "wat": ["what"], "whta": ["what"], "wats": ["what", "is"], "nvm": ["never", "mind"], "rm": ["remove"], "del": ["delete"], "mv": ["move"],
-        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "ls": ["list"], "gm": ["good", "morning"], "k": ["ok"], "realy": ["really"], "kk": ["ok"], "hes": ["he", "is"], "shes": ["she", "is"], "theyre": ["they", "are"], "wk": ["week"], "wks": ["weeks"], "chek": ["check"], "chck": ["check"], "descr": ["description"], "goodnite": ["goodnight"], "nite": ["night"], "r": ["are"], "fr": [], "tbh": [], "ngl": [], "lowkey": [], "highkey": [], "lmk": ["let", "me", "know"], "actualy": ["actually"], "remark": ["note"], "remarks": ["notes"], "amend": ["change"], "evrything": ["everything"], "everyting": ["everything"], "heyy": ["hey"], "heyyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
+        "nevermind": ["never", "mind"], "tmro": ["tomorrow"], "2morrow": ["tomorrow"], "b4": ["before"], "pls.": ["please"], "w/": ["with"], "w": ["with"], "ad": ["add"], "em": ["them"], "abt": ["about"], "teh": ["the"], "wich": ["which"], "whens": ["when", "is"], "stil": ["still"], "lets": ["let", "us"], "let's": ["let", "us"], "whcih": ["which"], "nxt": ["next"], "frm": ["from"], "giv": ["give"], "tickd": ["ticked"], "thru": ["through"], "cuz": ["because"], "bc": ["because"], "idk": [], "asap": [], "hows": ["how", "is"], "ls": ["list"], "gm": ["good", "morning"], "k": ["ok"], "realy": ["really"], "kk": ["ok"], "hes": ["he", "is"], "shes": ["she", "is"], "theyre": ["they", "are"], "wk": ["week"], "wks": ["weeks"], "chek": ["check"], "chck": ["check"], "descr": ["description"], "goodnite": ["goodnight"], "nite": ["night"], "r": ["are"], "fr": [], "tbh": [], "ngl": [], "lowkey": [], "highkey": [], "lmk": ["let", "me", "know"], "actualy": ["actually"], "remark": ["note"], "remarks": ["notes"], "amend": ["change"], "evrything": ["everything"], "everyting": ["everything"], "heyy": ["hey"], "hii": ["hi"], "youre": ["you", "are"], "whatsup": ["what", "is", "up"], "wassup": ["what", "is", "up"],
     ]
 
     /// The indices of the words of one clause.
