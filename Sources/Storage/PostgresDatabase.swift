@@ -101,6 +101,7 @@ public final class PostgresDatabase: Database {
     }
 
     static let unreachable = DatabaseError.unavailable("PostgreSQL is unreachable")
+    static let connectionClosed = DatabaseError.unavailable("PostgreSQL closed the connection")
 
     /// Connections kept open even when idle, over all loops (a chat turn uses two at once).
     static let warmConnections = 4
@@ -182,8 +183,10 @@ public final class PostgresDatabase: Database {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            let rows = try await client.query(PostgresDatabase.makeQuery(sql, binds), logger: logger)
-            return try await PostgresDatabase.collect(rows)
+            let query = try PostgresDatabase.makeQuery(sql, binds)
+            return try await client.withConnection { connection in
+                try await PostgresConnectionSession(connection: connection, logger: self.logger).run(query)
+            }
         } catch {
             throw failed(error)
         }
@@ -193,7 +196,9 @@ public final class PostgresDatabase: Database {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            return try await PostgresDatabase.collect(client.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger))
+            return try await client.withConnection { connection in
+                try await PostgresConnectionSession(connection: connection, logger: self.logger).query(prepared: Statement.self, binds)
+            }
         } catch {
             throw failed(error)
         }
@@ -203,12 +208,11 @@ public final class PostgresDatabase: Database {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
+            // BEGIN, COMMIT and ROLLBACK go through the session (not PostgresNIO's withTransaction),
+            // so a connection lost mid-transaction fails them too instead of leaving them waiting.
+            return try await client.withConnection { connection in
+                try await PostgresConnectionSession(connection: connection, logger: self.logger).transaction(body)
             }
-        } catch let error as PostgresTransactionError {
-            if let closure = error.closureError { throw closure }
-            throw failed(error)
         } catch {
             throw failed(error)
         }
@@ -323,10 +327,6 @@ public final class PostgresDatabase: Database {
         }
         // The pool's own errors (its circuit breaker) are of a type PostgresNIO does not export.
         if String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError") { return DatabaseError.unavailable("\(error)") }
-        if let tx = error as? PostgresTransactionError {
-            if let closure = tx.closureError { return closure }
-            return DatabaseError.query("transaction failed")
-        }
         return error
     }
 
@@ -359,17 +359,27 @@ struct PostgresConnectionSession: DatabaseSession {
     var dialect: SQLDialect { .postgres }
 
     func query(_ sql: String, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        try await run(PostgresDatabase.makeQuery(sql, binds))
+    }
+
+    /// Runs `query` and collects its rows; a lost connection fails it (``PostgresConnection/answering(_:)``).
+    func run(_ query: PostgresQuery) async throws -> [DatabaseRow] {
+        let logger = self.logger
         do {
-            let rows = try await connection.query(PostgresDatabase.makeQuery(sql, binds), logger: logger)
-            return try await PostgresDatabase.collect(rows)
+            return try await connection.answering { connection in
+                try await PostgresDatabase.collect(connection.query(query, logger: logger))
+            }
         } catch {
             throw PostgresDatabase.map(error)
         }
     }
 
     func query<Statement: PreparedSQL>(prepared: Statement.Type, _ binds: [DatabaseValue]) async throws -> [DatabaseRow] {
+        let logger = self.logger
         do {
-            return try await PostgresDatabase.collect(connection.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger))
+            return try await connection.answering { connection in
+                try await PostgresDatabase.collect(connection.execute(PreparedPostgresStatement<Statement>(binds: binds), logger: logger))
+            }
         } catch {
             throw PostgresDatabase.map(error)
         }

@@ -293,6 +293,13 @@ def test_database_outage_under_chat_load(private_pg, start_server, tmp_path):
         "back_after_pg_up_seconds": back_after,
         "errors": sorted({a.error for a in attempts if a.status is None})[:5],
         "non_2xx_answers": sorted({f"{a.status} {a.code}" for a in attempts if a.status is not None and not a.ok}),
+        # Requests over NO_HANG or without an answer: when each started (seconds after PostgreSQL
+        # was told to stop; it was gone at pg_stop_seconds, told to start at about OUTAGE, up at
+        # pg_up_seconds), on which replica, and how it ended.
+        "pg_up_seconds": round(up - going_down, 3),
+        "hung": [{"started": round(a.start - going_down, 3), "seconds": round(a.seconds, 3), "replica": a.target + 1,
+                  "answer": f"{a.status} {a.code}".strip() if a.status is not None else a.error[:80]}
+                 for a in attempts if a.seconds > NO_HANG or a.status is None][:10],
     }
     report("fault_database_outage", figures)
 
