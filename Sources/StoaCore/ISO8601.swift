@@ -4,21 +4,68 @@ import Foundation
 public enum ISO8601 {
     /// Formats `date` in UTC with milliseconds.
     public static func string(from date: Date) -> String {
-        // Nearest millisecond: stored dates are millisecond-exact, and a Double read back from
-        // PostgreSQL's microseconds may land a hair below the millisecond it stands for.
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        var seconds = ms / 1000
-        var millis = ms % 1000
-        if millis < 0 { millis += 1000; seconds -= 1 }
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        let parts = Parts(date)
+        guard parts.fitsFourDigitYear else { return parts.text }
+        return String(unsafeUninitializedCapacity: Parts.length) { parts.write(into: $0) }
+    }
+
+    /// Appends `string(from: date)`'s UTF-8 bytes (for responses written as bytes).
+    public static func write(_ date: Date, to out: inout [UInt8]) {
+        let parts = Parts(date)
+        guard parts.fitsFourDigitYear else { out += parts.text.utf8; return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Parts.length) { buffer in
+            out.append(contentsOf: buffer[..<parts.write(into: buffer)])
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+
+    /// A date's UTC fields, to the millisecond.
+    struct Parts {
+        static let length = 24   // 2026-01-02T03:04:05.678Z
+        var fields = tm()
+        var millis: Int32
+
+        init(_ date: Date) {
+            // Nearest millisecond: stored dates are millisecond-exact, and a Double read back from
+            // PostgreSQL's microseconds may land a hair below the millisecond it stands for.
+            let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+            var seconds = ms / 1000
+            var millis = ms % 1000
+            if millis < 0 { millis += 1000; seconds -= 1 }
+            var t = time_t(seconds)
+            gmtime_r(&t, &fields)
+            self.millis = Int32(millis)
+        }
+
+        var year: Int32 { fields.tm_year + 1900 }
+        var fitsFourDigitYear: Bool { (0...9999).contains(year) }
+
+        /// The fixed-width form into `buffer` (at least ``length`` bytes); returns the count written.
+        func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            var at = 0
+            func digits(_ value: Int32, _ width: Int) {
+                var value = value
+                for i in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[at + i] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                at += width
+            }
+            func mark(_ c: Unicode.Scalar) { buffer[at] = UInt8(ascii: c); at += 1 }
+            digits(year, 4); mark("-"); digits(fields.tm_mon + 1, 2); mark("-"); digits(fields.tm_mday, 2); mark("T")
+            digits(fields.tm_hour, 2); mark(":"); digits(fields.tm_min, 2); mark(":"); digits(fields.tm_sec, 2); mark(".")
+            digits(millis, 3); mark("Z")
+            return at
+        }
+
+        /// The same form for years outside 0...9999 (zero-padded to at least four digits).
+        var text: String {
+            func pad(_ v: Int32, _ width: Int) -> String {
+                let s = String(v)
+                return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+            }
+            return "\(pad(year, 4))-\(pad(fields.tm_mon + 1, 2))-\(pad(fields.tm_mday, 2))T"
+                + "\(pad(fields.tm_hour, 2)):\(pad(fields.tm_min, 2)):\(pad(fields.tm_sec, 2)).\(pad(millis, 3))Z"
+        }
     }
 
     /// Parses ISO-8601 timestamps with or without fractional seconds, with `Z` or an offset,

@@ -101,7 +101,7 @@ public enum JSONValue: Sendable, Equatable {
         return (below | special | (x & high)) != 0
     }
 
-    static func writeString(_ s: String, to out: inout [UInt8]) {
+    public static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in

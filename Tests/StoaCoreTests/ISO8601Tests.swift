@@ -23,6 +23,31 @@ import Testing
         #expect(ISO8601.date(from: "2026-13-02T03:04:05Z") == nil)
         #expect(ISO8601.date(from: "2026-01-02T03:04:05X") == nil)
     }
+
+    @Test("formatting matches printf's zero padding from gmtime, as a String and as bytes, from year 0 to 9999 and beyond")
+    func formatsLikePrintf() {
+        var generator = SystemRandomNumberGenerator()
+        let edges: [Int64] = [0, -1, 999, 1000, -62_167_219_200_000, 253_402_300_799_999, 1_767_323_045_678]
+        for ms in edges + (0..<3000).map({ _ in Int64.random(in: -62_167_219_200_000...253_402_300_799_999, using: &generator) }) {
+            let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+            var t = time_t(Int(ms.dividedRoundingDown(by: 1000)))
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                                  parts.tm_hour, parts.tm_min, parts.tm_sec, Int32(ms - ms.dividedRoundingDown(by: 1000) * 1000))
+            #expect(ISO8601.string(from: date) == expected, "\(ms)")
+            var bytes: [UInt8] = []
+            ISO8601.write(date, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == expected, "\(ms)")
+        }
+        // Outside four-digit years the same form, wider (and the bytes agree).
+        for date in [Date(timeIntervalSince1970: 253_402_300_800), Date(timeIntervalSince1970: -62_167_219_201)] {
+            var bytes: [UInt8] = []
+            ISO8601.write(date, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == ISO8601.string(from: date))
+        }
+        #expect(ISO8601.string(from: Date(timeIntervalSince1970: 253_402_300_800)) == "10000-01-01T00:00:00.000Z")
+    }
 }
 
 extension Int64 {

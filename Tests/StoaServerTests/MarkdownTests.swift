@@ -210,7 +210,7 @@ import Testing
 }
 
 /// A seeded generator, so a failing random input can be reproduced.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

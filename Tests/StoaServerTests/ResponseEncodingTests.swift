@@ -55,4 +55,36 @@ import Testing
         #expect(parsed?["title"] as? String == hostile)
         #expect(parsed?["description"] as? String == "")
     }
+
+    /// Message pages are written straight to bytes (``JSONBytesWritable``): the same bytes as the
+    /// encoder gives, for generated messages with hostile text, any sources and tool calls, either
+    /// kind of page end.
+    @Test func messagePagesWrittenAsBytesMatchTheEncoder() throws {
+        let pieces = ["a", "é", "😀", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1F}", "<", ">", "&", "\u{2028}", "\u{2029}", "</script>", " ", "x y"]
+        var random = SplitMix64(seed: 0x4157)
+        func text() -> String { (0..<Int(random.next() % 12)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined() }
+        func json(_ depth: Int = 0) -> JSONValue {
+            switch random.next() % (depth > 2 ? 4 : 6) {
+            case 0: return .null
+            case 1: return .bool(random.next() % 2 == 0)
+            case 2: return .number(Double(Int64(random.next() % 2_000_000) - 1_000_000) / 8)
+            case 3: return .string(text())
+            case 4: return .array((0..<Int(random.next() % 4)).map { _ in json(depth + 1) })
+            default: return .object((0..<Int(random.next() % 4)).map { _ in (text(), json(depth + 1)) })
+            }
+        }
+        for round in 0..<300 {
+            let messages = (0..<Int(random.next() % 5)).map { _ in
+                var message = Message(id: text(), conversationId: text(), role: random.next() % 2 == 0 ? .user : .assistant, content: text(),
+                                      sources: json(), toolCalls: json(), createdAt: Date(timeIntervalSince1970: Double(random.next() % 4_000_000_000_000) / 1000))
+                message.truncated = random.next() % 3 == 0
+                return message
+            }
+            let page = PageResponse(Page(items: messages, nextCursor: random.next() % 2 == 0 ? nil : PageCursor([text()])), MessageResponse.init)
+            let written = String(decoding: page.jsonBytes, as: UTF8.self)
+            let encoded = try OrderedJSONEncoder.encode(page).serialized
+            #expect(written == encoded, "round \(round)")
+            if written != encoded { return }
+        }
+    }
 }

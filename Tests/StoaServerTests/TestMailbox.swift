@@ -14,8 +14,9 @@ struct TestMailbox: Sendable {
     }
 
     /// The mails delivered so far, once there are at least `count` (the worker sends them off the
-    /// request path), or what there is after `timeout`.
-    func sent(atLeast count: Int, timeout: Duration = .seconds(5)) async -> [Sent] {
+    /// request path), or what there is after `timeout` (generous: the whole suite runs in parallel
+    /// on two cores, and a mail that comes returns at once).
+    func sent(atLeast count: Int, timeout: Duration = .seconds(30)) async -> [Sent] {
         await transport.delivered(atLeast: count, timeout: timeout).map(Sent.init)
     }
 

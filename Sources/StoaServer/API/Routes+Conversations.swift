@@ -63,7 +63,7 @@ struct ConversationRoutes: Sendable {
     func messages(_ request: Request, _ context: UserRequestContext) async throws -> Response {
         let id = try request.uuidParameter(context, notFound: Self.notFound)
         guard let page = try await store.messages(userID: context.user.id, conversationID: id, page: try request.page()) else { throw Self.notFound }
-        return try .encoded(PageResponse(page, MessageResponse.init))
+        return .json(writing: PageResponse(page, MessageResponse.init))
     }
 
     func export(_ request: Request, _ context: UserRequestContext) async throws -> Response {
@@ -87,7 +87,7 @@ struct ConversationRoutes: Sendable {
     }
 
     func history(_ request: Request, _ context: UserRequestContext) async throws -> Response {
-        try .encoded(PageResponse(try await store.history(userID: context.user.id, page: try request.page()), MessageResponse.init))
+        .json(writing: PageResponse(try await store.history(userID: context.user.id, page: try request.page()), MessageResponse.init))
     }
 
     func feedback(_ request: Request, _ context: UserRequestContext) async throws -> Response {
