@@ -8,12 +8,41 @@ public struct ChatTurn: Sendable {
     public var role: Role
     public var content: String
     /// Tool calls the assistant made in this turn, with their results (as saved on the message).
-    public var toolRecords: [ToolRecord]
+    public var toolRecords: [ToolRecord] {
+        get { saved?.records ?? ownRecords }
+        set { ownRecords = newValue; saved = nil }
+    }
+    private var ownRecords: [ToolRecord]
+    private var saved: SavedToolRecords?
     /// For `.tool` turns: which call this answers.
     public var toolCallID: String?
 
     public init(role: Role, content: String, toolRecords: [ToolRecord] = [], toolCallID: String? = nil) {
-        self.role = role; self.content = content; self.toolRecords = toolRecords; self.toolCallID = toolCallID
+        self.role = role; self.content = content; self.ownRecords = toolRecords; self.toolCallID = toolCallID
+    }
+
+    /// A turn read back from a saved message: its tool calls are read when first asked for.
+    public init(role: Role, content: String, savedToolCalls: SavedJSON) {
+        self.init(role: role, content: content)
+        saved = SavedToolRecords(savedToolCalls)
+    }
+}
+
+/// The tool records of a saved message, made from its JSON the first time they are asked for
+/// (and the same ones after: a saved record without an id is given one, once).
+final class SavedToolRecords: Sendable {
+    private let json: SavedJSON
+    private let made = Mutex<[ToolRecord]?>(nil)
+
+    init(_ json: SavedJSON) { self.json = json }
+
+    var records: [ToolRecord] {
+        made.withLock { made in
+            if let made { return made }
+            let records = if case .array(let items) = json.value { items.compactMap(ToolRecord.init(json:)) } else { [ToolRecord]() }
+            made = records
+            return records
+        }
     }
 }
 

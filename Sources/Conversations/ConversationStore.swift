@@ -210,7 +210,7 @@ public struct SQLConversationStore: ConversationStore {
     public func recentMessages(userID: String, conversationID: String, limit: Int) async throws -> [ContextMessage] {
         try await db.query(prepared: RecentMessages.self, [.text(conversationID), .text(userID), .int(Int64(limit))]).map { row in
             ContextMessage(id: try row.string("id"), role: MessageRole(rawValue: try row.string("role")) ?? .user,
-                           content: try row.string("content"), toolCalls: Self.jsonArray(row.optionalString("tool_calls")))
+                           content: try row.string("content"), toolCalls: SavedJSON(text: row.optionalString("tool_calls")))
         }.reversed()
     }
 

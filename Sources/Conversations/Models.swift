@@ -35,9 +35,10 @@ public struct ContextMessage: Sendable, Equatable {
     public let id: String
     public let role: MessageRole
     public let content: String
-    public let toolCalls: JSONValue
+    /// The saved tool calls (a JSON array), parsed when first read.
+    public let toolCalls: SavedJSON
 
-    public init(id: String, role: MessageRole, content: String, toolCalls: JSONValue) {
+    public init(id: String, role: MessageRole, content: String, toolCalls: SavedJSON) {
         self.id = id; self.role = role; self.content = content; self.toolCalls = toolCalls
     }
 }
@@ -64,5 +65,5 @@ public struct Message: Sendable {
     }
 
     /// This message as context for the assistant.
-    public var context: ContextMessage { ContextMessage(id: id, role: role, content: content, toolCalls: toolCalls) }
+    public var context: ContextMessage { ContextMessage(id: id, role: role, content: content, toolCalls: SavedJSON(toolCalls)) }
 }

@@ -11,8 +11,10 @@ extension BuiltinModel {
     struct Memory {
         struct Exchange {
             var user: String
-            var records: [ToolRecord]
+            /// The assistant's turns that answered it (their saved tool calls are read on demand).
+            var replies: [ChatTurn]
             let context: ModelContext
+            var records: [ToolRecord] { replies.flatMap(\.toolRecords) }
             /// How the user's message was read (on demand: most turns never look back).
             var intent: Intent { BuiltinModel.parseOnce(user, context: context) }
         }
@@ -37,10 +39,10 @@ extension BuiltinModel {
                     user = turn.content
                 case .assistant:
                     if let text = user {
-                        exchanges.append(Exchange(user: text, records: turn.toolRecords, context: context))
+                        exchanges.append(Exchange(user: text, replies: [turn], context: context))
                         user = nil
                     } else if !exchanges.isEmpty {
-                        exchanges[exchanges.count - 1].records += turn.toolRecords
+                        exchanges[exchanges.count - 1].replies.append(turn)
                     }
                 default: break
                 }

@@ -156,8 +156,7 @@ struct ChatRoutes: Sendable {
             recent.append(message)
         }
         let history = recent.reversed().map { message in
-            ChatTurn(role: ChatTurn.Role(rawValue: message.role.rawValue) ?? .user, content: message.content,
-                     toolRecords: { if case .array(let items) = message.toolCalls { return items.compactMap(ToolRecord.init(json:)) } else { return [] } }())
+            ChatTurn(role: ChatTurn.Role(rawValue: message.role.rawValue) ?? .user, content: message.content, savedToolCalls: message.toolCalls)
         }
         let zone = request.headers[.xTimezone].flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC")!
         let engine = AssistantEngine(model: model, tools: toolboxes.toolbox(userID: userID, page: page))
