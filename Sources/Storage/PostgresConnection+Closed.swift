@@ -25,22 +25,16 @@ extension PostgresConnection {
     func answering<T: Sendable>(_ statement: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         if isClosed { throw PostgresDatabase.connectionClosed }
         if eventLoop.inEventLoop { return try await statement(self) }
-        let outcome = StatementOutcome<T>()
         return try await withCheckedThrowingContinuation { continuation in
-            outcome.waiting(continuation)
-            let running = Task {
+            let outcome = StatementOutcome(continuation)
+            Task {
                 do { outcome.finish(.success(try await statement(self))) } catch { outcome.finish(.failure(error)) }
             }
-            let watch = eventLoop.scheduleRepeatedTask(initialDelay: Self.closedStatementCheck, delay: Self.closedStatementCheck) { task in
-                if outcome.isFinished { task.cancel(); return }
+            let watch = eventLoop.scheduleRepeatedTask(initialDelay: Self.closedStatementCheck, delay: Self.closedStatementCheck) { _ in
                 // The handler fails a statement it has when the close happens; give it one interval.
-                if outcome.sawClosed(now: self.isClosed) {
-                    task.cancel()
-                    running.cancel()
-                    outcome.finish(.failure(PostgresDatabase.connectionClosed))
-                }
+                if outcome.sawClosed(now: self.isClosed) { outcome.finish(.failure(PostgresDatabase.connectionClosed)) }
             }
-            outcome.onFinish { watch.cancel() }
+            outcome.onFinish { watch.cancel() }   // the watch stops with the first outcome
         }
     }
 }
@@ -49,22 +43,20 @@ extension PostgresConnection {
 final class StatementOutcome<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, Error>?
-        var finished = false
         var closedBefore = false
         var onFinish: (@Sendable () -> Void)?
+        var finished: Bool { continuation == nil }
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    var isFinished: Bool { state.withLock { $0.finished } }
+    init(_ continuation: CheckedContinuation<T, Error>) {
+        state = Mutex(State(continuation: continuation))
+    }
 
     /// Whether the watch had already seen the connection closed at its previous look; records
     /// what it sees now.
     func sawClosed(now closed: Bool) -> Bool {
         state.withLock { s in defer { s.closedBefore = closed }; return s.closedBefore }
-    }
-
-    func waiting(_ continuation: CheckedContinuation<T, Error>) {
-        state.withLock { $0.continuation = continuation }
     }
 
     /// Runs `action` when the outcome is known (at once if it already is).
@@ -80,7 +72,6 @@ final class StatementOutcome<T: Sendable>: Sendable {
     func finish(_ result: Result<T, Error>) {
         let (continuation, action) = state.withLock { s -> (CheckedContinuation<T, Error>?, (@Sendable () -> Void)?) in
             guard !s.finished else { return (nil, nil) }
-            s.finished = true
             defer { s.continuation = nil; s.onFinish = nil }
             return (s.continuation, s.onFinish)
         }

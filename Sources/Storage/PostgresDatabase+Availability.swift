@@ -55,9 +55,7 @@ extension PostgresDatabase {
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 do {
-                    _ = try await client.withConnection { connection in
-                        try await PostgresConnectionSession(connection: connection, logger: self.logger).run("SELECT 1")
-                    }
+                    _ = try await client.rows("SELECT 1", logger: self.logger)
                     return true
                 } catch {
                     return false
@@ -93,7 +91,7 @@ extension PostgresDatabase {
                 do {
                     let connection = try await PostgresConnection.connect(configuration: config, id: 0, logger: logger)
                     defer { Task { try? await connection.close() } }
-                    _ = try await PostgresConnectionSession(connection: connection, logger: logger).run("SELECT 1")
+                    _ = try await connection.answering { try await $0.query("SELECT 1", logger: logger).collect() }
                     return nil
                 } catch let error as PSQLError where error.serverInfo != nil && !PostgresDatabase.isConnectionLoss(error) {
                     return nil   // the server answered, if only to refuse: it is there

@@ -183,10 +183,7 @@ public final class PostgresDatabase: Database {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            let query = try PostgresDatabase.makeQuery(sql, binds)
-            return try await client.withConnection { connection in
-                try await PostgresConnectionSession(connection: connection, logger: self.logger).run(query)
-            }
+            return try await client.rows(PostgresDatabase.makeQuery(sql, binds), logger: logger)
         } catch {
             throw failed(error)
         }
@@ -349,6 +346,16 @@ public final class PostgresDatabase: Database {
             return "\(psql.code)"
         }
         return "\(error)"
+    }
+}
+
+extension PostgresClient {
+    /// The rows of `query` on a pooled connection; a lost connection fails it
+    /// (``PostgresConnection/answering(_:)``).
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [DatabaseRow] {
+        try await withConnection { connection in
+            try await PostgresConnectionSession(connection: connection, logger: logger).run(query)
+        }
     }
 }
 

@@ -19,27 +19,21 @@ public final class MailWaker: Sendable {
     public init() {}
 
     /// Wakes the waiting worker, or the next one to wait.
-    public func wake() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
-            state.pending = true
-            return nil
-        }
-        waiter?.resume()
-    }
+    public func wake() { resumeWaiter(orSet: \.pending) }
 
     /// Wakes wait number `wait` if it is still the current one.
-    private func timeOut(_ wait: Int) {
+    private func timeOut(_ wait: Int) { resumeWaiter(orSet: \.timedOut, onlyDuring: wait) }
+
+    /// Resumes the waiting worker, or (nobody waiting yet) sets `flag` for its wait to see; with
+    /// `onlyDuring`, nothing unless that wait is the current one.
+    private func resumeWaiter(orSet flag: WritableKeyPath<State, Bool>, onlyDuring wait: Int? = nil) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.wait == wait else { return nil }
+            if let wait, state.wait != wait { return nil }
             if let waiter = state.waiter {
                 state.waiter = nil
                 return waiter
             }
-            state.timedOut = true
+            state[keyPath: flag] = true
             return nil
         }
         waiter?.resume()
