@@ -263,8 +263,11 @@ struct CapturingLogHandler: LogHandler {
         #expect(ContinuousClock.now - started < .seconds(20))
         await silent.stop()
 
-        // One byte every 100 ms: the greeting needs 4 s, the step gets 500 ms (per reply, not per byte).
-        let drip = try await ScriptedSMTPServer(greeting: "220 slow but steady, and very patient\r\n", drip: .milliseconds(100), respond: Self.standard())
+        // One byte every 100 ms: the greeting needs 60 s, the step gets 500 ms (per reply, not per
+        // byte). Long, because in the full suite a 500 ms timer can fire seconds late (a 4 s
+        // greeting once arrived whole first in CI).
+        let patient = "220 slow but steady" + String(repeating: ", and very patient", count: 32) + "\r\n"
+        let drip = try await ScriptedSMTPServer(greeting: patient, drip: .milliseconds(100), respond: Self.standard())
         // Had the timeout been per byte, the whole greeting would arrive and the mail go out.
         let dripped = Self.text(await Self.send(try Self.transport(drip.port, timeout: .milliseconds(500))))
         #expect(dripped.hasPrefix("transient") && dripped.contains("no reply from the SMTP server within 500 ms (waiting for the greeting)"), "\(dripped)")
