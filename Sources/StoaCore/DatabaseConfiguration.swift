@@ -17,6 +17,10 @@ public enum DatabaseConfiguration: Sendable, Equatable {
         public var tls: TLSMode
         /// A Unix-socket directory (`?host=/run/postgresql`), when given instead of a TCP host.
         public var socketDirectory: String?
+        /// Connections a server keeps open to PostgreSQL (`STOA_DATABASE_CONNECTIONS`), shared out
+        /// between its event loops; all are opened at start and kept.
+        public var connections: Int = Self.defaultConnections
+        public static let defaultConnections = 20
 
         public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil,
                     tls: TLSMode = .prefer, socketDirectory: String? = nil) {

@@ -222,6 +222,10 @@ extension StoaConfiguration {
         if let dir = value("STOA_DATA_DIR") { config.dataDirectory = dir }
         if let dir = value("STOA_WEB_DIR"), !dir.isEmpty { config.webDirectory = dir }
         config.database = try DatabaseConfiguration.parse(value("DATABASE_URL"), dataDirectory: config.dataDirectory)
+        if let connections = try int("STOA_DATABASE_CONNECTIONS", 2...1_000), case .postgres(var settings) = config.database {
+            settings.connections = connections
+            config.database = .postgres(settings)
+        }
 
         if let list = value("BETTER_AUTH_SECRETS") {
             config.secrets = list.split(separator: ",").map { entry in

@@ -103,12 +103,10 @@ public final class PostgresDatabase: Database {
     static let unreachable = DatabaseError.unavailable("PostgreSQL is unreachable")
     static let connectionClosed = DatabaseError.unavailable("PostgreSQL closed the connection")
 
-    /// Connections kept open even when idle, over all loops (a chat turn uses two at once).
-    static let warmConnections = 4
-
     /// Connects to PostgreSQL and checks that it answers (so bad settings fail at start-up).
     /// `maxConnections` is shared out between the event loops' pools.
-    public static func connect(_ settings: DatabaseConfiguration.PostgresSettings, maxConnections: Int = 20, logger: Logger) async throws -> PostgresDatabase {
+    public static func connect(_ settings: DatabaseConfiguration.PostgresSettings, maxConnections: Int? = nil, logger: Logger) async throws -> PostgresDatabase {
+        let maxConnections = maxConnections ?? settings.connections
         var configuration: PostgresClient.Configuration
         var probe: PostgresConnection.Configuration
         if let socketDirectory = settings.socketDirectory {
@@ -125,12 +123,13 @@ public final class PostgresDatabase: Database {
         let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { count, _ in count + 1 }
         configuration.options.maximumConnections = max(2, maxConnections / loops)
         configuration.options.connectTimeout = .seconds(10)
-        // A few connections stay open for good, and idle ones are not pinged: the pool then arms
-        // no timers when a connection goes back to it (with the defaults it starts an idle timer
-        // and a keep-alive timer, each a task group, after every query). A connection the server
-        // closes is dropped by the pool; connections opened past the minimum under load still
-        // close after the idle timeout.
-        configuration.options.minimumConnections = min(max(1, Self.warmConnections / loops), configuration.options.maximumConnections - 1)
+        // Every connection stays open for good, and idle ones are not pinged: the pool then arms
+        // no timers when a connection goes back to it. PostgresNIO starts an idle timer (a task
+        // group and a sleep, cancelled at the next lease) each time a connection above the
+        // minimum goes back, and a keep-alive timer likewise; with a minimum of 2 of 10 per loop
+        // those timers were about a sixth of a chat turn's CPU under load (issue 20). A
+        // connection the server closes is dropped by the pool and opened again.
+        configuration.options.minimumConnections = configuration.options.maximumConnections
         configuration.options.keepAliveBehavior = nil
         let db = PostgresDatabase(pools: await Pools.start(configuration, logger: logger), configuration: configuration,
                                   maxConnections: configuration.options.maximumConnections * loops,

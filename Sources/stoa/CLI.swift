@@ -55,9 +55,11 @@ enum CLI {
         }
     }
 
-    static func openDatabase(_ config: StoaConfiguration, logger: Logger) async throws -> any Database {
+    /// Opens the configured database. Servers (`serve`, `mcp`) keep the configured PostgreSQL
+    /// pool; one-shot commands pass `oneShot` and get the smallest one (two connections per event loop).
+    static func openDatabase(_ config: StoaConfiguration, oneShot: Bool = false, logger: Logger) async throws -> any Database {
         do {
-            return try await DatabaseFactory.open(config.database, logger: logger)
+            return try await DatabaseFactory.open(config.database, connections: oneShot ? 1 : nil, logger: logger)
         } catch let error as DatabaseError {
             fail("cannot open the database (\(config.database.redacted)): \(error)")
         } catch {

@@ -91,7 +91,7 @@ struct Keys: AsyncParsableCommand {
         var config = try CLI.loadConfiguration()
         let logger = CLI.commandLogging(config)
         CLI.ensureSecret(&config)
-        let database = try await CLI.openDatabase(config, logger: logger)
+        let database = try await CLI.openDatabase(config, oneShot: true, logger: logger)
         do {
             try await MigrationRunner(database: database, logger: logger).up()
             let ring = AppServices.makeKeyRing(configuration: config, database: database, clock: SystemClock(), logger: logger)

@@ -52,7 +52,7 @@ struct Migrate: AsyncParsableCommand {
     static func withRunner(_ body: (MigrationRunner) async throws -> Void) async throws {
         let config = try CLI.loadConfiguration()
         let logger = CLI.commandLogging(config)
-        let database = try await CLI.openDatabase(config, logger: logger)
+        let database = try await CLI.openDatabase(config, oneShot: true, logger: logger)
         do {
             try await body(MigrationRunner(database: database, logger: logger))
         } catch {

@@ -236,7 +236,7 @@ enum Admin {
     static func withDatabase(_ body: (any Database, StoaConfiguration) async throws -> Void) async throws {
         let config = try CLI.loadConfiguration()
         let logger = CLI.commandLogging(config)
-        let database = try await CLI.openDatabase(config, logger: logger)
+        let database = try await CLI.openDatabase(config, oneShot: true, logger: logger)
         do {
             try await MigrationRunner(database: database, logger: logger).up()
             try await body(database, config)

@@ -35,7 +35,9 @@ import Testing
     @Test("bad values are one clear sentence") func errors() {
         for (env, needle) in [(["DATABASE_URL": "mysql://u:secretpw@h/db"], "DATABASE_URL"), (["STOA_ROLE": "nope"], "role"),
                               (["PORT": "http"], "PORT"), (["STOA_RATE_LIMIT": "maybe"], "STOA_RATE_LIMIT"),
-                              (["DATABASE_URL": "postgres://u:pw@h/db?sslmode=bogus"], "sslmode"), (["BETTER_AUTH_URL": "ftp://x"], "BETTER_AUTH_URL")] {
+                              (["DATABASE_URL": "postgres://u:pw@h/db?sslmode=bogus"], "sslmode"), (["BETTER_AUTH_URL": "ftp://x"], "BETTER_AUTH_URL"),
+                              (["STOA_DATABASE_CONNECTIONS": "1"], "STOA_DATABASE_CONNECTIONS"), (["STOA_DATABASE_CONNECTIONS": "lots"], "STOA_DATABASE_CONNECTIONS"),
+                              (["STOA_DATABASE_CONNECTIONS": "99999999999999999999999"], "STOA_DATABASE_CONNECTIONS")] {
             do {
                 _ = try StoaConfiguration.load(environment: env, dotEnvPath: nil)
                 Issue.record("no error for \(env)")
@@ -60,6 +62,19 @@ import Testing
         #expect(!neon.redacted.contains("AbC"))
         #expect(try DatabaseConfiguration.parse("sqlite:/tmp/x.db", dataDirectory: ".") == .sqlite(path: "/tmp/x.db"))
         #expect(try DatabaseConfiguration.parse(nil, dataDirectory: "/data") == .sqlite(path: "/data/stoa.db"))
+    }
+
+    @Test("STOA_DATABASE_CONNECTIONS sizes the PostgreSQL pool; SQLite ignores it") func databaseConnections() throws {
+        let url = "postgres://u:pw@db.example.com/stoa"
+        guard case .postgres(let plain) = try StoaConfiguration.load(environment: ["DATABASE_URL": url], dotEnvPath: nil).database,
+              case .postgres(let sized) = try StoaConfiguration.load(environment: ["DATABASE_URL": url, "STOA_DATABASE_CONNECTIONS": "6"], dotEnvPath: nil).database else {
+            Issue.record("not postgres"); return
+        }
+        #expect(plain.connections == 20)
+        #expect(sized.connections == 6)
+        #expect(sized.host == "db.example.com" && sized.password == "pw")
+        let sqlite = try StoaConfiguration.load(environment: ["STOA_DATABASE_CONNECTIONS": "6", "STOA_DATA_DIR": "/d"], dotEnvPath: nil)
+        #expect(sqlite.database == .sqlite(path: "/d/stoa.db"))
     }
 
     @Test("ISO-8601 like Date.toJSON") func iso() {
