@@ -36,12 +36,38 @@ extension Optional: DatabaseValueConvertible where Wrapped: DatabaseValueConvert
     public var databaseValue: DatabaseValue { self?.databaseValue ?? .null }
 }
 
+/// The columns of a result: their names and where each stands, made once and shared by all
+/// the result's rows (a row is then an array of cells, not a dictionary of its own).
+public final class DatabaseColumns: Sendable {
+    public let names: [String]
+    let positions: [String: Int]
+
+    /// A name given twice stands for its last column.
+    public init(_ names: [String]) {
+        self.names = names
+        var positions: [String: Int] = Dictionary(minimumCapacity: names.count)
+        for (position, name) in names.enumerated() { positions[name] = position }
+        self.positions = positions
+    }
+}
+
 /// A row read from either database, with typed accessors that smooth over the dialects.
 public struct DatabaseRow: Sendable {
-    public let values: [String: DatabaseValue]
-    public init(values: [String: DatabaseValue]) { self.values = values }
+    public let columns: DatabaseColumns
+    /// One value per column, in the columns' order.
+    public let cells: [DatabaseValue]
 
-    public subscript(_ column: String) -> DatabaseValue { values[column] ?? .null }
+    public init(columns: DatabaseColumns, cells: [DatabaseValue]) {
+        precondition(columns.names.count == cells.count, "a row needs one cell per column")
+        self.columns = columns
+        self.cells = cells
+    }
+
+    /// The value of `column`; `.null` for a column the row does not have.
+    public subscript(_ column: String) -> DatabaseValue {
+        guard let position = columns.positions[column] else { return .null }
+        return cells[position]
+    }
 
     public func string(_ column: String) throws -> String {
         guard let v = optionalString(column) else { throw DatabaseError.decoding(column: column) }

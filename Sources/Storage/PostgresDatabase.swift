@@ -289,7 +289,8 @@ public final class PostgresDatabase: Database {
     }
 
     static func collect(_ rows: PostgresRowSequence) async throws -> [DatabaseRow] {
-        try await collect(rows.map(databaseRow))
+        let reader = RowReader()
+        return try await collect(rows.map { try reader.read($0) })
     }
 
     /// The rows of a prepared statement (already decoded by ``PreparedPostgresStatement``).
@@ -299,20 +300,17 @@ public final class PostgresDatabase: Database {
         return result
     }
 
-    static func databaseRow(_ row: PostgresRow) throws -> DatabaseRow {
-        var values: [String: DatabaseValue] = Dictionary(minimumCapacity: row.count)   // no rehashing while it fills
-        for cell in row {
-            guard cell.bytes != nil else { values[cell.columnName] = .null; continue }
-            switch cell.dataType {
-            case .bool: values[cell.columnName] = .bool(try cell.decode(Bool.self))
-            case .int2, .int4, .int8: values[cell.columnName] = .int(try cell.decode(Int64.self))
-            case .float4, .float8: values[cell.columnName] = .double(try cell.decode(Double.self))
-            case .timestamptz, .timestamp, .date: values[cell.columnName] = .date(try cell.decode(Date.self))
-            case .numeric: values[cell.columnName] = .double(Double(try cell.decode(String.self)) ?? 0)
-            default: values[cell.columnName] = .text(try cell.decode(String.self))
-            }
+    /// One cell's value, by the column's PostgreSQL type.
+    static func value(_ cell: PostgresCell) throws -> DatabaseValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .bool: return .bool(try cell.decode(Bool.self))
+        case .int2, .int4, .int8: return .int(try cell.decode(Int64.self))
+        case .float4, .float8: return .double(try cell.decode(Double.self))
+        case .timestamptz, .timestamp, .date: return .date(try cell.decode(Date.self))
+        case .numeric: return .double(Double(try cell.decode(String.self)) ?? 0)
+        default: return .text(try cell.decode(String.self))
         }
-        return DatabaseRow(values: values)
     }
 
     static func map(_ error: Error) -> Error {
@@ -413,7 +411,27 @@ struct PreparedPostgresStatement<Statement: PreparedSQL>: PostgresPreparedStatem
     static var sql: String { PreparedSQLText.of(Statement.self).sql }
 
     func makeBindings() throws -> PostgresBindings { PostgresDatabase.bindings(binds) }
-    func decodeRow(_ row: PostgresRow) throws -> DatabaseRow { try PostgresDatabase.databaseRow(row) }
+    /// The rows of one execution share their columns (PostgresNIO decodes them in turn).
+    let reader = RowReader()
+
+    func decodeRow(_ row: PostgresRow) throws -> DatabaseRow { try reader.read(row) }
+}
+
+/// Reads the rows of one result: the column names come from its first row and are shared by
+/// the rest, so a row costs an array of values rather than a dictionary of its own.
+final class RowReader: Sendable {
+    private let columns = Mutex<DatabaseColumns?>(nil)
+
+    func read(_ row: PostgresRow) throws -> DatabaseRow {
+        let known = columns.withLock { $0 }
+        var cells: [DatabaseValue] = []
+        cells.reserveCapacity(row.count)
+        for cell in row { cells.append(try PostgresDatabase.value(cell)) }
+        if let known, known.names.count == cells.count { return DatabaseRow(columns: known, cells: cells) }
+        let made = DatabaseColumns(row.map(\.columnName))
+        columns.withLock { $0 = made }
+        return DatabaseRow(columns: made, cells: cells)
+    }
 }
 
 /// The server-side name and `$n`-numbered SQL of each prepared statement, made once (PostgresNIO

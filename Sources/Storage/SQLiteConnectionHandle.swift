@@ -15,7 +15,7 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
 
     struct CachedStatement {
         let handle: OpaquePointer
-        let columns: [String]
+        let columns: DatabaseColumns
         /// A `SELECT` (or `WITH … SELECT`) that SQLite says writes nothing: safe on a reader connection.
         let isQuery: Bool
     }
@@ -137,25 +137,26 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
             let status = sqlite3_step(handle)
             if status == SQLITE_DONE { return rows }
             guard status == SQLITE_ROW else { throw error(status) }
-            var values: [String: DatabaseValue] = Dictionary(minimumCapacity: statement.columns.count)
-            for (offset, name) in statement.columns.enumerated() {
+            var cells: [DatabaseValue] = []
+            cells.reserveCapacity(statement.columns.names.count)
+            for offset in statement.columns.names.indices {
                 let column = Int32(offset)
                 switch sqlite3_column_type(handle, column) {
-                case SQLITE_INTEGER: values[name] = .int(sqlite3_column_int64(handle, column))
-                case SQLITE_FLOAT: values[name] = .double(sqlite3_column_double(handle, column))
-                case SQLITE_NULL: values[name] = .null
+                case SQLITE_INTEGER: cells.append(.int(sqlite3_column_int64(handle, column)))
+                case SQLITE_FLOAT: cells.append(.double(sqlite3_column_double(handle, column)))
+                case SQLITE_NULL: cells.append(.null)
                 default:   // text, or a blob read as UTF-8 text
                     // The pointer first, then its length (SQLite's documented order).
                     let bytes = sqlite3_column_blob(handle, column)
                     let count = Int(sqlite3_column_bytes(handle, column))
                     if let bytes, count > 0 {
-                        values[name] = .text(String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self))
+                        cells.append(.text(String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self)))
                     } else {
-                        values[name] = .text("")
+                        cells.append(.text(""))
                     }
                 }
             }
-            rows.append(DatabaseRow(values: values))
+            rows.append(DatabaseRow(columns: statement.columns, cells: cells))
         }
     }
 
@@ -173,8 +174,8 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
         }
     }
 
-    private static func columnNames(_ handle: OpaquePointer) -> [String] {
-        (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+    private static func columnNames(_ handle: OpaquePointer) -> DatabaseColumns {
+        DatabaseColumns((0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) })
     }
 
     private func error(_ status: Int32) -> Error {
