@@ -37,45 +37,53 @@ public struct AssistantEngine: Sendable {
         self.definitions = tools.tools
     }
 
-    /// Runs one assistant turn over `history` (oldest first, ending with the user's message).
+    /// Runs one assistant turn over `history` (oldest first, ending with the user's message) as
+    /// a stream of its events (server-sent events; ending the stream cancels the turn).
     public func run(history: [ChatTurn], context: ModelContext) -> AsyncThrowingStream<AssistantEvent, Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    var conversation = [ChatTurn(role: .system, content: systemPrompt)] + history
-                    for _ in 0..<Self.maxRounds {
-                        var calls: [ToolCall] = []
-                        var text = ""
-                        for try await event in model.respond(to: conversation, tools: definitions, context: context) {
-                            try Task.checkCancellation()
-                            switch event {
-                            case .textDelta(let piece):
-                                text += piece
-                                continuation.yield(.delta(piece))
-                            case .toolCall(let call):
-                                calls.append(call)
-                            }
-                        }
-                        if calls.isEmpty { break }
-                        var records: [ToolRecord] = []
-                        for call in calls {
-                            try Task.checkCancellation()
-                            let result = try await tools.run(call.name, arguments: call.arguments)
-                            let record = ToolRecord(id: call.id, name: call.name, arguments: call.arguments, result: result)
-                            records.append(record)
-                            continuation.yield(.tool(record))
-                        }
-                        conversation.append(ChatTurn(role: .assistant, content: text, toolRecords: records))
-                        for record in records {
-                            conversation.append(ChatTurn(role: .tool, content: record.result.serialized, toolCallID: record.id))
-                        }
-                    }
+                    try await run(history: history, context: context) { continuation.yield($0) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Runs one assistant turn, handing each event to `emit` as it happens: what a caller that
+    /// wants the whole answer uses (no stream, no task of its own; issue 20). Events emitted
+    /// before a failure stay emitted.
+    public func run(history: [ChatTurn], context: ModelContext, emit: (AssistantEvent) -> Void) async throws {
+        var conversation = [ChatTurn(role: .system, content: systemPrompt)] + history
+        for _ in 0..<Self.maxRounds {
+            var calls: [ToolCall] = []
+            var text = ""
+            for try await event in model.respond(to: conversation, tools: definitions, context: context) {
+                try Task.checkCancellation()
+                switch event {
+                case .textDelta(let piece):
+                    text += piece
+                    emit(.delta(piece))
+                case .toolCall(let call):
+                    calls.append(call)
+                }
+            }
+            if calls.isEmpty { break }
+            var records: [ToolRecord] = []
+            for call in calls {
+                try Task.checkCancellation()
+                let result = try await tools.run(call.name, arguments: call.arguments)
+                let record = ToolRecord(id: call.id, name: call.name, arguments: call.arguments, result: result)
+                records.append(record)
+                emit(.tool(record))
+            }
+            conversation.append(ChatTurn(role: .assistant, content: text, toolRecords: records))
+            for record in records {
+                conversation.append(ChatTurn(role: .tool, content: record.result.serialized, toolCallID: record.id))
+            }
         }
     }
 }

@@ -167,7 +167,7 @@ struct ChatRoutes: Sendable {
         var text = ""
         var records: [ToolRecord] = []
         do {
-            for try await event in turn.engine.run(history: turn.history, context: turn.context) {
+            try await turn.engine.run(history: turn.history, context: turn.context) { event in
                 switch event {
                 case .delta(let piece): text += piece
                 case .tool(let record): records.append(record)
