@@ -27,6 +27,8 @@ extension Request {
 
     /// The media type of `Content-Type`, lowercased, without parameters ("" when absent).
     var mediaType: String {
-        (headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let value = headers[.contentType] ?? ""
+        // What comes before the first ';' (the parameters follow it), trimmed, in lower case.
+        return value[..<(value.firstIndex(of: ";") ?? value.endIndex)].trimmingCharacters(in: .whitespaces).lowercased()
     }
 }

@@ -32,6 +32,16 @@ import Testing
             }
             let text = try await user.call(.post, "/api/tasks", #"{"title":"x"}"#, contentType: "text/plain")
             #expect(text.status == 415)
+            // The media type is read before any parameter, in any case; nothing else passes as JSON.
+            for type in ["application/json; charset=utf-8", "Application/JSON", " application/json ;charset=UTF-8;x=y", "application/json;"] {
+                #expect(try await user.call(.post, "/api/tasks", #"{"title":"x"}"#, contentType: type).status == 201, "\(type)")
+            }
+            for type in ["application/jsonx", "application/json-patch+json", ";application/json", "text/json; x=application/json", ""] {
+                #expect(try await user.call(.post, "/api/tasks", #"{"title":"x"}"#, contentType: type).status == 415, "\(type)")
+            }
+            // Every field name of a body, and names close to them, against the body's list.
+            let near = try await user.call(.post, "/api/chat", #"{"query":"hi","session_ID":"x"}"#)
+            #expect(near.status == 400 && near.message == "session_ID is not a field of this request", "\(near.message ?? "nil")")
             // Past the 1 MiB cap: 413, not a 500 (the e2e hostile-input suite's 5 MiB body found it).
             for path in ["/api/conversations", "/api/tasks"] {
                 let huge = try await user.call(.post, path, #"{"title":""# + String(repeating: "x", count: 5 << 20) + #""}"#)

@@ -43,7 +43,7 @@ public struct AuthCookies: Sendable {
     /// Parses a `Cookie` request header into name/value pairs (first occurrence wins).
     public static func parse(_ header: String) -> [String: String] {
         var result: [String: String] = [:]
-        for part in header.split(separator: ";") {
+        for part in header.split(separator: ";" as Character) {
             let trimmed = part.trimmingCharacters(in: .whitespaces)
             guard let eq = trimmed.firstIndex(of: "=") else { continue }
             let key = String(trimmed[..<eq])

@@ -12,7 +12,7 @@ public struct ClientAddress: Sendable {
     public func resolve(peer: String?, forwardedFor: String?) -> String? {
         if let peer, !isTrusted(peer) { return peer }
         guard let header = forwardedFor else { return peer }
-        let hops = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter(Self.looksLikeIP)
+        let hops = header.split(separator: "," as Character).map { $0.trimmingCharacters(in: .whitespaces) }.filter(Self.looksLikeIP)
         // Walk from the nearest hop outwards, skipping our own proxies.
         for hop in hops.reversed() where !isTrusted(hop) { return hop }
         return hops.first ?? peer

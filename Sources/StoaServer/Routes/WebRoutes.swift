@@ -104,7 +104,7 @@ struct WebFiles: Sendable {
 
     func file(_ name: String) throws -> File? {
         // Names come from the URL: allow plain relative paths only.
-        guard !name.isEmpty, !name.hasPrefix("/"), !name.split(separator: "/").contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") }) else {
+        guard !name.isEmpty, !name.hasPrefix("/"), !name.split(separator: "/" as Character).contains(where: { $0 == ".." || $0 == "." || $0.hasPrefix(".") }) else {
             return nil
         }
         guard let directory else { return cached[name] }
@@ -134,7 +134,7 @@ struct WebFiles: Sendable {
     }
 
     static func contentType(_ name: String) -> String {
-        switch name.split(separator: ".").last.map(String.init) ?? "" {
+        switch name.split(separator: "." as Character).last.map(String.init) ?? "" {
         case "html": return "text/html; charset=utf-8"
         case "js", "mjs": return "text/javascript; charset=utf-8"
         case "css": return "text/css; charset=utf-8"

@@ -45,7 +45,7 @@ struct WidgetRoutes: Sendable {
     /// `If-None-Match` is a list (`"a", "b"`) or `*`; a weak `W/` tag matches its strong form.
     static func matches(_ header: String, etag: String) -> Bool {
         guard header.count <= 4096 else { return false }
-        return header.split(separator: ",").contains { part in
+        return header.split(separator: "," as Character).contains { part in
             let tag = part.trimmingCharacters(in: .whitespaces)
             return tag == "*" || tag == etag || tag == "W/" + etag
         }

@@ -15,8 +15,8 @@ protocol APIRequestBody: Decodable, Sendable {
 }
 
 extension APIRequestBody {
-    /// Every field the body may have; any other is a 400 that names it.
-    static var fields: Set<String> { Set(CodingKeys.allCases.map(\.stringValue)) }
+    /// Whether the body has a field called `name`; any other is a 400 that names it.
+    static func accepts(_ name: String) -> Bool { CodingKeys(stringValue: name) != nil }
 }
 
 /// Decodes `/api` request bodies: only `application/json` (415 otherwise); bounded by
@@ -43,7 +43,7 @@ struct APIRequestDecoder: RequestDecoder {
         do { parsed = try JSONValue.parseOrThrow(bytes, limits: .request) } catch { throw StoaError.validation(error.description) }
         guard case .object(let members) = parsed else { throw StoaError.validation("the body must be a JSON object") }
         if let bodyType = T.self as? any APIRequestBody.Type,
-           let unknown = members.first(where: { !bodyType.fields.contains($0.0) }) {
+           let unknown = members.first(where: { !bodyType.accepts($0.0) }) {
             throw StoaError.validation("\(String(unknown.0.prefix(40))) is not a field of this request")
         }
         var value: T
