@@ -29,7 +29,7 @@ enum CLI {
                 handler.logLevel = parsed
                 return handler
             }
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = TextLogHandler(label: label)
             handler.logLevel = parsed
             return handler
         }
