@@ -29,6 +29,6 @@ extension Request {
     var mediaType: String {
         let value = headers[.contentType] ?? ""
         // What comes before the first ';' (the parameters follow it), trimmed, in lower case.
-        return value[..<(value.firstIndex(of: ";") ?? value.endIndex)].trimmingCharacters(in: .whitespaces).lowercased()
+        return value[..<(value.firstIndex(of: ";") ?? value.endIndex)].trimmingWhitespace.lowercased()
     }
 }

@@ -44,7 +44,7 @@ public struct AuthCookies: Sendable {
     public static func parse(_ header: String) -> [String: String] {
         var result: [String: String] = [:]
         for part in header.split(separator: ";" as Character) {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            let trimmed = part.trimmingWhitespace
             guard let eq = trimmed.firstIndex(of: "=") else { continue }
             let key = String(trimmed[..<eq])
             if result[key] == nil { result[key] = String(trimmed[trimmed.index(after: eq)...]) }

@@ -1,3 +1,5 @@
+import StoaCore
+
 /// Finds the client's IP address for rate limiting. `X-Forwarded-For` is believed only when
 /// the connection comes from a trusted proxy (by default loopback, i.e. a local reverse proxy);
 /// otherwise a client could pick a fresh address for every request.
@@ -12,7 +14,7 @@ public struct ClientAddress: Sendable {
     public func resolve(peer: String?, forwardedFor: String?) -> String? {
         if let peer, !isTrusted(peer) { return peer }
         guard let header = forwardedFor else { return peer }
-        let hops = header.split(separator: "," as Character).map { $0.trimmingCharacters(in: .whitespaces) }.filter(Self.looksLikeIP)
+        let hops = header.split(separator: "," as Character).map(\.trimmingWhitespace).filter(Self.looksLikeIP)
         // Walk from the nearest hop outwards, skipping our own proxies.
         for hop in hops.reversed() where !isTrusted(hop) { return hop }
         return hops.first ?? peer

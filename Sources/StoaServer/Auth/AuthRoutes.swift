@@ -159,8 +159,8 @@ struct AuthRoutes: Sendable {
         // Bearer plugin: a valid bearer value stands in for the session cookie; an invalid one is ignored.
         if let authorization = request.headers[.authorization], authorization.count > 7,
            authorization.prefix(7).lowercased() == "bearer " {
-            let value = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
-            if value.contains(".") {
+            let value = authorization.dropFirst(7).trimmingWhitespace
+            if value.contains("." as Character) {
                 if let unsigned = cookies.signer.unsign(value) { token = unsigned }
             } else if !value.isEmpty, value.count <= 256 {
                 token = value
