@@ -32,6 +32,11 @@ struct TestApp {
         config.rateLimit.userTurnsPerMinute = 0
         config.hashThreads = 2
         config.hashQueueLimit = 256
+        // Live tests keep one client connection between requests. Under the full parallel suite a
+        // test can be starved for seconds between two requests, and the 10 s default (the time a
+        // kept-alive connection has to send its next head) then closed it under the test ("I/O on
+        // closed channel"). The limit itself is tested end to end (test_hostile_input.py).
+        config.server.headerTimeout = 300
         modify(&config)
         return config
     }
