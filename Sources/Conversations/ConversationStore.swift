@@ -245,12 +245,6 @@ public struct SQLConversationStore: ConversationStore {
         return id
     }
 
-    /// A stored JSON array; the common empty one without running the decoder.
-    static func jsonArray(_ text: String?) -> JSONValue {
-        guard let text, text != "[]", !text.isEmpty else { return .array([]) }
-        return JSONValue.parse(Data(text.utf8)) ?? .array([])
-    }
-
     static func conversation(_ row: DatabaseRow) throws -> Conversation {
         let role = row.optionalString("last_role").flatMap(MessageRole.init(rawValue:))
         return Conversation(
@@ -262,7 +256,7 @@ public struct SQLConversationStore: ConversationStore {
     static func message(_ row: DatabaseRow) throws -> Message {
         Message(id: try row.string("id"), conversationId: try row.string("conversation_id"),
                 role: MessageRole(rawValue: try row.string("role")) ?? .user, content: try row.string("content"),
-                html: row.optionalString("html"), sources: jsonArray(row.optionalString("sources")), toolCalls: jsonArray(row.optionalString("tool_calls")),
+                html: row.optionalString("html"), sources: SavedJSON.value(of: row.optionalString("sources")), toolCalls: SavedJSON.value(of: row.optionalString("tool_calls")),
                 truncated: (try? row.bool("truncated")) ?? false, createdAt: try row.date("created_at"))
     }
 }

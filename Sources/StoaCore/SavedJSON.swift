@@ -13,8 +13,15 @@ public final class SavedJSON: Sendable, Equatable {
     public init(text: String?, fallback: JSONValue = .array([])) {
         self.text = text
         self.fallback = fallback
-        // The common empty list needs no parser.
-        parsed = Mutex(text == nil || text == "" || (text == "[]" && fallback == .array([])) ? fallback : nil)
+        parsed = Mutex(nil)
+    }
+
+    /// The value of saved JSON `text` at once: nil, empty or unparsable is `fallback`; the
+    /// common empty list needs no parser.
+    public static func value(of text: String?, fallback: JSONValue = .array([])) -> JSONValue {
+        guard let text, !text.isEmpty else { return fallback }
+        if text == "[]" { return .array([]) }
+        return JSONValue.parse(Data(text.utf8)) ?? fallback
     }
 
     /// A value already in hand.
@@ -27,7 +34,7 @@ public final class SavedJSON: Sendable, Equatable {
     public var value: JSONValue {
         parsed.withLock { cached in
             if let cached { return cached }
-            let value = text.flatMap { JSONValue.parse(Data($0.utf8)) } ?? fallback
+            let value = Self.value(of: text, fallback: fallback)
             cached = value
             return value
         }

@@ -127,7 +127,7 @@ public final class PostgresDatabase: Database {
         // no timers when a connection goes back to it. PostgresNIO starts an idle timer (a task
         // group and a sleep, cancelled at the next lease) each time a connection above the
         // minimum goes back, and a keep-alive timer likewise; with a minimum of 2 of 10 per loop
-        // those timers were about a sixth of a chat turn's CPU under load (issue 20). A
+        // those timers were about a tenth of a chat turn's profile samples under load (issue 20). A
         // connection the server closes is dropped by the pool and opened again.
         configuration.options.minimumConnections = configuration.options.maximumConnections
         configuration.options.keepAliveBehavior = nil
