@@ -9,7 +9,7 @@ import StoaCore
 /// through ``APIRequestDecoder``.
 protocol APIRequestBody: Decodable, Sendable {
     /// The body's fields (the type's own `CodingKeys`, listed once).
-    associatedtype CodingKeys: CodingKey & CaseIterable
+    associatedtype CodingKeys: CodingKey
     /// The rules beyond types, with messages that name the field.
     mutating func validate() throws(StoaError)
 }
