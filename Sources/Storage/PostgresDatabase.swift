@@ -123,13 +123,14 @@ public final class PostgresDatabase: Database {
         let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { count, _ in count + 1 }
         configuration.options.maximumConnections = max(2, maxConnections / loops)
         configuration.options.connectTimeout = .seconds(10)
-        // Every connection stays open for good, and idle ones are not pinged: the pool then arms
-        // no timers when a connection goes back to it. PostgresNIO starts an idle timer (a task
-        // group and a sleep, cancelled at the next lease) each time a connection above the
-        // minimum goes back, and a keep-alive timer likewise; with a minimum of 2 of 10 per loop
-        // those timers were about a tenth of a chat turn's profile samples under load (issue 20). A
-        // connection the server closes is dropped by the pool and opened again.
-        configuration.options.minimumConnections = configuration.options.maximumConnections
+        // Connections open on demand (minimum 0) and close after a minute idle. Not minimum =
+        // maximum, although that would spare the idle timer PostgresNIO arms each time a connection
+        // above the minimum goes back (about a tenth of a chat turn's samples under load, issue 20):
+        // PostgresNIO 1.33 traps (a precondition in its pool, signal 4) when a request finds no free
+        // connection while the pool holds fewer than its minimum, which happens after PostgreSQL
+        // ended connections and some reconnects failed, e.g. a restart under load. With minimum 0
+        // that precondition always holds. Idle connections are not pinged.
+        configuration.options.minimumConnections = 0
         configuration.options.keepAliveBehavior = nil
         let db = PostgresDatabase(pools: await Pools.start(configuration, logger: logger), configuration: configuration,
                                   maxConnections: configuration.options.maximumConnections * loops,

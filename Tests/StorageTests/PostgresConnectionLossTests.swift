@@ -110,6 +110,72 @@ import Testing
             }
         }
     }
+
+    @Test("the pool survives PostgreSQL ending every connection while new ones are refused, under steady load")
+    func poolWhileReconnectsFail() async throws {
+        guard TestDatabase.dialect == .postgres else { return }
+        try await TestDatabase.with { first in
+            guard let url = ProcessInfo.processInfo.environment["STOA_TEST_PG_URL"],
+                  case .postgres(let admin) = try DatabaseConfiguration.parse(url, dataDirectory: ""),
+                  let name = try await first.first("SELECT current_database() AS name")?.string("name") else {
+                Issue.record("STOA_TEST_PG_URL is not a PostgreSQL URL"); return
+            }
+            var settings = admin
+            settings.database = name
+            settings.connections = 12
+            let control = try await PostgresDatabase.connect(admin, maxConnections: 2, logger: TestDatabase.logger)
+            let pool = try await PostgresDatabase.connect(settings, logger: TestDatabase.logger)
+            for round in 0..<3 {
+                // Sixteen clients query without pause while PostgreSQL ends every connection and,
+                // for half a second, refuses new ones: the pool's reconnects fail and back off, then
+                // succeed while requests keep coming.
+                let outcomes: [String: Int] = try await Self.within(60) {
+                    try await withThrowingTaskGroup(of: [String: Int].self) { group in
+                        let until = ContinuousClock.now + .seconds(3)
+                        for _ in 0..<16 {
+                            group.addTask {
+                                var seen: [String: Int] = [:]
+                                while ContinuousClock.now < until {
+                                    do {
+                                        let one = try await pool.first("SELECT 1 AS one")?.int("one")
+                                        seen[one == 1 ? "answered" : "wrong", default: 0] += 1
+                                    } catch DatabaseError.unavailable {
+                                        seen["unavailable", default: 0] += 1
+                                        try await Task.sleep(for: .milliseconds(20))
+                                    }
+                                }
+                                return seen
+                            }
+                        }
+                        group.addTask {
+                            try await Task.sleep(for: .milliseconds(300))
+                            try await control.execute("ALTER DATABASE \"\(name)\" ALLOW_CONNECTIONS false")
+                            _ = try await control.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?", [.text(name)])
+                            try await Task.sleep(for: .milliseconds(500))
+                            try await control.execute("ALTER DATABASE \"\(name)\" ALLOW_CONNECTIONS true")
+                            return [:]
+                        }
+                        return try await group.reduce(into: [:]) { total, seen in total.merge(seen, uniquingKeysWith: +) }
+                    }
+                }
+                #expect(outcomes["wrong"] == nil && (outcomes["answered"] ?? 0) > 0, "round \(round): \(outcomes)")
+                // After the outage the pool serves many requests at once.
+                let burst: [String] = try await Self.within(60) {
+                    try await withThrowingTaskGroup(of: String.self) { group in
+                        for _ in 0..<16 {
+                            group.addTask {
+                                do { return try await pool.first("SELECT 1 AS one FROM pg_sleep(0.02)")?.int("one") == 1 ? "answered" : "wrong" } catch DatabaseError.unavailable { return "unavailable" }
+                            }
+                        }
+                        return try await group.reduce(into: []) { $0.append($1) }
+                    }
+                }
+                #expect(burst == Array(repeating: "answered", count: 16), "round \(round): \(burst)")
+            }
+            await pool.close()
+            await control.close()
+        }
+    }
 }
 
 /// True for the first caller of ``claim()`` only.
