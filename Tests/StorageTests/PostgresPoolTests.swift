@@ -26,27 +26,19 @@ import Testing
             let before = try #require(try await control.first(backends, name)?.int("n"))
             let pool = try await PostgresDatabase.connect(settings, logger: TestDatabase.logger)
             #expect(pool.statistics.maxConnections == 6)
-            // At start only the connection that checked PostgreSQL answers is open.
+            // At start only the connection that checked PostgreSQL answers is open (the
+            // availability monitor may add a probe of its own when the machine is slow).
             let atStart = try #require(try await control.first(backends, name)?.int("n")) - before
-            #expect(atStart >= 1 && atStart <= 2, "the pool opened \(atStart) connections at start")
-            // Forty-eight statements side by side, each holding its connection for 20 ms, while
-            // the count is sampled: the pool grows to serve them and never past six.
-            let most = try await withThrowingTaskGroup(of: Int64.self) { group in
-                for _ in 0..<48 { group.addTask { _ = try await pool.query("SELECT pg_sleep(0.02)", []); return 0 } }
-                group.addTask {
-                    var most = Int64(0)
-                    for _ in 0..<20 {
-                        most = max(most, try #require(try await control.first(backends, name)?.int("n")) - before)
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
-                    return most
+            #expect(atStart >= 1 && atStart <= 3, "the pool opened \(atStart) connections at start")
+            // Forty-eight statements side by side, each holding its connection for 20 ms: the pool
+            // grows to serve them, and they ran on at most six connections (server process ids).
+            let pids = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for _ in 0..<48 {
+                    group.addTask { try #require(try await pool.first("SELECT pg_backend_pid() AS pid FROM pg_sleep(0.02)")?.int("pid")) }
                 }
-                return try await group.reduce(0, max)
+                return try await group.reduce(into: Set<Int64>()) { $0.insert($1) }
             }
-            #expect(most > 1 && most <= 6, "at most \(most) connections were open")
-            try await Task.sleep(for: .milliseconds(200))
-            let after = try #require(try await control.first(backends, name)?.int("n")) - before
-            #expect(after >= 1 && after <= 6, "\(after) connections stay open")
+            #expect(pids.count > 1 && pids.count <= 6, "the statements ran on \(pids.count) connections")
             await pool.close()
             await control.close()
         }
