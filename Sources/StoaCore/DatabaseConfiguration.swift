@@ -18,7 +18,7 @@ public enum DatabaseConfiguration: Sendable, Equatable {
         /// A Unix-socket directory (`?host=/run/postgresql`), when given instead of a TCP host.
         public var socketDirectory: String?
         /// Connections a server keeps open to PostgreSQL (`STOA_DATABASE_CONNECTIONS`), shared out
-        /// between its event loops; opened as needed, closed after a minute idle.
+        /// between its event loops; all are opened at start and kept.
         public var connections: Int = Self.defaultConnections
         public static let defaultConnections = 20
 

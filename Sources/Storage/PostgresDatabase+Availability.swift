@@ -35,7 +35,7 @@ extension PostgresDatabase {
                 guard suspected || sinceLastPing >= Self.pingInterval else { continue }
                 sinceLastPing = .zero
                 // After a lost connection the pools would only queue the ping: ask a fresh one.
-                if !suspected, await answers(using: try? client) { continue }
+                if !suspected, await answers(using: try? kept) { continue }
                 // The pools did not answer in time: busy, or is PostgreSQL gone?
                 guard let why = await probe() else { continue }
                 available.store(false, ordering: .relaxed)
@@ -49,13 +49,15 @@ extension PostgresDatabase {
         }
     }
 
-    /// Whether `client` answers `SELECT 1` within ``pingTimeout``.
-    func answers(using client: PostgresClient?) async -> Bool {
-        guard let client else { return false }
+    /// Whether a connection kept from the pools answers `SELECT 1` within ``pingTimeout``.
+    func answers(using kept: KeptConnections?) async -> Bool {
+        guard let kept else { return false }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 do {
-                    _ = try await client.rows("SELECT 1", logger: self.logger)
+                    _ = try await kept.withConnection { connection in
+                        try await PostgresConnectionSession(connection: connection, logger: self.logger).run("SELECT 1")
+                    }
                     return true
                 } catch {
                     return false

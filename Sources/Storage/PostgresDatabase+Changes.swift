@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 extension PostgresDatabase: DatabaseChangeListening {
-    /// Holds one pooled connection with `LISTEN stoa_changes` for as long as the task runs.
+    /// Holds one kept connection with `LISTEN stoa_changes` for as long as the task runs.
     /// When the connection is lost (a restart, a failover, a network cut) it reconnects after
     /// a short pause (at most 2 s) and reports `nil`, because notifications sent meanwhile are
     /// lost.
@@ -13,7 +13,7 @@ extension PostgresDatabase: DatabaseChangeListening {
         while !Task.isCancelled {
             let started = ContinuousClock.now
             do {
-                try await client.withConnection { connection in
+                try await withConnection { connection in
                     try await connection.listen(on: DatabaseChange.channel) { notifications in
                         self.logger.debug("listening for changes from other processes", metadata: ["channel": "\(DatabaseChange.channel)"])
                         await handler(nil)

@@ -33,24 +33,31 @@ public final class PostgresDatabase: Database {
     let logger: Logger
     private let monitor = Mutex<Task<Void, Never>?>(nil)
 
-    /// One PostgresNIO pool per event loop, and the task that runs them.
+    /// One PostgresNIO pool per event loop, the connections kept from each
+    /// (``KeptConnections``), and the task that runs them.
     final class Pools: Sendable {
-        let clients: [(loop: any EventLoop, client: PostgresClient)]
+        let clients: [(loop: any EventLoop, client: PostgresClient, kept: KeptConnections)]
         let runTask: Task<Void, Never>
 
-        /// Makes and starts the pools; returns once their run loops are going (PostgresNIO
-        /// warns about leasing before `run()`).
+        /// Makes and starts the pools and their keepers; returns once their run loops are going
+        /// (PostgresNIO warns about leasing before `run()`).
         static func start(_ configuration: PostgresClient.Configuration, logger: Logger) async -> Pools {
             let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
             let clients = loops.map { loop in
-                (loop: loop, client: PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger))
+                (loop: loop, client: PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger),
+                 kept: KeptConnections(size: configuration.options.maximumConnections))
             }
             let (started, signal) = AsyncStream.makeStream(of: Void.self)
             let pools = Pools(clients: clients, runTask: Task {
                 signal.yield()
                 signal.finish()
                 await withDiscardingTaskGroup { group in
-                    for (_, client) in clients { group.addTask { await client.run() } }
+                    for (_, client, _) in clients { group.addTask { await client.run() } }
+                    // The keepers lease once the pools run (PostgresNIO warns about a lease before).
+                    try? await Task.sleep(for: .milliseconds(5))
+                    for (_, client, kept) in clients {
+                        for _ in 0..<kept.size { group.addTask { await kept.keep(from: client) } }
+                    }
                 }
             })
             for await _ in started {}
@@ -58,13 +65,15 @@ public final class PostgresDatabase: Database {
             return pools
         }
 
-        private init(clients: [(loop: any EventLoop, client: PostgresClient)], runTask: Task<Void, Never>) {
+        private init(clients: [(loop: any EventLoop, client: PostgresClient, kept: KeptConnections)], runTask: Task<Void, Never>) {
             self.clients = clients
             self.runTask = runTask
         }
 
-        /// Shuts the pools down: requests waiting for a connection fail at once.
+        /// Shuts the pools down: requests waiting for a connection fail at once; connections in
+        /// use close when their requests give them back.
         func stop() async {
+            for entry in clients { entry.kept.stop() }
             runTask.cancel()
             _ = await runTask.result
         }
@@ -87,18 +96,27 @@ public final class PostgresDatabase: Database {
         self.logger = logger
     }
 
-    /// The pool of the event loop this code runs on, else the pools in turn; throws at once
-    /// while PostgreSQL is known to be unreachable.
-    var client: PostgresClient {
+    /// The kept connections of the event loop this code runs on, else of the loops in turn;
+    /// throws at once while PostgreSQL is known to be unreachable.
+    var kept: KeptConnections {
         get throws {
             guard available.load(ordering: .relaxed) else { throw Self.unreachable }
             let clients = pools.withLock { $0.clients }
             if let current = MultiThreadedEventLoopGroup.currentEventLoop {
-                for entry in clients where entry.loop === current { return entry.client }
+                for entry in clients where entry.loop === current { return entry.kept }
             }
-            return clients[next.add(1, ordering: .relaxed).oldValue % clients.count].client
+            return clients[next.add(1, ordering: .relaxed).oldValue % clients.count].kept
         }
     }
+
+    /// Runs `body` on a kept connection of this event loop's pool (see ``kept``).
+    func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await kept.withConnection(body)
+    }
+
+    /// `application_name` of the pools' connections, and of the availability probe's.
+    public static let applicationName = "stoa"
+    public static let probeApplicationName = "stoa-probe"
 
     static let unreachable = DatabaseError.unavailable("PostgreSQL is unreachable")
     static let connectionClosed = DatabaseError.unavailable("PostgreSQL closed the connection")
@@ -120,16 +138,17 @@ public final class PostgresDatabase: Database {
                           password: settings.password, database: settings.database, tls: try connectionTLS(for: settings.tls))
         }
         probe.options.connectTimeout = .seconds(Int64(Self.probeTimeout.components.seconds))
+        // Named in pg_stat_activity, so an operator (or a test) tells the pools from the probe.
+        configuration.options.additionalStartupParameters = [("application_name", Self.applicationName)]
+        probe.options.additionalStartupParameters = [("application_name", Self.probeApplicationName)]
         let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { count, _ in count + 1 }
         configuration.options.maximumConnections = max(2, maxConnections / loops)
         configuration.options.connectTimeout = .seconds(10)
-        // Connections open on demand (minimum 0) and close after a minute idle. Not minimum =
-        // maximum, although that would spare the idle timer PostgresNIO arms each time a connection
-        // above the minimum goes back (about a tenth of a chat turn's samples under load, issue 20):
-        // PostgresNIO 1.33 traps (a precondition in its pool, signal 4) when a request finds no free
-        // connection while the pool holds fewer than its minimum, which happens after PostgreSQL
-        // ended connections and some reconnects failed, e.g. a restart under load. With minimum 0
-        // that precondition always holds. Idle connections are not pinged.
+        // Minimum 0, never minimum = maximum: PostgresNIO 1.33 traps (a precondition in its pool,
+        // signal 4) when a request needs a new connection while the pool holds fewer than its
+        // minimum, as after PostgreSQL ended connections and some reconnects failed (a restart
+        // under load). The keepers (``KeptConnections``) lease every connection at start and hold
+        // it, so no idle timer is armed per request either. Idle connections are not pinged.
         configuration.options.minimumConnections = 0
         configuration.options.keepAliveBehavior = nil
         let db = PostgresDatabase(pools: await Pools.start(configuration, logger: logger), configuration: configuration,
@@ -183,7 +202,10 @@ public final class PostgresDatabase: Database {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            return try await client.rows(PostgresDatabase.makeQuery(sql, binds), logger: logger)
+            let query = try PostgresDatabase.makeQuery(sql, binds)
+            return try await withConnection { connection in
+                try await PostgresConnectionSession(connection: connection, logger: self.logger).run(query)
+            }
         } catch {
             throw failed(error)
         }
@@ -193,7 +215,7 @@ public final class PostgresDatabase: Database {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            return try await client.withConnection { connection in
+            return try await withConnection { connection in
                 try await PostgresConnectionSession(connection: connection, logger: self.logger).query(prepared: Statement.self, binds)
             }
         } catch {
@@ -207,7 +229,7 @@ public final class PostgresDatabase: Database {
         do {
             // BEGIN, COMMIT and ROLLBACK go through the session (not PostgresNIO's withTransaction),
             // so a connection lost mid-transaction fails them too instead of leaving them waiting.
-            return try await client.withConnection { connection in
+            return try await withConnection { connection in
                 try await PostgresConnectionSession(connection: connection, logger: self.logger).transaction(body)
             }
         } catch {
@@ -219,7 +241,7 @@ public final class PostgresDatabase: Database {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            return try await client.withConnection { connection in
+            return try await withConnection { connection in
                 try await body(PostgresConnectionSession(connection: connection, logger: self.logger))
             }
         } catch {
@@ -344,16 +366,6 @@ public final class PostgresDatabase: Database {
             return "\(psql.code)"
         }
         return "\(error)"
-    }
-}
-
-extension PostgresClient {
-    /// The rows of `query` on a pooled connection; a lost connection fails it
-    /// (``PostgresConnection/answering(_:)``).
-    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [DatabaseRow] {
-        try await withConnection { connection in
-            try await PostgresConnectionSession(connection: connection, logger: logger).run(query)
-        }
     }
 }
 
