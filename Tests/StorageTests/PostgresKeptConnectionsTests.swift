@@ -69,14 +69,23 @@ import Testing
         return task
     }
 
+    /// Runs `body` with a pool of four connections on a fresh database, each held by a session
+    /// until `gate` opens (`holders` ends once they are given back).
+    static func withEveryConnectionHeld(
+        _ body: @Sendable (_ db: PostgresDatabase, _ size: Int, _ gate: Gate, _ holders: Task<Void, any Error>) async throws -> Void
+    ) async throws {
+        try await TestDatabase.with { first in
+            let db = try await pool(on: first, size: 4)
+            let size = try #require(db.statistics.maxConnections)
+            let gate = Gate()
+            try await body(db, size, gate, await holdAll(db, count: size, until: gate))
+        }
+    }
+
     @Test("with every connection in use a query waits, and runs as soon as one is given back")
     func waitsForAConnection() async throws {
         guard TestDatabase.dialect == .postgres else { return }   // PostgreSQL's pools only
-        try await TestDatabase.with { first in
-            let db = try await Self.pool(on: first, size: 4)
-            let size = try #require(db.statistics.maxConnections)
-            let gate = Gate()
-            let holders = await Self.holdAll(db, count: size, until: gate)
+        try await Self.withEveryConnectionHeld { db, size, gate, holders in
             let done = OnceFlag()
             let waiting = Task {
                 let one = try await db.first("SELECT 1 AS one")?.int("one")
@@ -95,11 +104,7 @@ import Testing
     @Test("a cancelled wait for a connection ends at once and keeps none of them")
     func cancelledWaitKeepsNothing() async throws {
         guard TestDatabase.dialect == .postgres else { return }
-        try await TestDatabase.with { first in
-            let db = try await Self.pool(on: first, size: 4)
-            let size = try #require(db.statistics.maxConnections)
-            let gate = Gate()
-            let holders = await Self.holdAll(db, count: size, until: gate)
+        try await Self.withEveryConnectionHeld { db, size, gate, holders in
             let waiting = (0..<6).map { _ in Task { try await db.first("SELECT 1 AS one") } }
             try await Task.sleep(for: .milliseconds(200))
             let cancelled = ContinuousClock.now
@@ -122,11 +127,7 @@ import Testing
     @Test("closing the database fails the queries waiting for a connection at once")
     func closeFailsWaiters() async throws {
         guard TestDatabase.dialect == .postgres else { return }
-        try await TestDatabase.with { first in
-            let db = try await Self.pool(on: first, size: 4)
-            let size = try #require(db.statistics.maxConnections)
-            let gate = Gate()
-            let holders = await Self.holdAll(db, count: size, until: gate)
+        try await Self.withEveryConnectionHeld { db, size, gate, holders in
             let waiting = Task { () -> String in
                 do {
                     _ = try await db.first("SELECT 1 AS one")
