@@ -114,7 +114,7 @@ extension PostgresDatabase {
     /// Swaps in fresh pools and shuts the old ones down (in the background: a connection
     /// still leased from them, such as the change listener's, must not hold the monitor up).
     func replacePools() async {
-        let fresh = await Pools.start(configuration, logger: logger)
+        let fresh = Pools.start(configuration, logger: logger)
         let old = swapPools(fresh)
         Task { await old.stop() }
     }

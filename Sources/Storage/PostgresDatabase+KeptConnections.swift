@@ -67,16 +67,15 @@ final class KeptConnections: Sendable {
     /// when the task is cancelled while it waits.
     func take() async throws -> PostgresConnection {
         var released: [CheckedContinuation<Void, Never>] = []
-        let free: PostgresConnection? = try state.withLock { state in
+        // A free connection, else this request's place among the waiters.
+        let (free, id): (PostgresConnection?, UInt64) = try state.withLock { state in
             if state.stopped { throw PostgresDatabase.unreachable }
-            return state.popOpen(&released)
+            if let connection = state.popOpen(&released) { return (connection, 0) }
+            state.nextWaiter &+= 1
+            return (nil, state.nextWaiter)
         }
         for keeper in released { keeper.resume() }
         if let free { return free }
-        let id = state.withLock { state in
-            state.nextWaiter &+= 1
-            return state.nextWaiter
-        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PostgresConnection, any Error>) in
                 var released: [CheckedContinuation<Void, Never>] = []

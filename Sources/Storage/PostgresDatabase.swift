@@ -39,30 +39,23 @@ public final class PostgresDatabase: Database {
         let clients: [(loop: any EventLoop, client: PostgresClient, kept: KeptConnections)]
         let runTask: Task<Void, Never>
 
-        /// Makes and starts the pools and their keepers; returns once their run loops are going
-        /// (PostgresNIO warns about leasing before `run()`).
-        static func start(_ configuration: PostgresClient.Configuration, logger: Logger) async -> Pools {
+        /// Makes and starts the pools and their keepers. Only the keepers lease from PostgresNIO's
+        /// pools, a moment after the pools' `run()` begins (PostgresNIO warns about a lease before).
+        static func start(_ configuration: PostgresClient.Configuration, logger: Logger) -> Pools {
             let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
             let clients = loops.map { loop in
                 (loop: loop, client: PostgresClient(configuration: configuration, eventLoopGroup: loop, backgroundLogger: logger),
                  kept: KeptConnections(size: configuration.options.maximumConnections))
             }
-            let (started, signal) = AsyncStream.makeStream(of: Void.self)
-            let pools = Pools(clients: clients, runTask: Task {
-                signal.yield()
-                signal.finish()
+            return Pools(clients: clients, runTask: Task {
                 await withDiscardingTaskGroup { group in
                     for (_, client, _) in clients { group.addTask { await client.run() } }
-                    // The keepers lease once the pools run (PostgresNIO warns about a lease before).
                     try? await Task.sleep(for: .milliseconds(5))
                     for (_, client, kept) in clients {
                         for _ in 0..<kept.size { group.addTask { await kept.keep(from: client) } }
                     }
                 }
             })
-            for await _ in started {}
-            try? await Task.sleep(for: .milliseconds(5))
-            return pools
         }
 
         private init(clients: [(loop: any EventLoop, client: PostgresClient, kept: KeptConnections)], runTask: Task<Void, Never>) {
@@ -151,7 +144,7 @@ public final class PostgresDatabase: Database {
         // it, so no idle timer is armed per request either. Idle connections are not pinged.
         configuration.options.minimumConnections = 0
         configuration.options.keepAliveBehavior = nil
-        let db = PostgresDatabase(pools: await Pools.start(configuration, logger: logger), configuration: configuration,
+        let db = PostgresDatabase(pools: Pools.start(configuration, logger: logger), configuration: configuration,
                                   maxConnections: configuration.options.maximumConnections * loops,
                                   probeConfiguration: probe, logger: logger)
         do {
