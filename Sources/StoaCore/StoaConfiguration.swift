@@ -45,6 +45,9 @@ public struct StoaConfiguration: Sendable {
     public var revokeSessionsOnReset: Bool = true
     /// Days the audit trail (`auth_event`) keeps a row (`STOA_AUDIT_RETENTION_DAYS`, 90; 0 = forever).
     public var auditRetentionDays: Int = 90
+    /// Megabytes of first history pages an API server keeps in memory while it is the only Stoa
+    /// process on its PostgreSQL database (`STOA_HISTORY_CACHE_MB`, 32; 0 = off).
+    public var historyCacheMB: Int = 32
     /// Prometheus metrics at `/metrics` (off by default).
     public var metrics = MetricsSettings()
     /// Email verification, change of email and the mails' app name.
@@ -265,6 +268,7 @@ extension StoaConfiguration {
         if let turns = try int("STOA_USER_RATE_LIMIT", 0...1_000_000) { config.rateLimit.userTurnsPerMinute = turns }
         if let revoke = try bool("STOA_REVOKE_SESSIONS_ON_RESET") { config.revokeSessionsOnReset = revoke }
         if let days = try int("STOA_AUDIT_RETENTION_DAYS", 0...36_500) { config.auditRetentionDays = days }
+        if let megabytes = try int("STOA_HISTORY_CACHE_MB", 0...65_536) { config.historyCacheMB = megabytes }
         if let v = try int("STOA_HEADER_TIMEOUT", 1...3_600) { config.server.headerTimeout = v }
         if let v = try int("STOA_IDLE_TIMEOUT", 1...86_400) { config.server.idleTimeout = v }
         if let v = try int("STOA_MAX_CONNECTIONS", 1...1_000_000) { config.server.maxConnections = v }

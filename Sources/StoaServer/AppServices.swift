@@ -28,6 +28,10 @@ public struct AppServices: Sendable {
     /// Verifies access JWTs for `/api` (local keys in `all`, the remote JWKS in `api`).
     public let tokenVerifier: TokenVerifier
     public let conversations: any ConversationStore
+    /// First history pages kept while this server is the only Stoa process on its PostgreSQL
+    /// database (nil on SQLite, or with `STOA_HISTORY_CACHE_MB=0`); switched on and off by the
+    /// lease `stoa serve` takes (``SoleProcessLease``), off until then.
+    let historyCache: HistoryCache?
     public let tasks: any TaskStore
     /// The shared document collection (`stoa docs ingest`).
     public let documents: any DocumentStore
@@ -99,17 +103,27 @@ public struct AppServices: Sendable {
         verifierSettings.maxTokenBytes = 8 * 1024
         let verifier = TokenVerifier(source: source, settings: verifierSettings, logger: logger, now: { clock.now() })
         let documents = SQLDocumentStore(database: database)
+        let historyCache = database.dialect == .postgres && configuration.historyCacheMB > 0 && configuration.role.servesAPI
+            ? HistoryCache(maxBytes: configuration.historyCacheMB << 20) : nil
+        let conversations: any ConversationStore = historyCache.map { HistoryInvalidatingStore(base: SQLConversationStore(database: database), cache: $0) }
+            ?? SQLConversationStore(database: database)
         var services = AppServices(
             configuration: configuration, database: database, auth: auth, cookies: cookies,
             origins: OriginPolicy(baseURL: configuration.baseURL, trustedOrigins: configuration.trustedOrigins),
             rateLimiter: limiter, userTurnLimiter: turnLimiter, clientAddress: ClientAddress(trustedProxies: configuration.rateLimit.trustedProxies),
             hashingPool: pool, clock: clock, logger: logger, tokenIssuer: issuer, tokenVerifier: verifier,
-            conversations: SQLConversationStore(database: database), tasks: SQLTaskStore(database: database),
+            conversations: conversations, historyCache: historyCache, tasks: SQLTaskStore(database: database),
             documents: documents, documentSearch: makeDocumentSearch(documents, configuration.assistant, logger: logger),
             chatModel: makeChatModel(configuration.assistant, logger: logger, metrics: metrics),
             mailOutbox: outbox, mailTransport: mailTransport ?? LogMailTransport(logger: logger))
         services.metrics = metrics
         return services
+    }
+
+    /// Lets `lease` switch the history cache on (this server alone on the database) and off.
+    public func follow(_ lease: SoleProcessLease?) {
+        guard let lease, let historyCache else { return }
+        lease.onChange { historyCache.setEnabled($0) }
     }
 
     /// The embeddings provider of `STOA_EMBEDDINGS`, if any.

@@ -92,7 +92,7 @@ public func buildRouter(services: AppServices, mcpSessions: MCPSessions? = nil) 
             authenticator: authenticator,
             users: services.auth.store,
             activity: AuthEventStore(database: services.database),
-            conversations: ConversationRoutes(store: services.conversations, clock: services.clock),
+            conversations: ConversationRoutes(store: services.conversations, clock: services.clock, historyCache: services.historyCache),
             tasks: TaskRoutes(store: services.tasks, clock: services.clock),
             documents: DocumentRoutes(store: services.documents, search: services.documentSearch),
             chat: ChatRoutes(conversations: services.conversations, toolboxes: toolboxes, model: services.chatModel,

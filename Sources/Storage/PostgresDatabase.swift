@@ -32,6 +32,8 @@ public final class PostgresDatabase: Database {
     private let maxConnections: Int
     let logger: Logger
     private let monitor = Mutex<Task<Void, Never>?>(nil)
+    /// This process's lease (``takeLease(_:)``), released by ``close()``.
+    let leases = Mutex<SoleProcessLease?>(nil)
 
     /// One PostgresNIO pool per event loop, the connections kept from each
     /// (``KeptConnections``), and the task that runs them.
@@ -243,6 +245,7 @@ public final class PostgresDatabase: Database {
     }
 
     public func close() async {
+        if let lease = leases.withLock({ $0.take() }) { await lease.release() }
         monitor.withLock { $0?.cancel() }
         await pools.withLock { $0 }.stop()
     }

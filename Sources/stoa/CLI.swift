@@ -57,9 +57,21 @@ enum CLI {
 
     /// Opens the configured database. Servers (`serve`, `mcp`) keep the configured PostgreSQL
     /// pool; one-shot commands pass `oneShot` and get the smallest one (two connections per event loop).
-    static func openDatabase(_ config: StoaConfiguration, oneShot: Bool = false, logger: Logger) async throws -> any Database {
+    /// On PostgreSQL the process then takes its lease (``SoleProcessLease``) before anything is
+    /// written: `stoa serve` as a candidate, every other command as a member.
+    static func openDatabase(_ config: StoaConfiguration, oneShot: Bool = false, lease: SoleProcessLease.Mode = .member,
+                             logger: Logger) async throws -> any Database {
         do {
-            return try await DatabaseFactory.open(config.database, connections: oneShot ? 1 : nil, logger: logger)
+            let database = try await DatabaseFactory.open(config.database, connections: oneShot ? 1 : nil, logger: logger)
+            if let postgres = database as? PostgresDatabase {
+                do {
+                    _ = try await postgres.takeLease(lease)
+                } catch {
+                    await postgres.close()
+                    throw error
+                }
+            }
+            return database
         } catch let error as DatabaseError {
             fail("cannot open the database (\(config.database.redacted)): \(error)")
         } catch {

@@ -63,7 +63,7 @@ struct Serve: AsyncParsableCommand {
             logger.warning("the configured secret is shorter than 32 characters; use a longer random secret in production")
         }
 
-        let database = try await CLI.openDatabase(config, logger: logger)
+        let database = try await CLI.openDatabase(config, lease: .candidate, logger: logger)
         if config.migrateOnStart {
             do {
                 try await MigrationRunner(database: database, logger: logger).up()
@@ -74,6 +74,7 @@ struct Serve: AsyncParsableCommand {
         }
 
         var services = AppServices.make(configuration: config, database: database, metrics: CLI.bootstrapMetrics(config.metrics), logger: logger)
+        services.follow((database as? PostgresDatabase)?.lease)
         if config.role.servesAuth {
             // SMTP (or the log, with a warning); an unusable STOA_SMTP_CA_FILE stops start-up here.
             do {

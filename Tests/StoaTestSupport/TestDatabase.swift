@@ -43,11 +43,7 @@ public enum TestDatabase {
             if let sqlite = first as? SQLiteDatabase {
                 second = try await SQLiteDatabase.open(path: sqlite.path, logger: logger)
             } else {
-                guard let url = ProcessInfo.processInfo.environment["STOA_TEST_PG_URL"],
-                      case .postgres(var settings) = try DatabaseConfiguration.parse(url, dataDirectory: ""),
-                      let name = try await first.first("SELECT current_database() AS name")?.string("name") else { throw MissingPostgres() }
-                settings.database = name
-                second = try await PostgresDatabase.connect(settings, maxConnections: 4, logger: logger)
+                second = try await postgresHandle(on: first, connections: 4)
             }
             do {
                 let result = try await body(first, second)
@@ -58,6 +54,27 @@ public enum TestDatabase {
                 throw error
             }
         }
+    }
+
+    /// Another pool of `connections` on the PostgreSQL database `first` is open on (as another
+    /// replica of Stoa would have); the caller closes it.
+    public static func postgresHandle(on first: any Database, connections: Int) async throws -> PostgresDatabase {
+        guard let url = ProcessInfo.processInfo.environment["STOA_TEST_PG_URL"],
+              case .postgres(var settings) = try DatabaseConfiguration.parse(url, dataDirectory: ""),
+              let name = try await first.first("SELECT current_database() AS name")?.string("name") else { throw MissingPostgres() }
+        settings.database = name
+        settings.connections = connections
+        return try await PostgresDatabase.connect(settings, logger: logger)
+    }
+
+    /// Waits (at most `seconds`) until `condition` holds; whether it did.
+    public static func eventually(_ seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
+        let end = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < end {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
     }
 
     /// A fresh database and the closure that disposes of it.

@@ -33,14 +33,7 @@ import Testing
 
     /// A pool of `size` connections on the test's database.
     static func pool(on first: any Database, size: Int) async throws -> PostgresDatabase {
-        guard let url = ProcessInfo.processInfo.environment["STOA_TEST_PG_URL"],
-              case .postgres(var settings) = try DatabaseConfiguration.parse(url, dataDirectory: ""),
-              let name = try await first.first("SELECT current_database() AS name")?.string("name") else {
-            throw DatabaseError.unavailable("STOA_TEST_PG_URL is not a PostgreSQL URL")
-        }
-        settings.database = name
-        settings.connections = size
-        return try await PostgresDatabase.connect(settings, logger: TestDatabase.logger)
+        try await TestDatabase.postgresHandle(on: first, connections: size)
     }
 
     /// Holds every connection of `db` (`count` sessions side by side) until `gate` opens;

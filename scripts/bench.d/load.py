@@ -79,6 +79,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--label", default="")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each scenario")
     parser.add_argument("--scenarios", default="healthz,me,history,session,turn,signin,memory")
     parser.add_argument("--json", help="append the results to this file (one JSON object per line)")
     parser.add_argument("--perf", help="profile Stoa with perf during each scenario; data and reports go to this folder")
@@ -116,6 +117,9 @@ def main():
     profiles = []
 
     def run(name, url, conns, tokens=None, method="GET", body_file=None, goal=""):
+        if args.warmup > 0:
+            # As bench_vs_stoa.sh does: connections made, caches filled, nothing measured.
+            wrk(url, conns, args.warmup, tokens, method, body_file)
         recorder = None
         if args.perf:
             os.makedirs(args.perf, exist_ok=True)

@@ -2,12 +2,16 @@ import Conversations
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import StoaCore
 
 /// `/api/conversations`, `/api/user/history` and `/api/feedback`.
 struct ConversationRoutes: Sendable {
     let store: any ConversationStore
     let clock: any StoaClock
+    /// First pages of the history kept in memory while this server is the only Stoa process on
+    /// its PostgreSQL database (nil: every read asks the database).
+    var historyCache: HistoryCache? = nil
     static let notFound = StoaError.notFound("Conversation")
 
     func register(on api: RouterGroup<UserRequestContext>) {
@@ -87,7 +91,16 @@ struct ConversationRoutes: Sendable {
     }
 
     func history(_ request: Request, _ context: UserRequestContext) async throws -> Response {
-        .json(writing: PageResponse(try await store.history(userID: context.user.id, page: try request.page()), MessageResponse.init))
+        let page = try request.page()
+        let userID = context.user.id
+        guard let historyCache, page.cursor == nil else {
+            return .json(writing: PageResponse(try await store.history(userID: userID, page: page), MessageResponse.init))
+        }
+        if let kept = historyCache.page(userID: userID, limit: page.limit) { return .json(bytes: kept) }
+        let ticket = historyCache.ticket()
+        let body = ByteBuffer.json(writing: PageResponse(try await store.history(userID: userID, page: page), MessageResponse.init))
+        if let ticket { historyCache.keep(body, userID: userID, limit: page.limit, ticket: ticket) }
+        return .json(bytes: body)
     }
 
     func feedback(_ request: Request, _ context: UserRequestContext) async throws -> Response {

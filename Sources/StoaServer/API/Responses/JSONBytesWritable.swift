@@ -65,9 +65,21 @@ extension JSONBytesWritable {
 extension Response {
     /// A JSON response written by the value itself (``JSONBytesWritable``).
     static func json(writing value: some JSONBytesWritable, status: HTTPResponse.Status = .ok) -> Response {
+        json(bytes: .json(writing: value), status: status)
+    }
+
+    /// A JSON response of bytes written before (``ByteBuffer/json(writing:)``).
+    static func json(bytes: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: bytes))
+    }
+}
+
+extension ByteBuffer {
+    /// The JSON text of a value that writes its own (``JSONBytesWritable``).
+    static func json(writing value: some JSONBytesWritable) -> ByteBuffer {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         value.writeJSON(to: &out)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out)))
+        return ByteBuffer(bytes: out)
     }
 }
