@@ -19,6 +19,7 @@ import Synchronization
 ///   lost a moment ago (a PostgreSQL restart) has that long to come back and ask to share.
 /// - A sole server whose lease connection fails, or does not answer within ``answerTimeout``,
 ///   stops being sole at once (PostgreSQL may be about to hand the lock on).
+///   (``answerTimeout`` must stay well under ``waitLimit``.)
 /// - A process that waits longer than ``waitLimit`` for a server holding the lock alone ends
 ///   that server's lease connection (a server that does not answer has stopped being sole on
 ///   its own by then) and asks again.
@@ -40,6 +41,10 @@ public final class SoleProcessLease: Sendable {
     let waitLimit: Duration
     /// Whether sole, and who hears of a change (under one lock, so a handler set late is told
     /// the state it missed, and changes reach it in order).
+    /// How long a statement that no one is waiting on may take before its connection counts as
+    /// lost (joining, a member's keep-alive, a try for the lock): generous, for a loaded machine.
+    /// The sole server's checks get ``answerTimeout``.
+    static let patience = Duration.seconds(15)
     private let sole = Mutex<(value: Bool, handler: (@Sendable (Bool) -> Void)?)>((false, nil))
     private let held = Mutex<(connection: PostgresConnection?, task: Task<Void, Never>?, closed: Bool)>((nil, nil, false))
 
@@ -69,7 +74,7 @@ public final class SoleProcessLease: Sendable {
     static func take(
         on database: PostgresDatabase, mode: Mode,
         soleCheck: Duration = .milliseconds(100), retryInterval: Duration = .seconds(2), settle: Duration = .seconds(3),
-        answerTimeout: Duration = .seconds(1), waitLimit: Duration = .seconds(5)
+        answerTimeout: Duration = .seconds(2), waitLimit: Duration = .seconds(5)
     ) async throws -> SoleProcessLease {
         let lease = SoleProcessLease(database: database, mode: mode, soleCheck: soleCheck, retryInterval: retryInterval, settle: settle,
                                      answerTimeout: answerTimeout, waitLimit: waitLimit)
@@ -98,17 +103,17 @@ public final class SoleProcessLease: Sendable {
     func join() async throws -> (PostgresConnection, alone: Bool) {
         var configuration = database.probeConfiguration
         configuration.options.additionalStartupParameters = [("application_name", PostgresDatabase.leaseApplicationName)]
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: database.logger)
+        let connection = try await connect(configuration)
         held.withLock { $0.connection = connection }
         do {
             if held.withLock({ $0.closed }) { throw PostgresDatabase.connectionClosed }
             if mode == .candidate, try await ask(connection, "SELECT pg_try_advisory_lock(\(Self.key.0), \(Self.key.1)) AS ok") {
                 return (connection, true)
             }
-            _ = try await ask(connection, "SET lock_timeout = '\(Int(waitLimit.components.seconds) * 1000)ms'")
+            _ = try await ask(connection, "SET lock_timeout = '\(Int(waitLimit / .milliseconds(1)))ms'")
             while true {
                 do {
-                    _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.key.0), \(Self.key.1))", waiting: true)
+                    _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.key.0), \(Self.key.1))", within: nil)
                     return (connection, false)
                 } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {   // lock_not_available
                     database.logger.warning("a Stoa server holding the database alone did not let go within the wait limit; ending its lease connection",
@@ -125,6 +130,25 @@ public final class SoleProcessLease: Sendable {
             throw error
         }
     }
+
+    /// A new lease connection. A server at `max_connections`, or one starting up, is asked
+    /// again (up to ``connectPatience`` in all, pausing 50 ms and then longer), as PostgresNIO's
+    /// pools do; other failures are thrown at once.
+    func connect(_ configuration: PostgresConnection.Configuration) async throws -> PostgresConnection {
+        let deadline = ContinuousClock.now + Self.connectPatience
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: database.logger)
+            } catch let error as PSQLError where ["53300", "57P03"].contains(error.serverInfo?[.sqlState] ?? "") && ContinuousClock.now + pause < deadline {
+                try await Task.sleep(for: pause)   // too many connections; the database system is starting up
+                pause = min(pause * 2, .seconds(1))
+            }
+        }
+    }
+
+    /// How long ``connect(_:)`` keeps asking a server that is full or starting up.
+    static let connectPatience = Duration.seconds(30)
 
     // MARK: - Keeping
 
@@ -170,12 +194,12 @@ public final class SoleProcessLease: Sendable {
                     SELECT count(*) > 0 AS ok FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
                       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                       AND classid = \(Self.key.0) AND objid = \(Self.key.1) AND objsubid = 2
-                    """)
+                    """, within: answerTimeout)
                 if waiting {
                     // Forget first, then let the other process in (share, then drop the lone hold).
                     step(sole: false)
-                    _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.key.0), \(Self.key.1))")
-                    _ = try await ask(connection, "SELECT pg_advisory_unlock(\(Self.key.0), \(Self.key.1)) AS ok")
+                    _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.key.0), \(Self.key.1))", within: answerTimeout)
+                    _ = try await ask(connection, "SELECT pg_advisory_unlock(\(Self.key.0), \(Self.key.1)) AS ok", within: answerTimeout)
                     alone = false
                     database.logger.info("another Stoa process uses the database: answering every read from it")
                     continue
@@ -213,11 +237,10 @@ public final class SoleProcessLease: Sendable {
     }
 
     /// The first column of `sql`'s last row when it is a boolean (else false); fails when no
-    /// answer comes within ``answerTimeout`` (the connection is then treated as lost), unless
-    /// `waiting` for a lock (then PostgreSQL's `lock_timeout` bounds the wait).
-    func ask(_ connection: PostgresConnection, _ sql: String, waiting: Bool = false) async throws -> Bool {
+    /// answer comes within `within` (the connection is then treated as lost). Nil: no limit here
+    /// (a wait for the lock, bounded by PostgreSQL's `lock_timeout`).
+    func ask(_ connection: PostgresConnection, _ sql: String, within limit: Duration? = SoleProcessLease.patience) async throws -> Bool {
         let logger = database.logger
-        let limit = waiting ? nil : answerTimeout
         let run: @Sendable () async throws -> Bool = {
             try await connection.answering { connection in
                 let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)

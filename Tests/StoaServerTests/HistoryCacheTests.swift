@@ -103,10 +103,13 @@ import Testing
 
     // MARK: - Through the routes, on PostgreSQL
 
-    /// Takes a server's lease on `database` with short timings and waits until it is sole.
+    /// Takes a server's lease on `database` with short timings and waits until it is sole (a
+    /// patient heartbeat: under the full parallel suite a 2 s one can time out, and the server
+    /// then rightly stops answering from memory for a while).
     static func soleLease(_ services: AppServices, on database: PostgresDatabase) async throws -> SoleProcessLease {
         let lease = try await SoleProcessLease.take(on: database, mode: .candidate, soleCheck: .milliseconds(50),
-                                                    retryInterval: .milliseconds(200), settle: .milliseconds(200))
+                                                    retryInterval: .milliseconds(200), settle: .milliseconds(200),
+                                                    answerTimeout: .seconds(10), waitLimit: .seconds(30))
         services.follow(lease)
         #expect(try await TestDatabase.eventually { lease.isSole })
         return lease
