@@ -39,12 +39,12 @@ public final class SoleProcessLease: Sendable {
     let settle: Duration
     let answerTimeout: Duration
     let waitLimit: Duration
-    /// Whether sole, and who hears of a change (under one lock, so a handler set late is told
-    /// the state it missed, and changes reach it in order).
     /// How long a statement that no one is waiting on may take before its connection counts as
     /// lost (joining, a member's keep-alive, a try for the lock): generous, for a loaded machine.
     /// The sole server's checks get ``answerTimeout``.
     static let patience = Duration.seconds(15)
+    /// Whether sole, and who hears of a change (under one lock, so a handler set late is told
+    /// the state it missed, and changes reach it in order).
     private let sole = Mutex<(value: Bool, handler: (@Sendable (Bool) -> Void)?)>((false, nil))
     private let held = Mutex<(connection: PostgresConnection?, task: Task<Void, Never>?, closed: Bool)>((nil, nil, false))
 
@@ -201,12 +201,12 @@ public final class SoleProcessLease: Sendable {
                     _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.key.0), \(Self.key.1))", within: answerTimeout)
                     _ = try await ask(connection, "SELECT pg_advisory_unlock(\(Self.key.0), \(Self.key.1)) AS ok", within: answerTimeout)
                     alone = false
-                    database.logger.info("another Stoa process uses the database: answering every read from it")
+                    database.logger.info("another Stoa process uses the database: every read goes to it")
                     continue
                 }
                 if !isSole, ContinuousClock.now - aloneSince >= settle {
                     step(sole: true)
-                    database.logger.info("the only Stoa process on the database: answering repeated reads from memory")
+                    database.logger.info("the only Stoa process on the database: repeated reads may be answered from memory")
                 }
                 try await Task.sleep(for: soleCheck)
             } else {
