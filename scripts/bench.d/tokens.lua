@@ -66,10 +66,10 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'WRKJSON {"requests":%d,"duration_us":%d,"rps":%.2f,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,' ..
-    '"app_n":%d,"app_p50_us":%.0f,"app_p99_us":%.0f,' ..
+    '"app_n":%d,"app_p50_us":%.0f,"app_p99_us":%.0f,"app_max_us":%.0f,' ..
     '"err_connect":%d,"err_read":%d,"err_write":%d,"err_status":%d,"err_timeout":%d}\n',
     summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    #all, pct(50), pct(99),
+    #all, pct(50), pct(99), pct(100),
     e.connect, e.read, e.write, e.status, e.timeout))
 end
