@@ -31,6 +31,13 @@ public final class SoleProcessLease: Sendable {
 
     /// The lock's key (`pg_advisory_lock(int4, int4)`: "Stoa", 1).
     static let key = (1_400_139_617, 1)
+    /// The key as the lock functions' arguments.
+    static let keyArguments = "\(key.0), \(key.1)"
+    /// The rows of `pg_locks` that are this lock, on this database (add conditions after it).
+    static let lockRows = """
+        FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND classid = \(key.0) AND objid = \(key.1) AND objsubid = 2
+        """
 
     let database: PostgresDatabase
     let mode: Mode
@@ -107,22 +114,18 @@ public final class SoleProcessLease: Sendable {
         held.withLock { $0.connection = connection }
         do {
             if held.withLock({ $0.closed }) { throw PostgresDatabase.connectionClosed }
-            if mode == .candidate, try await ask(connection, "SELECT pg_try_advisory_lock(\(Self.key.0), \(Self.key.1)) AS ok") {
+            if mode == .candidate, try await ask(connection, "SELECT pg_try_advisory_lock(\(Self.keyArguments)) AS ok") {
                 return (connection, true)
             }
             _ = try await ask(connection, "SET lock_timeout = '\(Int(waitLimit / .milliseconds(1)))ms'")
             while true {
                 do {
-                    _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.key.0), \(Self.key.1))", within: nil)
+                    _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.keyArguments))", within: nil)
                     return (connection, false)
                 } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {   // lock_not_available
                     database.logger.warning("a Stoa server holding the database alone did not let go within the wait limit; ending its lease connection",
                                             metadata: ["waited": "\(waitLimit)"])
-                    _ = try? await ask(connection, """
-                        SELECT bool_and(pg_terminate_backend(pid)) AS ok FROM pg_locks WHERE locktype = 'advisory'
-                          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                          AND classid = \(Self.key.0) AND objid = \(Self.key.1) AND objsubid = 2 AND mode = 'ExclusiveLock' AND granted
-                        """)
+                    _ = try? await ask(connection, "SELECT bool_and(pg_terminate_backend(pid)) AS ok \(Self.lockRows) AND mode = 'ExclusiveLock' AND granted")
                 }
             }
         } catch {
@@ -190,16 +193,12 @@ public final class SoleProcessLease: Sendable {
         var aloneSince = ContinuousClock.now
         while !Task.isCancelled {
             if alone {
-                let waiting = try await ask(connection, """
-                    SELECT count(*) > 0 AS ok FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                      AND classid = \(Self.key.0) AND objid = \(Self.key.1) AND objsubid = 2
-                    """, within: answerTimeout)
+                let waiting = try await ask(connection, "SELECT count(*) > 0 AS ok \(Self.lockRows) AND NOT granted", within: answerTimeout)
                 if waiting {
                     // Forget first, then let the other process in (share, then drop the lone hold).
                     step(sole: false)
-                    _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.key.0), \(Self.key.1))", within: answerTimeout)
-                    _ = try await ask(connection, "SELECT pg_advisory_unlock(\(Self.key.0), \(Self.key.1)) AS ok", within: answerTimeout)
+                    _ = try await ask(connection, "SELECT pg_advisory_lock_shared(\(Self.keyArguments))", within: answerTimeout)
+                    _ = try await ask(connection, "SELECT pg_advisory_unlock(\(Self.keyArguments)) AS ok", within: answerTimeout)
                     alone = false
                     database.logger.info("another Stoa process uses the database: every read goes to it")
                     continue
@@ -217,8 +216,8 @@ public final class SoleProcessLease: Sendable {
                     continue
                 }
                 try await Task.sleep(for: retryInterval)
-                if try await ask(connection, "SELECT pg_try_advisory_lock(\(Self.key.0), \(Self.key.1)) AS ok") {
-                    _ = try await ask(connection, "SELECT pg_advisory_unlock_shared(\(Self.key.0), \(Self.key.1)) AS ok")
+                if try await ask(connection, "SELECT pg_try_advisory_lock(\(Self.keyArguments)) AS ok") {
+                    _ = try await ask(connection, "SELECT pg_advisory_unlock_shared(\(Self.keyArguments)) AS ok")
                     alone = true
                     aloneSince = ContinuousClock.now
                 }

@@ -118,7 +118,7 @@ import Testing
             let pid = Mutex<Int?>(nil)
             let holder = Task {
                 try await a.withSession { session in
-                    let row = try await session.query("SELECT pg_backend_pid() AS pid WHERE pg_try_advisory_lock(\(SoleProcessLease.key.0), \(SoleProcessLease.key.1))", [])
+                    let row = try await session.query("SELECT pg_backend_pid() AS pid WHERE pg_try_advisory_lock(\(SoleProcessLease.keyArguments))", [])
                     pid.withLock { $0 = row.first.flatMap { try? Int($0.int("pid")) } }
                     try await Task.sleep(for: .seconds(60))
                 }

@@ -66,8 +66,7 @@ final class HistoryCache: Sendable {
         return state.withLock { state -> ByteBuffer? in
             guard state.enabled, let entry = state.entries[userID]?[limit] else { return nil }
             guard now - entry.stored < maxAge else {
-                state.bytes -= entry.body.readableBytes
-                state.entries[userID]?[limit] = nil
+                Self.drop(userID, limit, from: &state)
                 return nil
             }
             return entry.body
@@ -85,18 +84,15 @@ final class HistoryCache: Sendable {
         guard body.readableBytes <= maxBytes / 8 else { return }
         let now = ContinuousClock.now
         state.withLock { state in
-            guard state.enabled, ticket.counter >= state.floor, ticket.counter == state.counter || (state.invalidated[userID] ?? 0) <= ticket.counter
-            else { return }
+            guard state.enabled, ticket.counter >= state.floor, (state.invalidated[userID] ?? 0) <= ticket.counter else { return }
             if let old = state.entries[userID]?[limit] { state.bytes -= old.body.readableBytes }
             state.serial += 1
             state.entries[userID, default: [:]][limit] = Entry(body: body, stored: now, serial: state.serial)
             state.order.append((userID, limit, state.serial))
             state.bytes += body.readableBytes
             while state.bytes > maxBytes, let oldest = state.order.popFirst() {
-                guard let entry = state.entries[oldest.userID]?[oldest.limit], entry.serial == oldest.serial else { continue }
-                state.bytes -= entry.body.readableBytes
-                state.entries[oldest.userID]?[oldest.limit] = nil
-                if state.entries[oldest.userID]?.isEmpty == true { state.entries[oldest.userID] = nil }
+                guard state.entries[oldest.userID]?[oldest.limit]?.serial == oldest.serial else { continue }
+                Self.drop(oldest.userID, oldest.limit, from: &state)
             }
             // Items of pages dropped by invalidation or age stay queued until they come up;
             // bound the queue too.
@@ -137,6 +133,13 @@ final class HistoryCache: Sendable {
     /// Pages kept and their bytes (tests, metrics).
     var statistics: (pages: Int, bytes: Int) {
         state.withLock { state in (state.entries.values.reduce(0) { $0 + $1.count }, state.bytes) }
+    }
+
+    /// Drops one kept page (and the user's entry once it has none).
+    private static func drop(_ userID: String, _ limit: Int, from state: inout State) {
+        guard let entry = state.entries[userID]?.removeValue(forKey: limit) else { return }
+        state.bytes -= entry.body.readableBytes
+        if state.entries[userID]?.isEmpty == true { state.entries[userID] = nil }
     }
 
     private static func rebuildOrder(_ state: inout State) {
