@@ -80,7 +80,7 @@ pg_start() {
     # binds it: retry with a new port a few times.
     for attempt in 1 2 3 4 5; do
         port=$(_pg_free_port) || { _pg_log "could not pick a free port"; pg_stop; return 1; }
-        opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 ${STOA_PG_OPTIONS:-}"
+        opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=2500 ${STOA_PG_OPTIONS:-}"
         if _pg_as_owner "$q_bin/pg_ctl -D $q_dir/data -l $q_dir/log -w -t 60 -o '$opts' start >$q_dir/pg_ctl.log 2>&1"; then
             export STOA_PG_PORT="$port"
             export STOA_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
